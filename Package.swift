@@ -1,0 +1,51 @@
+// swift-tools-version: 6.2
+// swift-rmm: an executable model of Arm CCA memory delegation (RMM v2.0, EL3 granule protection, host helpers).
+
+import PackageDescription
+
+/// Targets that must stay firmware-grade: they also build as Embedded Swift for aarch64-none-none-elf (see .ci/run).
+let firmwareSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+let package = Package(
+    name: "swift-rmm",
+    products: [
+        .executable(name: "rmm", targets: ["rmm"]),
+        .library(name: "CCAArch", targets: ["CCAArch"]),
+        .library(name: "GranuleProtection", targets: ["GranuleProtection"]),
+        .library(name: "RMM", targets: ["RMM"]),
+        .library(name: "CCAPlatform", targets: ["CCAPlatform"]),
+        .library(name: "RMIHost", targets: ["RMIHost"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+    ],
+    targets: [
+        // Architectural values only: encode, decode, validate.
+        .target(name: "CCAArch", swiftSettings: firmwareSettings),
+        // EL3: the Granule Protection Table, the granule protection check, GPI transitions.
+        .target(name: "GranuleProtection", dependencies: ["CCAArch"], swiftSettings: firmwareSettings),
+        // The Realm Management Monitor.
+        .target(name: "RMM", dependencies: ["CCAArch", "GranuleProtection"], swiftSettings: firmwareSettings),
+        // The simulated machine: memory, CPUs, SMC routing, tracing, fault injection.
+        .target(name: "CCAPlatform", dependencies: ["CCAArch", "GranuleProtection", "RMM"]),
+        // The host-side library: bring-up and delegation helpers done right.
+        .target(name: "RMIHost", dependencies: ["CCAArch"]),
+        .executableTarget(
+            name: "rmm",
+            dependencies: [
+                "CCAArch", "GranuleProtection", "RMM", "CCAPlatform", "RMIHost",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "CCAArchTests", dependencies: ["CCAArch"]),
+        .testTarget(name: "GranuleProtectionTests", dependencies: ["CCAArch", "GranuleProtection"]),
+        .testTarget(name: "RMMTests", dependencies: ["CCAArch", "GranuleProtection", "RMM", "CCAPlatform"]),
+        .testTarget(name: "CCAPlatformTests", dependencies: ["CCAArch", "GranuleProtection", "RMM", "CCAPlatform"]),
+        .testTarget(name: "RMIHostTests", dependencies: ["CCAArch", "RMIHost", "CCAPlatform"]),
+        .testTarget(name: "rmmTests", dependencies: ["rmm"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `rmm` tool: drive and inspect the swift-rmm model of Arm CCA memory delegation.
+@main
+struct RMMCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rmm",
+        abstract: "An executable model of Arm CCA memory delegation: RMM v2.0, EL3 granule protection, host helpers.",
+        subcommands: []
+    )
+}
