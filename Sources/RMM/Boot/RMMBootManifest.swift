@@ -1,0 +1,83 @@
+public import CCAArch
+
+/// A bank of memory the platform tells the RMM about at boot.
+public struct MemoryBank: Hashable, Sendable {
+    public var base: PhysicalAddress
+    public var size: UInt64
+    /// CONVENTIONAL for DRAM, DEV_COH for coherent device memory usable as conventional memory.
+    public var category: TrackingCategory
+
+    public init(base: PhysicalAddress, size: UInt64, category: TrackingCategory = .conventional) {
+        self.base = base
+        self.size = size
+        self.category = category
+    }
+
+    /// One past the last byte.
+    public var top: PhysicalAddress { base + size }
+
+    public func contains(_ pa: PhysicalAddress) -> Bool { pa >= base && pa < top }
+}
+
+/// What EL3 hands the RMM at boot: the memory layout view (DEN0137 A2.3.2) and the model's options.
+public struct RMMBootManifest: Sendable {
+    /// Protected physical address size in bits (GPCCR_EL3.PPS as a width: 32 ... 52).
+    public var physicalAddressBits: Int
+    /// The physical granule size (GPCCR_EL3.PGS); the RMI granule size starts equal to it.
+    public var granuleSize: GranuleSize
+    /// log2 of the size one L0 GPT entry covers (30 + GPCCR_EL3.L0GPTSZ).
+    public var l0RegionBits: Int
+    /// DRAM and coherent device banks, sorted by base, not overlapping. Everything else is a hole.
+    public var banks: [MemoryBank]
+    /// L0 regions (by base) whose L1 GPT table the platform created at boot.
+    public var platformL1Regions: [PhysicalAddress]
+    /// Number of processing elements that may call the RMM.
+    public var cpuCount: Int
+    /// Follow the 2.0-bet2 text: a granule already in the destination state stops a range command as a `state`
+    /// failure, instead of being skipped as progress (the newest revision's rule and the default).
+    public var strictRangeState: Bool
+    /// Granules a range command moves at most in one SMC before it yields with a partial out_top.
+    ///
+    /// The default, 262,144, is 1 GiB of 4 KB granules: the size of a tracking region, so a range call is bounded
+    /// by the region boundary first and by this budget only with larger tracking regions.
+    public var rangeWorkBudget: UInt64
+
+    /// The default work budget: 1 GiB of 4 KB granules.
+    public static let defaultRangeWorkBudget: UInt64 = 262_144
+
+    public init(
+        physicalAddressBits: Int, granuleSize: GranuleSize, l0RegionBits: Int, banks: [MemoryBank],
+        platformL1Regions: [PhysicalAddress], cpuCount: Int, strictRangeState: Bool = false,
+        rangeWorkBudget: UInt64 = RMMBootManifest.defaultRangeWorkBudget
+    ) {
+        self.physicalAddressBits = physicalAddressBits
+        self.granuleSize = granuleSize
+        self.l0RegionBits = l0RegionBits
+        self.banks = banks
+        self.platformL1Regions = platformL1Regions
+        self.cpuCount = cpuCount
+        self.strictRangeState = strictRangeState
+        self.rangeWorkBudget = rangeWorkBudget
+    }
+
+    /// 2^physicalAddressBits: the first address past protected memory.
+    public var physicalAddressLimit: UInt64 { 1 << UInt64(physicalAddressBits) }
+
+    /// The bank holding `pa`, if any.
+    public func bank(containing pa: PhysicalAddress) -> MemoryBank? {
+        var low = 0
+        var high = banks.count
+        while low < high {
+            let middle = (low + high) / 2
+            let bank = banks[middle]
+            if pa < bank.base {
+                high = middle
+            } else if pa >= bank.top {
+                low = middle + 1
+            } else {
+                return bank
+            }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,197 @@
+public import CCAArch
+
+extension RealmManagementMonitor {
+    /// RMI_GRANULE_RANGE_DELEGATE (DEN0137 B4.5.17): X1 base, X2 top; answers X1 out_top, with [base, out_top)
+    /// now DELEGATED.
+    ///
+    /// Checked strictly at base, where any failure answers an error and changes nothing: `rmm_state`
+    /// (RMI_ERROR_GLOBAL), `base_align`, `top_align`, `top_bound` (top <= base, so size 0 and wrap-around),
+    /// `populated`, `state` (RMI_ERROR_INPUT), `tracking` (RMI_ERROR_TRACKING, the newest revision's reading).
+    /// RMI_BUSY when a needed granule lock is held by another CPU, or EL3 is busy; RMI_BLOCKED when a granule or
+    /// the region belongs to an operation in flight; both only with zero progress.
+    ///
+    /// Past base, the call ends with RMI_SUCCESS and a partial out_top at the first granule that cannot move,
+    /// the end of the tracking region, the end of populated memory, or the work budget. Granules already
+    /// DELEGATED are skipped as progress, unless the platform asks for the 2.0-bet2 reading (`strictRangeState`).
+    /// At most one EL3 call per SMC, for the run of granules the call locked.
+    func rangeDelegate(base: UInt64, top: UInt64, cpu: Int) -> SMCReturn {
+        rangeTransition(base: base, top: top, cpu: cpu, direction: .delegate)
+    }
+
+    /// RMI_GRANULE_RANGE_UNDELEGATE (DEN0137 B4.5.18): X1 base, X2 top; answers X1 out_top, with [base, out_top)
+    /// now UNDELEGATED and wiped.
+    ///
+    /// The same shape as delegation, from DELEGATED to UNDELEGATED: `base_align`, `top_align`, `top_bound`,
+    /// `tracking`, `state`; `rmm_state` (RMI_ERROR_GLOBAL) too, which the spec does not list. A granule in use
+    /// by a realm object (RD, RTT, REC, DATA, ...) or with references is not DELEGATED, so it fails `state` at
+    /// base and ends the call further along. Every granule is wiped through the Realm PAS before EL3 returns it
+    /// to Non-secure. If EL3 refuses to undelegate memory the RMM owns, the RMM halts loudly: no state changes
+    /// silently.
+    func rangeUndelegate(base: UInt64, top: UInt64, cpu: Int) -> SMCReturn {
+        rangeTransition(base: base, top: top, cpu: cpu, direction: .undelegate)
+    }
+}
+
+/// Which way a range command moves granules.
+enum RangeDirection {
+    case delegate
+    case undelegate
+
+    var source: GranuleState { self == .delegate ? .undelegated : .delegated }
+    var destination: GranuleState { self == .delegate ? .delegated : .undelegated }
+    var targetGPI: GPI { self == .delegate ? .realm : .nonSecure }
+}
+
+extension RealmManagementMonitor {
+    /// The checks at base, shared by both directions, then the fine or coarse path.
+    func rangeTransition(base: UInt64, top: UInt64, cpu: Int, direction: RangeDirection) -> SMCReturn {
+        guard let table else { return .result(.errorGlobal) }
+        guard isGranuleAligned(base), isGranuleAligned(top), top > base else { return .result(.errorInput) }
+        let basePA = PhysicalAddress(base)
+        guard let region = table.region(containing: basePA), region.isPopulated(region.index(of: basePA)) else {
+            return .result(.errorInput)
+        }
+        guard region.enter() else { return .result(.blocked) }
+        defer { region.leave() }
+        switch region.state {
+        case .fine:
+            return fineTransition(region, base: basePA, top: PhysicalAddress(top), cpu: cpu, direction: direction)
+        case .coarse:
+            return coarseTransition(region, base: basePA, top: PhysicalAddress(top), cpu: cpu, direction: direction)
+        default:
+            return SMCReturn(RMIResult.tracking(at: basePA, granuleSize: granuleSize).rawValue)
+        }
+    }
+
+    /// A FINE region: skip granules already in the destination state, lock the longest run in the source
+    /// state, make one EL3 call for it, publish the outcome.
+    private func fineTransition(
+        _ region: TrackingRegion, base: PhysicalAddress, top: PhysicalAddress, cpu: Int, direction: RangeDirection
+    ) -> SMCReturn {
+        let words = region.words
+        let baseIndex = region.index(of: base)
+        let budgetTop = base.adding(manifest.rangeWorkBudget << UInt64(granuleSize.shift)) ?? top
+        let limitPA = Swift.min(top, region.top, budgetTop)
+        let limit = region.index(of: limitPA)
+
+        // Granules already in the destination state count as progress (2.0-bet3), unless strict.
+        var index = baseIndex
+        if !manifest.strictRangeState {
+            let skippable = GranuleWord(state: direction.destination)
+            while index < limit && words.load(index) == skippable { index += 1 }
+        }
+        let progressed = index > baseIndex
+        func partial(_ at: Int) -> SMCReturn { .result(.success, region.address(ofIndex: at).rawValue) }
+        if index == limit { return partial(index) }
+
+        let start = index
+        guard let populatedEnd = region.populatedEnd(from: start) else {
+            return progressed ? partial(start) : .result(.errorInput)
+        }
+        let runLimit = Swift.min(limit, populatedEnd)
+
+        // Claim the run in ascending PA order. Delegation holds the granule locks across the EL3 call (others
+        // see BUSY); undelegation marks the run PARTIAL for the scrub and the EL3 call (others see BLOCKED).
+        let source = GranuleWord(state: direction.source)
+        let claimed = direction == .delegate ? source.locked(true) : GranuleWord(state: .partial)
+        while index < runLimit && words.exchange(index, expected: source, desired: claimed) { index += 1 }
+        if index == start {
+            if progressed { return partial(start) }
+            let word = words.load(start)
+            if word.isLocked { return .result(.busy) }
+            if word.state == .partial { return .result(.blocked) }
+            return .result(.errorInput)
+        }
+
+        let count = UInt64(index - start)
+        let startPA = region.address(ofIndex: start)
+        if direction == .undelegate {
+            guard port.zero(startPA, byteCount: count << UInt64(granuleSize.shift), space: .realm) else {
+                halt("RMM could not scrub granules it owns", address: startPA)
+                return .notSupported
+            }
+        }
+        let outcome = el3SetGPI(base: startPA, count: count, to: direction.targetGPI, cpu: cpu)
+        let processed: UInt64
+        switch outcome {
+        case .done(let n): processed = n
+        case .busy: processed = 0
+        case .conflict(let n), .refused(let n): processed = n
+        }
+        let destination = GranuleWord(state: direction.destination)
+        for i in start..<(start + Int(processed)) { words.store(i, destination) }
+        for i in (start + Int(processed))..<index { words.store(i, source) }
+
+        if direction == .undelegate {
+            switch outcome {
+            case .done, .busy: break
+            case .conflict, .refused:
+                halt(
+                    "EL3 refused to undelegate granules the RMM owns",
+                    address: startPA + (processed << UInt64(granuleSize.shift)))
+                return .notSupported
+            }
+        }
+        if processed > 0 { return partial(start + Int(processed)) }
+        if progressed { return partial(start) }
+        switch outcome {
+        case .busy: return .result(.busy)
+        case .conflict: return .result(.blocked)
+        default: return .result(.errorInput)
+        }
+    }
+
+    /// A COARSE region: the whole region is one unit; the range must cover it from its base.
+    private func coarseTransition(
+        _ region: TrackingRegion, base: PhysicalAddress, top: PhysicalAddress, cpu: Int, direction: RangeDirection
+    ) -> SMCReturn {
+        guard base == region.base, top >= region.top else {
+            return SMCReturn(RMIResult.tracking(at: base, granuleSize: granuleSize).rawValue)
+        }
+        let done = SMCReturn.result(.success, region.top.rawValue)
+        let source = GranuleWord(state: direction.source)
+        if !manifest.strictRangeState && region.coarseWord == GranuleWord(state: direction.destination) { return done }
+        guard region.exchangeCoarse(expected: source, desired: GranuleWord(state: .partial)) else {
+            let word = region.coarseWord
+            return .result(word.isLocked ? .busy : word.state == .partial ? .blocked : .errorInput)
+        }
+        let count = region.size >> UInt64(granuleSize.shift)
+        if direction == .undelegate {
+            guard port.zero(base, byteCount: region.size, space: .realm) else {
+                halt("RMM could not scrub granules it owns", address: base)
+                return .notSupported
+            }
+        }
+        // The unit moves whole: keep asking EL3 until it has, or undo what it did.
+        var processed: UInt64 = 0
+        var last = EL3GPISetOutcome.busy
+        while processed < count {
+            last = el3SetGPI(
+                base: base + (processed << UInt64(granuleSize.shift)), count: count - processed,
+                to: direction.targetGPI, cpu: cpu)
+            guard case .done(let n) = last else { break }
+            processed += n
+        }
+        if processed == count {
+            region.storeCoarse(GranuleWord(state: direction.destination))
+            return done
+        }
+        if direction == .undelegate {
+            halt("EL3 refused to undelegate granules the RMM owns", address: base)
+            return .notSupported
+        }
+        // Delegation failed part way: return what moved to Non-secure. Nothing was written to it.
+        if processed > 0,
+            el3SetGPI(base: base, count: processed, to: .nonSecure, cpu: cpu) != .done(processed: processed)
+        {
+            halt("EL3 refused to roll back a coarse delegation", address: base)
+            return .notSupported
+        }
+        region.storeCoarse(source)
+        switch last {
+        case .busy: return .result(.busy)
+        case .conflict: return .result(.blocked)
+        default: return .result(.errorInput)
+        }
+    }
+}

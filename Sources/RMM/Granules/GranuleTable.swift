@@ -1,0 +1,68 @@
+public import CCAArch
+
+/// Every tracking region that holds memory, sorted by base. Built once, at activation.
+final class GranuleTable: Sendable {
+    let regions: [TrackingRegion]
+    let regionSize: UInt64
+
+    init(manifest: RMMBootManifest, regionSize: UInt64, allocateMetadata: (Int) -> UnsafeMutableRawPointer) {
+        self.regionSize = regionSize
+        let granuleShift = manifest.granuleSize.shift
+        var regions: [TrackingRegion] = []
+        var regionBase = PhysicalAddress(0)
+        var pending: [Range<Int>] = []
+        var category = TrackingCategory.conventional
+        var pendingBase: PhysicalAddress? = nil
+
+        func flush() {
+            guard let base = pendingBase else { return }
+            let count = Int(regionSize >> UInt64(granuleShift))
+            let homogeneous = pending.count == 1 && pending[0] == 0..<count
+            let metadata = allocateMetadata(count * 4)
+            regions.append(
+                TrackingRegion(
+                    base: base, size: regionSize, granuleShift: granuleShift, category: category,
+                    isHomogeneous: homogeneous, populated: pending, metadata: metadata, state: .fine))
+            pending = []
+            pendingBase = nil
+        }
+
+        for bank in manifest.banks {
+            var cursor = bank.base
+            while cursor < bank.top {
+                regionBase = cursor.alignedDown(to: regionSize)
+                if pendingBase != regionBase {
+                    flush()
+                    pendingBase = regionBase
+                    category = bank.category
+                }
+                let end = Swift.min(bank.top, regionBase + regionSize)
+                let first = Int((cursor - regionBase) >> UInt64(granuleShift))
+                let last = Int((end - regionBase) >> UInt64(granuleShift))
+                pending.append(first..<last)
+                cursor = end
+            }
+        }
+        flush()
+        self.regions = regions
+    }
+
+    /// The region holding `pa`, if it holds memory.
+    @inline(__always)
+    func region(containing pa: PhysicalAddress) -> TrackingRegion? {
+        var low = 0
+        var high = regions.count
+        while low < high {
+            let middle = (low + high) / 2
+            let region = regions[middle]
+            if pa < region.base {
+                high = middle
+            } else if pa >= region.top {
+                low = middle + 1
+            } else {
+                return region
+            }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,135 @@
+public import CCAArch
+import Synchronization
+
+/// The Realm Management Monitor: the RMI v2.0 commands of memory delegation, answered at register level.
+///
+/// One instance serves every CPU; `handle(_:cpu:)` may run concurrently on several. Shared state is atomic
+/// (lifecycle, granule words, tracking regions), and the granule table is published once, at activation, by a
+/// releasing store of the lifecycle state that every command reads with acquiring ordering.
+public final class RealmManagementMonitor<Port: RMMPlatformPort>: Sendable {
+    public let manifest: RMMBootManifest
+    public let port: Port
+
+    private let _lifecycle = Atomic<UInt8>(RMMLifecycleState.initial.rawValue)
+    private let _trackingRegionEncoding = Atomic<UInt8>(0)
+    private let _halted = Atomic<Bool>(false)
+    /// Written once while the lifecycle is INTERMEDIATE (activation owns it exclusively), then published by the
+    /// releasing store of ACTIVE; read only after an acquiring load of ACTIVE.
+    nonisolated(unsafe) private var _table: GranuleTable?
+
+    public init(manifest: RMMBootManifest, port: Port) {
+        self.manifest = manifest
+        self.port = port
+    }
+
+    /// The lifecycle state (DEN0137 A2.1.2).
+    public var lifecycleState: RMMLifecycleState {
+        RMMLifecycleState(rawValue: _lifecycle.load(ordering: .acquiring)) ?? .initial
+    }
+
+    /// Whether the RMM met a fatal condition and stopped serving.
+    public var isHalted: Bool { _halted.load(ordering: .acquiring) }
+
+    /// The RMI granule size (equal to the physical granule size: it is the only size advertised).
+    public var granuleSize: GranuleSize { manifest.granuleSize }
+
+    /// The tracking region size in bytes the configuration selects.
+    public var trackingRegionSize: UInt64 {
+        RMMConfiguration.trackingRegionSize(
+            encoding: UInt64(_trackingRegionEncoding.load(ordering: .relaxed)), granuleSize: granuleSize) ?? (1 << 30)
+    }
+
+    /// The granule table, once the RMM is active.
+    var table: GranuleTable? {
+        guard lifecycleState == .active else { return nil }
+        return _table
+    }
+
+    // MARK: Dispatch
+
+    /// Handles one SMC from the host: X0 the function ID, X1...X6 the inputs; answers X0...X4.
+    ///
+    /// Unknown function IDs answer SMCCC NOT_SUPPORTED (-1); RMI v2.0 commands this model does not implement
+    /// answer RMI_ERROR_NOT_SUPPORTED, so a host can tell the two apart. Outputs a command does not define are 0.
+    public func handle(_ call: SMCArguments, cpu: Int) -> SMCReturn {
+        precondition(cpu >= 0 && cpu < manifest.cpuCount, "CPU index out of range")
+        guard !isHalted else { return .notSupported }
+        let fid = FunctionID(call.x0).withoutSVEHint
+        switch fid {
+        case .version: return version(requested: call.x1)
+        case .features: return features(index: call.x1)
+        case .rmmConfigSet: return configSet(pointer: call.x1)
+        case .rmmConfigGet: return configGet(pointer: call.x1)
+        case .rmmActivate: return activate()
+        case .rmmStateGet: return .result(.success, lifecycleState.architecturalEncoding)
+        case .granuleTrackingGet: return trackingGet(base: call.x1, top: call.x2)
+        case .granuleTrackingSet: return trackingSet(address: call.x1, category: call.x2, state: call.x3)
+        case .granuleRangeDelegate: return rangeDelegate(base: call.x1, top: call.x2, cpu: cpu)
+        case .granuleRangeUndelegate: return rangeUndelegate(base: call.x1, top: call.x2, cpu: cpu)
+        case .gptL1Create: return gptL1Create(address: call.x1)
+        case .gptL1Destroy: return gptL1Destroy(address: call.x1)
+        case .gptInfo: return gptInfo(base: call.x1, top: call.x2)
+        default:
+            return fid.isRMI ? .result(.errorNotSupported) : .notSupported
+        }
+    }
+
+    /// Whether `fid` is a command this model implements (the rest answer RMI_ERROR_NOT_SUPPORTED).
+    public static func implements(_ fid: FunctionID) -> Bool {
+        switch fid.withoutSVEHint {
+        case .version, .features, .rmmConfigSet, .rmmConfigGet, .rmmActivate, .rmmStateGet, .granuleTrackingGet,
+            .granuleTrackingSet, .granuleRangeDelegate, .granuleRangeUndelegate, .gptL1Create, .gptL1Destroy,
+            .gptInfo:
+            true
+        default: false
+        }
+    }
+
+    // MARK: Shared pieces of the commands
+
+    /// Moves INIT to INTERMEDIATE for exclusive activation work.
+    func claimActivation() -> Bool {
+        _lifecycle.compareExchange(
+            expected: RMMLifecycleState.initial.rawValue, desired: RMMLifecycleState.intermediate.rawValue,
+            ordering: .acquiring
+        ).exchanged
+    }
+
+    /// Publishes the table built during activation and enters ACTIVE.
+    func publishActivation(_ table: GranuleTable) {
+        _table = table
+        // Releasing: every command that reads ACTIVE with acquiring ordering sees the table and its regions.
+        _lifecycle.store(RMMLifecycleState.active.rawValue, ordering: .releasing)
+    }
+
+    func setTrackingRegionEncoding(_ encoding: UInt8) {
+        _trackingRegionEncoding.store(encoding, ordering: .relaxed)
+    }
+
+    var trackingRegionEncoding: UInt8 { _trackingRegionEncoding.load(ordering: .relaxed) }
+
+    /// Reports a fatal condition and stops serving.
+    func halt(_ reason: StaticString, address: PhysicalAddress) {
+        _halted.store(true, ordering: .releasing)
+        port.fatal(reason, address: address)
+    }
+
+    /// Whether `value` is aligned to the RMI granule size.
+    @inline(__always)
+    func isGranuleAligned(_ value: UInt64) -> Bool { value & (granuleSize.bytes - 1) == 0 }
+}
+
+extension SMCReturn {
+    /// An RMI answer: the result word in X0 and the outputs in X1...X4.
+    @inlinable
+    static func result(
+        _ status: RMIStatus, _ x1: UInt64 = 0, _ x2: UInt64 = 0, _ x3: UInt64 = 0, _ x4: UInt64 = 0
+    ) -> SMCReturn {
+        SMCReturn(RMIResult(status).rawValue, x1, x2, x3, x4)
+    }
+
+    @inlinable
+    static func result(_ result: RMIResult, _ x1: UInt64 = 0, _ x2: UInt64 = 0) -> SMCReturn {
+        SMCReturn(result.rawValue, x1, x2)
+    }
+}

@@ -1,0 +1,119 @@
+public import CCAArch
+
+extension RealmManagementMonitor {
+    /// The tracking view at `pa`: category, state, and the end of the stretch that shares them.
+    ///
+    /// Before activation nothing is tracked: DRAM reads as its category with TRACKING_NONE. Holes read as
+    /// category NONE, TRACKING_RESERVED.
+    func trackingSegment(at pa: PhysicalAddress) -> (TrackingCategory, TrackingState, PhysicalAddress) {
+        let limit = PhysicalAddress(manifest.physicalAddressLimit)
+        if let bank = manifest.bank(containing: pa) {
+            guard let table, let region = table.region(containing: pa) else {
+                return (bank.category, .none, bank.top)
+            }
+            return (bank.category, region.state, Swift.min(bank.top, region.top))
+        }
+        // A hole runs to the next bank or the end of the address space.
+        var end = limit
+        for bank in manifest.banks where bank.base > pa {
+            end = bank.base
+            break
+        }
+        return (.none, .reserved, end)
+    }
+
+    /// RMI_GRANULE_TRACKING_GET, two-argument form (2.0-bet3, TF-RMM): X1 base, X2 top. Answers X1 category,
+    /// X2 state, X3 out_top: the end of the longest prefix of [base, top) with one category and one state.
+    ///
+    /// Failure conditions: base or top not granule aligned, base >= top, top beyond the PA size: RMI_ERROR_INPUT.
+    /// Allowed in every RMM state (the reference follows TF-RMM).
+    func trackingGet(base: UInt64, top: UInt64) -> SMCReturn {
+        guard isGranuleAligned(base), isGranuleAligned(top), base < top, top <= manifest.physicalAddressLimit else {
+            return .result(.errorInput)
+        }
+        let (category, state, firstEnd) = trackingSegment(at: PhysicalAddress(base))
+        var end = firstEnd
+        while end.rawValue < top {
+            let (nextCategory, nextState, nextEnd) = trackingSegment(at: end)
+            guard nextCategory == category, nextState == state else { break }
+            end = nextEnd
+        }
+        let outTop = Swift.min(end.rawValue, top)
+        return .result(.success, UInt64(category.rawValue), UInt64(state.rawValue), outTop)
+    }
+
+    /// RMI_GRANULE_TRACKING_SET (DEN0137 B4.5.20): X1 region base, X2 category, X3 target state.
+    ///
+    /// Failure conditions: `rmm_state` (RMI_ERROR_GLOBAL); `state_valid`, `addr_align`, `addr_bound`, `category`,
+    /// `reserved` (RMI_ERROR_INPUT). `in_state` and `in_loc_*` concern donated metadata, which this model never
+    /// asks for: metadata for every region is preallocated. Then, as TF-RMM does: the same state succeeds with no
+    /// change; a region another command is using answers RMI_BUSY; a granule held by an incomplete operation
+    /// answers RMI_BLOCKED; granules not in the state the transition requires answer RMI_ERROR_INPUT.
+    func trackingSet(address: UInt64, category: UInt64, state: UInt64) -> SMCReturn {
+        guard let table else { return .result(.errorGlobal) }
+        guard state >> 3 == 0, let target = TrackingState(rawValue: UInt8(state)),
+            target == .none || target == .fine || target == .coarse
+        else { return .result(.errorInput) }
+        guard address & (table.regionSize - 1) == 0 else { return .result(.errorInput) }
+        guard address < manifest.physicalAddressLimit else { return .result(.errorInput) }
+        let pa = PhysicalAddress(address)
+        guard let region = table.region(containing: pa) else { return .result(.errorInput) }
+        guard category >> 2 == 0, TrackingCategory(rawValue: UInt8(category)) == region.category else {
+            return .result(.errorInput)
+        }
+        guard region.beginTransition() else { return .result(.busy) }
+        let current = region.state
+        let outcome = transition(region, from: current, to: target)
+        region.endTransition(state: outcome == .success ? target : current)
+        return .result(outcome)
+    }
+
+    /// Whether granules in `state` may go through a tracking change to `target`: to NONE only UNDELEGATED ones;
+    /// between FINE and COARSE, UNDELEGATED or DELEGATED ones.
+    static func mayCross(_ state: GranuleState, to target: TrackingState) -> Bool {
+        state == .undelegated || (target != .none && state == .delegated)
+    }
+
+    /// Checks and performs a tracking transition on a region the caller owns.
+    private func transition(
+        _ region: TrackingRegion, from current: TrackingState, to target: TrackingState
+    )
+        -> RMIStatus
+    {
+        if current == target { return .success }
+        switch (current, target) {
+        case (.none, .fine):
+            return .success  // Granules of an untracked region are all UNDELEGATED: the words are already zero.
+        case (.none, .coarse):
+            guard region.isHomogeneous else { return .errorInput }
+            region.storeCoarse(GranuleWord(state: .undelegated))
+            return .success
+        case (.fine, .coarse), (.fine, .none):
+            if target == .coarse && !region.isHomogeneous { return .errorInput }
+            var common: GranuleState? = nil
+            for index in 0..<region.granuleCount where region.isPopulated(index) {
+                let word = region.words.load(index)
+                if word.state == .partial { return .blocked }
+                if word.isLocked { return .busy }
+                guard word.refcount == 0, Self.mayCross(word.state, to: target), common == nil || common == word.state
+                else {
+                    return .errorInput
+                }
+                common = word.state
+            }
+            region.storeCoarse(GranuleWord(state: common ?? .undelegated))
+            return .success
+        case (.coarse, .fine), (.coarse, .none):
+            let word = region.coarseWord
+            if word.state == .partial { return .blocked }
+            if word.isLocked { return .busy }
+            guard Self.mayCross(word.state, to: target) else { return .errorInput }
+            for index in 0..<region.granuleCount where region.isPopulated(index) {
+                region.words.store(index, GranuleWord(state: word.state))
+            }
+            return .success
+        default:
+            return .errorInput
+        }
+    }
+}
