@@ -171,7 +171,9 @@ struct TrackingTests {
 
     @Test(
         "GET rejects misaligned, empty and out-of-range arguments with RMI_ERROR_INPUT",
-        arguments: [(base + 1, base + g), (base, base + 1), (base, base), (base + g, base), (0, 1 << 41)] as [(UInt64, UInt64)])
+        arguments: [
+            (base + 1, base + g), (base, base + 1), (base, base), (base + g, base), (0, 1 << 41),
+        ] as [(UInt64, UInt64)])
     func getFailures(from: UInt64, to: UInt64) {
         #expect(Harness().status(Harness().smc(.granuleTrackingGet, from, to)) == .errorInput)
     }

@@ -1,11 +1,10 @@
 import CCAArch
 import Foundation
 import RMM
-import Synchronization
 
 /// A deterministic platform for RMM unit tests: a per-granule GPI map, word-granular memory, and an EL3 whose
 /// answers a test can script. Everything is behind one mutex.
-final class TestPort: RMMPlatformPort, Sendable {
+final class TestPort: RMMPlatformPort, @unchecked Sendable {
     struct State {
         var gpi: [UInt64: GPI] = [:]
         var memory: [UInt64: UInt64] = [:]
@@ -20,7 +19,8 @@ final class TestPort: RMMPlatformPort, Sendable {
 
     let banks: [MemoryBank]
     let granuleShift: UInt64
-    let state = Mutex(State())
+    // @unchecked: `state` is only reached through `locked`, which holds a pthread mutex (visible to TSan).
+    let state = Locked(State())
 
     init(banks: [MemoryBank], granuleShift: UInt64 = 12) {
         self.banks = banks
@@ -120,5 +120,20 @@ final class TestPort: RMMPlatformPort, Sendable {
 
     func fatal(_ reason: StaticString, address: PhysicalAddress) {
         state.withLock { $0.fatal.append("\(reason) at 0x\(String(address.rawValue, radix: 16))") }
+    }
+}
+
+/// A value behind a pthread-based lock. Tests use it rather than Synchronization.Mutex, whose futex-based lock
+/// ThreadSanitizer cannot see on Linux.
+final class Locked<Value>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value
+
+    init(_ value: Value) { self.value = value }
+
+    func withLock<Result>(_ body: (inout Value) throws -> Result) rethrows -> Result {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(&value)
     }
 }
