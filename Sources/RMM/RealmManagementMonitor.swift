@@ -9,6 +9,7 @@ import Synchronization
 public final class RealmManagementMonitor<Port: RMMPlatformPort>: Sendable {
     public let manifest: RMMBootManifest
     public let port: Port
+    let operations: OperationPool
 
     private let _lifecycle = Atomic<UInt8>(RMMLifecycleState.initial.rawValue)
     private let _trackingRegionEncoding = Atomic<UInt8>(0)
@@ -20,6 +21,7 @@ public final class RealmManagementMonitor<Port: RMMPlatformPort>: Sendable {
     public init(manifest: RMMBootManifest, port: Port) {
         self.manifest = manifest
         self.port = port
+        self.operations = OperationPool(cpuCount: manifest.cpuCount)
     }
 
     /// The lifecycle state (DEN0137 A2.1.2).
@@ -69,6 +71,9 @@ public final class RealmManagementMonitor<Port: RMMPlatformPort>: Sendable {
         case .gptL1Create: return gptL1Create(address: call.x1)
         case .gptL1Destroy: return gptL1Destroy(address: call.x1)
         case .gptInfo: return gptInfo(base: call.x1, top: call.x2)
+        case .opContinue: return opContinue(handle: call.x1, cpu: cpu)
+        case .opMemDonate, .opMemReclaim: return opMemoryTransfer(handle: call.x1)
+        case .opCancel: return opCancel(handle: call.x1)
         default:
             return fid.isRMI ? .result(.errorNotSupported) : .notSupported
         }
@@ -79,7 +84,7 @@ public final class RealmManagementMonitor<Port: RMMPlatformPort>: Sendable {
         switch fid.withoutSVEHint {
         case .version, .features, .rmmConfigSet, .rmmConfigGet, .rmmActivate, .rmmStateGet, .granuleTrackingGet,
             .granuleTrackingSet, .granuleRangeDelegate, .granuleRangeUndelegate, .gptL1Create, .gptL1Destroy,
-            .gptInfo:
+            .gptInfo, .opContinue, .opMemDonate, .opMemReclaim, .opCancel:
             true
         default: false
         }

@@ -90,12 +90,21 @@ extension RealmManagementMonitor {
         }
         let runLimit = Swift.min(limit, populatedEnd)
 
+        // Every run is a potential stateful operation: reserve its context first (TF-RMM's order), so running out
+        // answers RMI_BLOCKED (all waiting for the host) or RMI_BUSY with nothing changed.
+        let context: OperationContext
+        switch operations.reserve() {
+        case .success(let reserved): context = reserved
+        case .failure(let failure): return progressed ? partial(start) : .result(failure.status)
+        }
+
         // Claim the run in ascending PA order. Delegation holds the granule locks across the EL3 call (others
         // see BUSY); undelegation marks the run PARTIAL for the scrub and the EL3 call (others see BLOCKED).
         let source = GranuleWord(state: direction.source)
         let claimed = direction == .delegate ? source.locked(true) : GranuleWord(state: .partial)
         while index < runLimit && words.exchange(index, expected: source, desired: claimed) { index += 1 }
         if index == start {
+            context.release()
             if progressed { return partial(start) }
             let word = words.load(start)
             if word.isLocked { return .result(.busy) }
@@ -103,12 +112,51 @@ extension RealmManagementMonitor {
             return .result(.errorInput)
         }
 
-        let count = UInt64(index - start)
+        // An interrupt is pending: hand the run to a stateful operation and let the host take the interrupt.
+        if port.isInterruptPending(cpu: cpu) {
+            for i in start..<index { words.store(i, GranuleWord(state: .partial)) }
+            context.operation = .range(
+                RangeOperation(
+                    direction: direction, region: region, runStart: start, runEnd: index, scrubbed: 0,
+                    progressed: progressed))
+            context.step = .proceed
+            context.canCancel = false
+            return SMCReturn(RMIResult.incomplete(.none, canCancel: false).rawValue, context.seal())
+        }
+        var operation = RangeOperation(
+            direction: direction, region: region, runStart: start, runEnd: index, scrubbed: 0, progressed: progressed)
+        defer { context.release() }
+        return finishRun(&operation, cpu: cpu, interruptible: false) ?? .notSupported
+    }
+
+    /// Scrubs (undelegation) and moves a claimed run through EL3, then publishes the outcome; the last step of a
+    /// range command, run at once or from RMI_OP_CONTINUE.
+    ///
+    /// When `interruptible`, the scrub checks for a pending interrupt every `scrubChunk` granules and answers
+    /// `nil` to say the operation must yield again, its progress recorded in `operation`.
+    func finishRun(_ operation: inout RangeOperation, cpu: Int, interruptible: Bool) -> SMCReturn? {
+        let region = operation.region
+        let words = region.words
+        let direction = operation.direction
+        let start = operation.runStart
+        let end = operation.runEnd
+        let shift = UInt64(granuleSize.shift)
+        let count = UInt64(end - start)
         let startPA = region.address(ofIndex: start)
         if direction == .undelegate {
-            guard port.zero(startPA, byteCount: count << UInt64(granuleSize.shift), space: .realm) else {
-                halt("RMM could not scrub granules it owns", address: startPA)
-                return .notSupported
+            // Each call scrubs at least one chunk before it looks for an interrupt, so a resumed operation makes
+            // progress however often interrupts arrive.
+            var scrubbedThisCall = false
+            while operation.scrubbed < end - start {
+                if interruptible && scrubbedThisCall && port.isInterruptPending(cpu: cpu) { return nil }
+                let chunk = Swift.min(Self.scrubChunk, end - start - operation.scrubbed)
+                let chunkPA = region.address(ofIndex: start + operation.scrubbed)
+                guard port.zero(chunkPA, byteCount: UInt64(chunk) << shift, space: .realm) else {
+                    halt("RMM could not scrub granules it owns", address: chunkPA)
+                    return .notSupported
+                }
+                operation.scrubbed += chunk
+                scrubbedThisCall = true
             }
         }
         let outcome = el3SetGPI(base: startPA, count: count, to: direction.targetGPI, cpu: cpu)
@@ -119,27 +167,30 @@ extension RealmManagementMonitor {
         case .conflict(let n), .refused(let n): processed = n
         }
         let destination = GranuleWord(state: direction.destination)
+        let source = GranuleWord(state: direction.source)
         for i in start..<(start + Int(processed)) { words.store(i, destination) }
-        for i in (start + Int(processed))..<index { words.store(i, source) }
+        for i in (start + Int(processed))..<end { words.store(i, source) }
 
         if direction == .undelegate {
             switch outcome {
             case .done, .busy: break
             case .conflict, .refused:
-                halt(
-                    "EL3 refused to undelegate granules the RMM owns",
-                    address: startPA + (processed << UInt64(granuleSize.shift)))
+                halt("EL3 refused to undelegate granules the RMM owns", address: startPA + (processed << shift))
                 return .notSupported
             }
         }
+        func partial(_ at: Int) -> SMCReturn { .result(.success, region.address(ofIndex: at).rawValue) }
         if processed > 0 { return partial(start + Int(processed)) }
-        if progressed { return partial(start) }
+        if operation.progressed { return partial(start) }
         switch outcome {
         case .busy: return .result(.busy)
         case .conflict: return .result(.blocked)
         default: return .result(.errorInput)
         }
     }
+
+    /// Granules scrubbed between checks for a pending interrupt in a resumed undelegation (2 MiB of 4 KB).
+    static var scrubChunk: Int { 512 }
 
     /// A COARSE region: the whole region is one unit; the range must cover it from its base.
     private func coarseTransition(

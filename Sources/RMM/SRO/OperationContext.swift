@@ -1,0 +1,125 @@
+public import CCAArch
+import Synchronization
+
+/// What an incomplete operation waits for next (sro.md section 6): the OP_* command that may drive it.
+enum OperationStep: Equatable {
+    /// RMI_OP_CONTINUE.
+    case proceed
+    /// RMI_OP_MEM_DONATE with memory matching the request.
+    case donate(OpMemDonateRequest)
+    /// RMI_OP_MEM_RECLAIM.
+    case reclaim
+}
+
+/// An interrupted range delegation or undelegation: the run of granules it holds PARTIAL.
+struct RangeOperation {
+    var direction: RangeDirection
+    var region: TrackingRegion
+    /// First and one-past-last granule index of the run.
+    var runStart: Int
+    var runEnd: Int
+    /// Granules of the run already scrubbed (undelegation).
+    var scrubbed: Int
+    /// Whether the command had already skipped granules before the run (progress to report on failure).
+    var progressed: Bool
+}
+
+/// The operation a context holds.
+enum PendingOperation {
+    case none
+    case range(RangeOperation)
+}
+
+/// One stateful RMI operation context (sro.md section 6): FREE, RESERVED by the call running it, or SEALED
+/// while it waits for the host.
+///
+/// The state word carries a generation that changes each time the context is freed, so a stale handle never
+/// reaches a later operation. Fields other than the state word belong to whoever holds the context RESERVED:
+/// reserving acquires, sealing and freeing release.
+final class OperationContext: Sendable {
+    static let free: UInt32 = 0
+    static let reserved: UInt32 = 1
+    static let sealed: UInt32 = 2
+
+    let index: Int
+    /// Bits 1:0 the state, bits 31:2 the generation.
+    private let _word = Atomic<UInt32>(0)
+    nonisolated(unsafe) var operation = PendingOperation.none
+    nonisolated(unsafe) var step = OperationStep.proceed
+    nonisolated(unsafe) var canCancel = false
+
+    init(index: Int) { self.index = index }
+
+    var word: UInt32 { _word.load(ordering: .acquiring) }
+
+    /// FREE to RESERVED.
+    func reserve() -> Bool {
+        let current = _word.load(ordering: .relaxed)
+        guard current & 3 == Self.free else { return false }
+        return _word.compareExchange(
+            expected: current, desired: current | Self.reserved, ordering: .acquiringAndReleasing
+        ).exchanged
+    }
+
+    /// SEALED to RESERVED, if `handle` names this context's current generation.
+    func resume(generation: UInt32) -> Bool {
+        _word.compareExchange(
+            expected: generation << 2 | Self.sealed, desired: generation << 2 | Self.reserved,
+            ordering: .acquiringAndReleasing
+        ).exchanged
+    }
+
+    /// RESERVED to SEALED: the host now drives it. Returns the handle.
+    func seal() -> UInt64 {
+        let generation = _word.load(ordering: .relaxed) >> 2
+        _word.store(generation << 2 | Self.sealed, ordering: .releasing)
+        return UInt64(generation) << 16 | UInt64(index)
+    }
+
+    /// RESERVED to FREE, with a new generation.
+    func release() {
+        operation = .none
+        step = .proceed
+        canCancel = false
+        let generation = (_word.load(ordering: .relaxed) >> 2) &+ 1
+        _word.store((generation & 0x3FFF_FFFF) << 2 | Self.free, ordering: .releasing)
+    }
+}
+
+/// The fixed pool of operation contexts, as firmware would size it: a few per CPU.
+final class OperationPool: Sendable {
+    let contexts: [OperationContext]
+
+    /// Contexts per CPU.
+    static let perCPU = 4
+
+    init(cpuCount: Int) {
+        var contexts: [OperationContext] = []
+        for index in 0..<(cpuCount * Self.perCPU) { contexts.append(OperationContext(index: index)) }
+        self.contexts = contexts
+    }
+
+    /// A FREE context, now RESERVED; or the status to answer: RMI_BLOCKED if every context is SEALED (waiting
+    /// for the host), RMI_BUSY if some are merely reserved by running calls.
+    func reserve() -> Result<OperationContext, ReserveFailure> {
+        for context in contexts where context.reserve() { return .success(context) }
+        let allSealed = contexts.allSatisfy { $0.word & 3 == OperationContext.sealed }
+        return .failure(ReserveFailure(status: allSealed ? .blocked : .busy))
+    }
+
+    /// The sealed context `handle` names, now RESERVED; `nil` if the handle names no incomplete operation.
+    func resume(handle: UInt64) -> OperationContext? {
+        let index = Int(truncatingIfNeeded: handle & 0xFFFF)
+        guard handle >> 46 == 0, index < contexts.count else { return nil }
+        let context = contexts[index]
+        return context.resume(generation: UInt32(truncatingIfNeeded: handle >> 16)) ? context : nil
+    }
+
+    /// Whether any operation is incomplete.
+    var anySealed: Bool { contexts.contains { $0.word & 3 == OperationContext.sealed } }
+}
+
+/// Why no context could be reserved.
+struct ReserveFailure: Error {
+    var status: RMIStatus
+}
