@@ -65,16 +65,18 @@ final class RuleConduit: SMCConduit {
     var trace: [SMCArguments] { recorded.withLock { $0 } }
 }
 
-/// Sparse Non-secure memory: unwritten bytes read as `fill`; accesses touching `faulting` throw.
+/// Sparse Non-secure memory: unwritten bytes read as `fill`; accesses touching the faulting range throw.
 final class MemoryDouble: HostMemory {
     private let bytes = Mutex<[UInt64: UInt8]>([:])
     private let fill: UInt8
-    let faulting: Range<UInt64>?
+    private let faultingRange = Mutex<Range<UInt64>?>(nil)
 
-    init(fill: UInt8 = 0, faulting: Range<UInt64>? = nil) {
-        self.fill = fill
-        self.faulting = faulting
-    }
+    init(fill: UInt8 = 0) { self.fill = fill }
+
+    /// Makes every access touching `range` fault from now on.
+    func fault(_ range: Range<UInt64>?) { faultingRange.withLock { $0 = range } }
+
+    private var faulting: Range<UInt64>? { faultingRange.withLock { $0 } }
 
     func write(_ data: [UInt8], at address: PhysicalAddress) throws(HostMemoryError) {
         let range = address.rawValue..<address.rawValue + UInt64(data.count)
