@@ -8,7 +8,9 @@ struct BringUpTests {
     let bank0 = try! GranuleRange(base: PhysicalAddress(0x8000_0000), size: 0x20_0000)
     let bank1 = try! GranuleRange(base: PhysicalAddress(0x8_8000_0000), size: 0x10_0000)
 
-    func host(_ conduit: ScriptedConduit, memory: MemoryDouble = MemoryDouble(), regions: [GranuleRange]? = nil)
+    func host(
+        _ conduit: ScriptedConduit, memory: MemoryDouble = MemoryDouble(), regions: [GranuleRange]? = nil
+    )
         -> HostRMI
     {
         HostRMI(

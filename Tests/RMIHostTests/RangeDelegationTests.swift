@@ -30,9 +30,10 @@ struct RangeDelegationTests {
 
     @Test(
         "a misaligned base or size is rejected as unaligned before any SMC",
-        arguments: [(0x8010_0800, page), (0x8010_0000, 0x800), (0x8010_0001, 0), (0x8010_0000, page + 1)] as [(
-            UInt64, UInt64
-        )])
+        arguments: [(0x8010_0800, page), (0x8010_0000, 0x800), (0x8010_0001, 0), (0x8010_0000, page + 1)]
+            as [(
+                UInt64, UInt64
+            )])
     func unalignedRejected(rawBase: UInt64, size: UInt64) throws {
         let (host, conduit) = try activeHost()
         for outcome in [
