@@ -1,5 +1,6 @@
 import CCAArch
 import RMIHost
+import Synchronization
 import Testing
 
 @Suite("Host bring-up")
@@ -198,4 +199,69 @@ struct BringUpTests {
         #expect(host.isRecordedAsDelegated(dramBase))
         #expect(other.trace.count == 1)
     }
+}
+
+@Suite("Bring-up concurrency and reporting")
+struct BringUpReportingTests {
+    @Test("a second bring-up while one is running is refused as already in progress")
+    func reentrantBringUpRefused() throws {
+        let conduit = ScriptedConduit()
+        let host = HostRMI(
+            conduit: conduit, memory: MemoryDouble(),
+            configuration: HostConfiguration(dramRegions: [dram], retryPolicy: testPolicy()))
+        let seen = ErrorBox()
+        conduit.enqueue(
+            [
+                .act { _ in
+                    do throws(HostInitError) {
+                        try host.initialize()
+                    } catch {
+                        seen.set(error)
+                    }
+                    return rmi(.success, 0x20000, 0x20000)
+                }
+            ] + bringUpScript().dropFirst())
+        try host.initialize()
+        #expect(seen.value == .alreadyInProgress)
+        #expect(host.isAvailable)
+    }
+
+    @Test(
+        "bring-up errors map onto serve protocol kinds and carry the RMM's status",
+        arguments: [
+            (HostInitError.noRMM, "no_rmm", nil),
+            (
+                .incompatibleVersion(status: .errorInput, lower: 0x30000, higher: 0x30000), "incompatible_version",
+                .errorInput
+            ),
+            (.rmmError(command: .rmmConfigSet, status: .errorGlobal), "rmm_error", .errorGlobal),
+            (.stalled(command: .rmmActivate, status: .busy), "stalled", .busy),
+            (.statefulOperation(command: .rmmActivate, .continuationLimit(handle: 1)), "stalled", .incomplete),
+            (
+                .regionNotFineConventional(region: dram, base: dramBase, top: dram.top, category: 0, state: 3),
+                "tracking", .success
+            ),
+        ] as [(HostInitError, String, RMIStatus?)])
+    func errorKinds(error: HostInitError, kind: String, status: RMIStatus?) {
+        #expect(error.kind == kind)
+        #expect(error.status == status)
+        #expect(!error.description.isEmpty)
+    }
+
+    @Test("a region error names the region, the part found and its tracking in the spec's words")
+    func regionErrorDescription() {
+        let error = HostInitError.regionNotFineConventional(
+            region: dram, base: dramBase, top: dramBase + 0x20_0000, category: 0, state: 3)
+        #expect(
+            error.description
+                == "DRAM [0x80000000, 0x81000000) is CONVENTIONAL TRACKING_COARSE in [0x80000000, 0x80200000), "
+                + "not CONVENTIONAL TRACKING_FINE")
+    }
+}
+
+/// Holds an error thrown on the conduit's thread for the test to inspect.
+final class ErrorBox: Sendable {
+    private let stored = Mutex<HostInitError?>(nil)
+    func set(_ error: HostInitError) { stored.withLock { $0 = error } }
+    var value: HostInitError? { stored.withLock { $0 } }
 }

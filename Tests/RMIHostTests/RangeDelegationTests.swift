@@ -333,3 +333,40 @@ struct RangeDelegationTests {
         #expect(conduit.trace == [call(delegateID, base.rawValue, (base + page).rawValue), call(.opCancel, 4)])
     }
 }
+
+@Suite("Range failure reporting")
+struct RangeFailureReportingTests {
+    @Test(
+        "range failures map onto the serve protocol's error kinds and statuses",
+        arguments: [
+            (RangeFailure.unaligned(base: dramBase, size: 1), "unaligned", nil),
+            (.overflow(base: dramBase, size: ~0), "overflow", nil),
+            (.notInitialized, "not_initialized", nil),
+            (.rmmError(.errorTracking), "rmm_error", .errorTracking),
+            (
+                .noProgress(
+                    BadProgressAnswer(
+                        command: .granuleRangeDelegate, base: dramBase, top: dramBase + page, outTop: dramBase,
+                        defect: .noAdvance)), "no_progress", .success
+            ),
+            (.stalled(.blocked), "stalled", .blocked),
+            (.statefulOperation(.continuationLimit(handle: 2)), "stalled", .incomplete),
+            (.statefulOperation(.hostFailure(.outOfMemory(bytes: page), handle: 2)), "host_failure", .incomplete),
+            (
+                .statefulOperation(.cancelled(reason: .outOfMemory(bytes: page), answer: rmi(.errorInput))),
+                "cancelled", .errorInput
+            ),
+        ] as [(RangeFailure, String, RMIStatus?)])
+    func kinds(failure: RangeFailure, kind: String, status: RMIStatus?) {
+        #expect(failure.kind == kind)
+        #expect(failure.status == status)
+    }
+
+    @Test("a bad answer is described with its out_top and the request")
+    func badAnswerDescription() {
+        let answer = BadProgressAnswer(
+            command: .granuleRangeDelegate, base: dramBase, top: dramBase + 0x20_0000, outTop: dramBase,
+            defect: .noAdvance)
+        #expect(answer.description == "RMI_SUCCESS with out_top 0x80000000 equal to base for [0x80000000, 0x80200000)")
+    }
+}

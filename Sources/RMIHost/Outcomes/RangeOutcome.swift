@@ -115,6 +115,20 @@ public enum RangeFailure: Hashable, Sendable {
         }
     }
 
+    /// One line for logs and the serve protocol's diagnostics.
+    public var description: String {
+        switch self {
+        case .unaligned(let base, let size):
+            "base \(hex(base.rawValue)) or size \(hex(size)) is not a multiple of the granule size"
+        case .overflow(let base, let size): "base \(hex(base.rawValue)) + size \(hex(size)) passes 2^64"
+        case .notInitialized: "the host has not completed bring-up"
+        case .rmmError(let status): "the RMM answered \(status.name)"
+        case .noProgress(let answer): answer.description
+        case .stalled(let status): "still \(status.name) when the retry budget ran out"
+        case .statefulOperation(let failure): "the stateful operation did not complete: \(failure)"
+        }
+    }
+
     /// The RMI status the RMM returned, where it returned one that ended the request.
     public var status: RMIStatus? {
         switch self {
