@@ -86,6 +86,15 @@ public final class HostRMI: Sendable {
         shared.delegatedByHost.withLock { $0.contains(address.rawValue) }
     }
 
+    /// What the host's record shows delegated, as sorted, disjoint ranges.
+    public var recordedDelegatedRanges: [GranuleRange] {
+        shared.delegatedByHost.withLock { $0.extents }.map {
+            GranuleRange(
+                uncheckedBase: PhysicalAddress($0.lowerBound), top: PhysicalAddress($0.upperBound),
+                granuleSize: granuleSize)
+        }
+    }
+
     /// Granules the host's record shows delegated.
     public var recordedDelegatedGranuleCount: UInt64 {
         shared.delegatedByHost.withLock { $0.byteCount } >> UInt64(granuleSize.shift)

@@ -88,7 +88,9 @@ struct RangeDelegationTests {
                 call(delegateID, base.rawValue, top.rawValue), call(delegateID, (base + page).rawValue, top.rawValue),
             ])
         #expect(host.isRecordedAsDelegated(base + 3 * page))
+        #expect(!host.isRecordedAsDelegated(top))
         #expect(host.recordedDelegatedGranuleCount == 4)
+        #expect(host.recordedDelegatedRanges == [try GranuleRange(base: base, size: 4 * page)])
     }
 
     @Test("a SUCCESS that does not advance ends as no_progress after exactly one SMC")
