@@ -43,6 +43,17 @@ struct HostMemoryTests {
         #expect(ledger.isLeaked(pages[1]))
     }
 
+    @Test("a granule leaked while it sat free is never handed out")
+    func leakedWhileFree() throws {
+        let ledger = LeakLedger()
+        let allocator = HostPageAllocator(regions: [region], leakLedger: ledger)
+        ledger.record(try GranuleRange(base: region.base, size: page))
+        #expect(!allocator.isFree(region.base))
+        #expect(allocator.freeGranuleCount == 63)
+        #expect(allocator.allocatePage() == region.base + page)
+        #expect(allocator.allocate(granules: 63) == nil)
+    }
+
     @Test("the ledger lists leaked granules sorted and merges overlapping records")
     func ledgerListing() throws {
         let ledger = LeakLedger()

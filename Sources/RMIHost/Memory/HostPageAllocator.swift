@@ -39,12 +39,12 @@ public final class HostPageAllocator: Sendable {
 
     /// Free granules.
     public var freeGranuleCount: UInt64 {
-        freeExtents.withLock { $0.byteCount } >> UInt64(granuleSize.shift)
+        withFreeExtents { $0.byteCount } >> UInt64(granuleSize.shift)
     }
 
     /// Whether the granule at `address` is free.
     public func isFree(_ address: PhysicalAddress) -> Bool {
-        freeExtents.withLock { $0.contains(address.rawValue) }
+        withFreeExtents { $0.contains(address.rawValue) }
     }
 
     /// One granule, or `nil` when none is free.
@@ -56,7 +56,7 @@ public final class HostPageAllocator: Sendable {
     public func allocate(granules count: Int) -> [PhysicalAddress]? {
         precondition(count >= 0, "negative granule count")
         let bytes = granuleSize.bytes
-        return freeExtents.withLock { free -> [PhysicalAddress]? in
+        return withFreeExtents { free -> [PhysicalAddress]? in
             guard free.byteCount >> UInt64(granuleSize.shift) >= UInt64(count) else { return nil }
             var pages: [PhysicalAddress] = []
             pages.reserveCapacity(count)
@@ -76,7 +76,7 @@ public final class HostPageAllocator: Sendable {
         precondition(bytes != 0 && bytes % granuleSize.bytes == 0, "block is not a whole number of granules")
         precondition(alignment != 0 && alignment & (alignment - 1) == 0, "alignment is not a power of two")
         let alignment = Swift.max(alignment, granuleSize.bytes)
-        return freeExtents.withLock { free -> GranuleRange? in
+        return withFreeExtents { free -> GranuleRange? in
             guard let base = free.firstFit(size: bytes, alignment: alignment) else { return nil }
             free.remove(base..<base + bytes)
             return GranuleRange(
@@ -99,7 +99,7 @@ public final class HostPageAllocator: Sendable {
             owned.insert(clamped)
         }
         for leak in leakLedger.leakedRanges { owned.remove(leak.base.rawValue..<leak.top.rawValue) }
-        return freeExtents.withLock { free -> UInt64 in
+        return withFreeExtents { free -> UInt64 in
             var accepted: UInt64 = 0
             for extent in owned.extents {
                 var pieces = _ExtentSet()
@@ -111,6 +111,16 @@ public final class HostPageAllocator: Sendable {
                 }
             }
             return accepted >> UInt64(granuleSize.shift)
+        }
+    }
+
+    /// Runs `body` on the free extents with every leaked granule taken out first, so a granule leaked while it
+    /// sat free (a caller undelegating memory it had already freed) is never handed out either.
+    private func withFreeExtents<Result>(_ body: (inout _ExtentSet) -> Result) -> Result {
+        let leaked = leakLedger.leakedRanges
+        return freeExtents.withLock { free in
+            for range in leaked { free.remove(range.base.rawValue..<range.top.rawValue) }
+            return body(&free)
         }
     }
 
