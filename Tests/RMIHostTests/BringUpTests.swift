@@ -83,6 +83,28 @@ struct BringUpTests {
         #expect(host.isAvailable)
     }
 
+    @Test("an L1 GPT table the RMM asks memory for is created with donated Non-secure pages")
+    func gptL1CreatedWithDonation() throws {
+        let memory = MemoryDouble()
+        let request = OpMemDonateRequest(blockSize: .level3, count: 2, contiguous: true, state: .undelegated)
+        let conduit = ScriptedConduit(answers: [
+            rmi(.success, 0x20000, 0x20000), rmi(.success, features0Value), rmi(.success, features1Value),
+            rmi(.success), rmi(.success), rmi(.success, 0, 2, bank0.top.rawValue),
+            incomplete(.donate, x1: 11, x2: request.encoding), rmi(.success, 2),
+        ])
+        let host = host(conduit, memory: memory, regions: [bank0])
+        try host.initialize()
+        #expect(
+            conduit.trace.suffix(2) == [
+                call(.gptL1Create, 0x8000_0000), call(.opMemDonate, 11, 0x8000_0000, 1),
+            ])
+        let table = AddressRangeDescriptor(
+            base: PhysicalAddress(0x8000_2000), blockSize: .level3, count: 2, state: .undelegated)
+        #expect(memory.words(1, at: PhysicalAddress(0x8000_0000)) == [table.encoding(granule: .size4KB)!])
+        #expect(host.info?.createdL1Tables == [PhysicalAddress(0x8000_0000)])
+        #expect(!host.allocator.isFree(PhysicalAddress(0x8000_2000)))
+    }
+
     @Test("an SMCCC NOT_SUPPORTED answer to RMI_VERSION means no RMM")
     func noRMM() {
         let conduit = ScriptedConduit(answers: [.notSupported])

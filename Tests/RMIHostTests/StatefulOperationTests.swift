@@ -252,4 +252,43 @@ struct StatefulOperationTests {
         #expect(outcome.smcCount == 4)
         #expect(outcome.handle == handle)
     }
+
+    @Test(
+        "donation requests the host does not serve fail without cancelling when cancelling is not allowed",
+        arguments: [
+            OpMemDonateRequest(blockSize: .level3, count: 2, contiguous: false, state: .conditional),
+            OpMemDonateRequest(blockSize: .level3, count: 3, contiguous: true, state: .undelegated),
+            OpMemDonateRequest(blockSize: .level3, count: 2048, contiguous: true, state: .undelegated),
+        ])
+    func unsupportedDonation(request: OpMemDonateRequest) throws {
+        let (host, conduit) = try activeHost()
+        let freeBefore = host.allocator.freeGranuleCount
+        conduit.enqueue(answers: [incomplete(.donate, x1: handle, x2: request.encoding)])
+        let outcome = host.execute(command)
+        #expect(outcome.end == .failed(.hostFailure(.unsupportedDonationRequest(request), handle: handle)))
+        #expect(conduit.trace == [command])
+        #expect(host.allocator.freeGranuleCount == freeBefore)
+    }
+
+    @Test("a donation request with reserved bits set is malformed")
+    func malformedDonation() throws {
+        let (host, conduit) = try activeHost()
+        conduit.enqueue(answers: [incomplete(.donate, x1: handle, x2: 1 << 40)])
+        let outcome = host.execute(command)
+        #expect(outcome.end == .failed(.hostFailure(.malformedDonationRequest(1 << 40), handle: handle)))
+    }
+
+    @Test("a request for more blocks than one list page holds is offered one page of descriptors")
+    func largeDonationOffersOneListPage() throws {
+        let memory = MemoryDouble()
+        let (host, conduit) = try activeHost(memory: memory)
+        let request = OpMemDonateRequest(blockSize: .level3, count: 600, contiguous: false, state: .undelegated)
+        let freeBefore = host.allocator.freeGranuleCount
+        conduit.enqueue(answers: [incomplete(.donate, x1: handle, x2: request.encoding), rmi(.success, 512)])
+        let outcome = host.execute(command)
+        #expect(outcome.status == .success)
+        #expect(conduit.trace.last == call(.opMemDonate, handle, listPage.rawValue, 512))
+        #expect(memory.words(512, at: listPage).last == descriptor(dramBase + 512 * page, .undelegated))
+        #expect(host.allocator.freeGranuleCount == freeBefore - 512)
+    }
 }
