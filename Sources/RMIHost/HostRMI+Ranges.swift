@@ -4,7 +4,9 @@ extension HostRMI {
     /// Whether granules that fail to undelegate are recorded in the leak ledger.
     public enum UndelegationFailurePolicy: Hashable, Sendable {
         /// Record the unfinished suffix `[outcome.top, base + size)` in the leak ledger: the host gives it up and
-        /// the allocator will never hand it out (granule-delegation.md section 8 item 7). The default.
+        /// the allocator will never hand it out (granule-delegation.md section 8 item 7). The default, for every
+        /// failure the RMM caused, a stall included: the suffix may still be Realm PAS, and memory the caller then
+        /// forgets would be lost silently, which the ledger exists to prevent.
         case leak
         /// Only report; the caller decides (for example to retry after a stall).
         case report

@@ -234,6 +234,20 @@ struct RangeDelegationTests {
         #expect(host.allocator.isFree(start))
     }
 
+    @Test("a stalled undelegation leaks its unfinished suffix by default and says so")
+    func stalledUndelegationLeaks() throws {
+        let (host, conduit) = try activeHost(policy: testPolicy(attempts: 2))
+        conduit.enqueue(answers: [rmi(.success, (base + page).rawValue), rmi(.busy), rmi(.busy)])
+        let outcome = host.undelegate(base: base, size: 3 * page)
+        #expect(outcome.failure == .stalled(.busy))
+        #expect(outcome.leakedGranules == 2)
+        #expect(host.leakLedger.leakedGranules == [base + page, base + 2 * page])
+        #expect(
+            outcome.description
+                == "undelegate [0x80100000, +0x3000): moved to 0x80101000 in 3 SMCs, "
+                + "still RMI_BUSY when the retry budget ran out, 2 granules leaked")
+    }
+
     @Test("with the report policy a failed undelegation leaks nothing")
     func reportPolicyDoesNotLeak() throws {
         let (host, conduit) = try activeHost()

@@ -199,6 +199,16 @@ public struct RangeOutcome: Hashable, Sendable {
 
     /// The RMI status behind a failure, if the RMM returned one.
     public var status: RMIStatus? { failure?.status }
+
+    /// One line for logs and the CLI, e.g. `delegate [0x80000000, +0x4000): moved to 0x80002000 in 2 SMCs,
+    /// the RMM answered RMI_ERROR_INPUT`.
+    public var description: String {
+        let name = operation == .delegate ? "delegate" : "undelegate"
+        var line = "\(name) [\(hex(base.rawValue)), +\(hex(size))): moved to \(hex(top.rawValue)) in \(smcCount) SMCs"
+        if let failure { line += ", " + failure.description }
+        if leakedGranules != 0 { line += ", \(leakedGranules) granules leaked" }
+        return line
+    }
 }
 
 func hex(_ value: UInt64) -> String { "0x" + String(value, radix: 16) }
