@@ -43,6 +43,17 @@ extension HostRMI {
         rangeCommand(.undelegate, base: base, size: size, onFailure: onFailure)
     }
 
+    /// Undelegates `range`, then gives what came back to the page allocator; the unfinished suffix of a failure is
+    /// leaked, never freed.
+    ///
+    /// The safe way to return allocator memory the host delegated: a page is freed only after an undelegation
+    /// covering it succeeded (granule-delegation.md section 8 item 7).
+    public func undelegateAndRelease(_ range: GranuleRange) -> RangeOutcome {
+        let outcome = undelegate(base: range.base, size: range.size, onFailure: .leak)
+        allocator.free(GranuleRange(uncheckedBase: range.base, top: outcome.top, granuleSize: granuleSize))
+        return outcome
+    }
+
     /// Delegates one granule at `address`.
     public func delegatePage(_ address: PhysicalAddress) -> RangeOutcome {
         delegate(base: address, size: granuleSize.bytes)

@@ -248,6 +248,20 @@ struct RangeDelegationTests {
                 + "still RMI_BUSY when the retry budget ran out, 2 granules leaked")
     }
 
+    @Test("releasing delegated allocator memory frees the undelegated prefix and leaks the rest")
+    func undelegateAndRelease() throws {
+        let (host, conduit) = try activeHost()
+        let block = try #require(host.allocator.allocateBlock(bytes: 4 * page, alignment: page))
+        let freeBefore = host.allocator.freeGranuleCount
+        conduit.enqueue(answers: [rmi(.success, (block.base + 2 * page).rawValue), rmi(.errorInput)])
+        let outcome = host.undelegateAndRelease(block)
+        #expect(outcome.top == block.base + 2 * page)
+        #expect(host.allocator.freeGranuleCount == freeBefore + 2)
+        #expect(host.allocator.isFree(block.base + page))
+        #expect(!host.allocator.isFree(block.base + 2 * page))
+        #expect(host.leakLedger.leakedGranules == [block.base + 2 * page, block.base + 3 * page])
+    }
+
     @Test("with the report policy a failed undelegation leaks nothing")
     func reportPolicyDoesNotLeak() throws {
         let (host, conduit) = try activeHost()
