@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "RMM", targets: ["RMM"]),
         .library(name: "CCAPlatform", targets: ["CCAPlatform"]),
         .library(name: "RMIHost", targets: ["RMIHost"]),
+        .library(name: "Verification", targets: ["Verification"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
@@ -33,10 +34,12 @@ let package = Package(
         .target(name: "CCAPlatform", dependencies: ["CCAArch", "GranuleProtection", "RMM"]),
         // The host-side library: bring-up and delegation helpers done right.
         .target(name: "RMIHost", dependencies: ["CCAArch"]),
+        // Adversarial RMM, schedule explorer, reference host loops.
+        .target(name: "Verification", dependencies: ["CCAArch", "RMIHost"]),
         .executableTarget(
             name: "rmm",
             dependencies: [
-                "CCAArch", "GranuleProtection", "RMM", "CCAPlatform", "RMIHost",
+                "CCAArch", "GranuleProtection", "RMM", "CCAPlatform", "RMIHost", "Verification",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -45,6 +48,7 @@ let package = Package(
         .testTarget(name: "RMMTests", dependencies: ["CCAArch", "GranuleProtection", "RMM", "CCAPlatform"]),
         .testTarget(name: "CCAPlatformTests", dependencies: ["CCAArch", "GranuleProtection", "RMM", "CCAPlatform"]),
         .testTarget(name: "RMIHostTests", dependencies: ["CCAArch", "RMIHost", "CCAPlatform"]),
+        .testTarget(name: "VerificationTests", dependencies: ["CCAArch", "RMIHost", "Verification"]),
         .testTarget(name: "rmmTests", dependencies: ["rmm"]),
     ],
     swiftLanguageModes: [.v6]
