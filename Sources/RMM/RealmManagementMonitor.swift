@@ -10,6 +10,7 @@ public final class RealmManagementMonitor<Port: RMMPlatformPort>: Sendable {
     public let manifest: RMMBootManifest
     public let port: Port
     let operations: OperationPool
+    let vmids = VMIDAllocator()
 
     private let _lifecycle = Atomic<UInt8>(RMMLifecycleState.initial.rawValue)
     private let _trackingRegionEncoding = Atomic<UInt8>(0)
@@ -72,8 +73,19 @@ public final class RealmManagementMonitor<Port: RMMPlatformPort>: Sendable {
         case .gptL1Destroy: return gptL1Destroy(address: call.x1)
         case .gptInfo: return gptInfo(base: call.x1, top: call.x2)
         case .opContinue: return opContinue(handle: call.x1, cpu: cpu)
-        case .opMemDonate, .opMemReclaim: return opMemoryTransfer(handle: call.x1)
+        case .opMemDonate: return opMemDonate(handle: call.x1, list: call.x2, count: call.x3)
+        case .opMemReclaim: return opMemReclaim(handle: call.x1, list: call.x2, count: call.x3)
         case .opCancel: return opCancel(handle: call.x1)
+        case .realmCreate: return realmCreate(rd: call.x1, params: call.x2)
+        case .realmActivate: return realmActivate(rd: call.x1)
+        case .realmTerminate: return realmTerminate(rd: call.x1)
+        case .realmDestroy: return realmDestroy(rd: call.x1)
+        case .recCreate: return recCreate(rd: call.x1, rec: call.x2, params: call.x3)
+        case .recDestroy: return recDestroy(rec: call.x1)
+        case .rttCreate: return rttCreate(rd: call.x1, rtt: call.x2, ipa: call.x3, level: call.x4)
+        case .rttDestroy: return rttDestroy(rd: call.x1, ipa: call.x2, level: call.x3)
+        case .rttDataMapInit: return rttDataMapInit(rd: call.x1, data: call.x2, ipa: call.x3, source: call.x4)
+        case .rttDataUnmap: return rttDataUnmap(rd: call.x1, base: call.x2, top: call.x3, flags: call.x4, list: call.x5)
         default:
             return fid.isRMI ? .result(.errorNotSupported) : .notSupported
         }
@@ -84,7 +96,9 @@ public final class RealmManagementMonitor<Port: RMMPlatformPort>: Sendable {
         switch fid.withoutSVEHint {
         case .version, .features, .rmmConfigSet, .rmmConfigGet, .rmmActivate, .rmmStateGet, .granuleTrackingGet,
             .granuleTrackingSet, .granuleRangeDelegate, .granuleRangeUndelegate, .gptL1Create, .gptL1Destroy,
-            .gptInfo, .opContinue, .opMemDonate, .opMemReclaim, .opCancel:
+            .gptInfo, .opContinue, .opMemDonate, .opMemReclaim, .opCancel, .realmCreate, .realmActivate,
+            .realmTerminate, .realmDestroy, .recCreate, .recDestroy, .rttCreate, .rttDestroy, .rttDataMapInit,
+            .rttDataUnmap:
             true
         default: false
         }

@@ -1,6 +1,19 @@
 public import CCAArch
 
 extension RealmManagementMonitor {
+    /// The answer an operation gives while it still waits for the host.
+    private func incomplete(_ context: OperationContext, count: UInt64 = 0) -> SMCReturn {
+        _ = context.seal()
+        switch context.step {
+        case .proceed:
+            return .result(RMIResult.incomplete(.none, canCancel: context.canCancel), count)
+        case .donate(let request):
+            return .result(RMIResult.incomplete(.donate, canCancel: context.canCancel), count, request.encoding)
+        case .reclaim:
+            return .result(RMIResult.incomplete(.reclaim, canCancel: context.canCancel), count)
+        }
+    }
+
     /// RMI_OP_CONTINUE (DEN0137 B4.5.22): X1 handle, X2 flags.
     ///
     /// Failure condition `complete`: the handle names no incomplete operation, or the operation waits for a
@@ -13,41 +26,162 @@ extension RealmManagementMonitor {
             _ = context.seal()
             return .result(.errorInput)
         }
+        let answer: SMCReturn
         switch context.operation {
         case .range(var operation):
-            guard let answer = finishRun(&operation, cpu: cpu, interruptible: true) else {
+            guard let finished = finishRun(&operation, cpu: cpu, interruptible: true) else {
                 context.operation = .range(operation)
-                _ = context.seal()
-                return .result(RMIResult.incomplete(.none, canCancel: false))
+                return incomplete(context)
             }
-            context.release()
-            return answer
+            answer = finished
+        case .recCreate(let operation):
+            answer = finishREC(operation, creating: true)
+        case .recDestroy(let operation):
+            answer = finishREC(operation, creating: false)
         case .none:
-            context.release()
-            return .result(.errorInput)
+            answer = .result(.errorInput)
         }
+        context.release()
+        return answer
     }
 
-    /// RMI_OP_MEM_DONATE (DEN0137 B4.5.23) and RMI_OP_MEM_RECLAIM (B4.5.24): X1 handle, X2 list address, X3
-    /// list count.
+    /// RMI_OP_MEM_DONATE (DEN0137 B4.5.23): X1 handle, X2 list address, X3 list count. Answers X1 donated_count,
+    /// the granules taken from the list, in list order.
     ///
-    /// Failure condition `complete`: the handle names no incomplete operation waiting for this transfer; the
-    /// answer is RMI_ERROR_INPUT with a count of 0, and the operation stays as it was. Every operation this model
-    /// starts today (interrupted range commands) waits only for RMI_OP_CONTINUE, so that is the answer to both.
-    func opMemoryTransfer(handle: UInt64) -> SMCReturn {
+    /// Failure conditions, each RMI_ERROR_INPUT with donated_count 0 and the operation still waiting for a
+    /// (corrected) donation: `complete` (no operation waiting for a donation), `list_align`, `list_pas`,
+    /// `mem_gt` (more memory than asked for), `mem_contig`, `mem_align` (block size or alignment not as asked),
+    /// `mem_state` (a granule not in the asked state). Success: the granules are the operation's; the answer is
+    /// RMI_INCOMPLETE again, asking for the rest or, when all has arrived, for RMI_OP_CONTINUE.
+    func opMemDonate(handle: UInt64, list: UInt64, count: UInt64) -> SMCReturn {
         guard lifecycleState == .active else { return .result(.errorGlobal) }
-        if let context = operations.resume(handle: handle) { _ = context.seal() }
-        return .result(.errorInput)
+        guard let context = operations.resume(handle: handle) else { return .result(.errorInput) }
+        guard case .donate(let request) = context.step, case .recCreate(var operation) = context.operation else {
+            _ = context.seal()
+            return .result(.errorInput)
+        }
+        let listPA = PhysicalAddress(list)
+        let entries = Swift.min(count, UInt64(AddressRangeDescriptor.maxListEntries) - (list & 0xFFF) / 8)
+        guard list & 7 == 0, port.read64(listPA, space: .nonSecure) != nil else {
+            _ = context.seal()
+            return .result(.errorInput)
+        }
+        // Validate the whole list before taking anything, so a failure changes nothing.
+        let g = granuleSize.bytes
+        var offered: UInt64 = 0
+        for i in 0..<entries {
+            guard let raw = port.read64(listPA + i * 8, space: .nonSecure),
+                let descriptor = try? AddressRangeDescriptor(encoding: raw, granule: granuleSize)
+            else {
+                _ = context.seal()
+                return .result(.errorInput)
+            }
+            if descriptor.count == 0 { continue }
+            guard descriptor.blockSize == request.blockSize, descriptor.state == request.state else {
+                _ = context.seal()
+                return .result(.errorInput)
+            }
+            offered += descriptor.count
+            for j in 0..<descriptor.count {
+                guard let word = granuleWord(descriptor.base + j * g), word == GranuleWord(state: .delegated) else {
+                    _ = context.seal()
+                    return .result(.errorInput)
+                }
+            }
+        }
+        guard offered <= UInt64(request.count) else {
+            _ = context.seal()
+            return .result(.errorInput)
+        }
+        // Take the granules in list order; one that changed since validation ends the donation there.
+        var taken: UInt64 = 0
+        consume: for i in 0..<entries {
+            guard let raw = port.read64(listPA + i * 8, space: .nonSecure),
+                let descriptor = try? AddressRangeDescriptor(encoding: raw, granule: granuleSize)
+            else { break }
+            for j in 0..<descriptor.count {
+                let pa = descriptor.base + j * g
+                guard let granule = lockGranule(pa) else { break consume }
+                guard granule.word == GranuleWord(state: .delegated) else {
+                    unlock(granule)
+                    break consume
+                }
+                writeObject(operation.rec, RECField.aux + UInt64(operation.auxCount) * 8, pa.rawValue)
+                operation.auxCount += 1
+                unlock(granule, as: GranuleWord(state: .recAux))
+                taken += 1
+            }
+        }
+        context.operation = .recCreate(operation)
+        let remaining = Self.recAuxCount - operation.auxCount
+        context.step = remaining == 0 ? .proceed : .donate(Self.recAuxRequest(remaining: remaining))
+        return incomplete(context, count: taken)
+    }
+
+    /// RMI_OP_MEM_RECLAIM (DEN0137 B4.5.24): X1 handle, X2 list address, X3 list capacity. Answers X1
+    /// reclaim_count, the descriptors written, each naming one granule handed back DELEGATED.
+    ///
+    /// Failure conditions: `complete` (no operation handing memory back), `list_align`, `list_pas`; all
+    /// RMI_ERROR_INPUT, and the operation stays as it was. Success answers RMI_INCOMPLETE: RECLAIM again while
+    /// granules remain, then NONE, for RMI_OP_CONTINUE to finish. A capacity of 0 makes no progress.
+    func opMemReclaim(handle: UInt64, list: UInt64, count: UInt64) -> SMCReturn {
+        guard lifecycleState == .active else { return .result(.errorGlobal) }
+        guard let context = operations.resume(handle: handle) else { return .result(.errorInput) }
+        guard context.step == .reclaim else {
+            _ = context.seal()
+            return .result(.errorInput)
+        }
+        var operation: RECOperation
+        var creating: Bool
+        switch context.operation {
+        case .recCreate(let pending): (operation, creating) = (pending, true)
+        case .recDestroy(let pending): (operation, creating) = (pending, false)
+        default:
+            _ = context.seal()
+            return .result(.errorInput)
+        }
+        let listPA = PhysicalAddress(list)
+        guard list & 7 == 0, port.read64(listPA, space: .nonSecure) != nil else {
+            _ = context.seal()
+            return .result(.errorInput)
+        }
+        let capacity = Swift.min(count, UInt64(AddressRangeDescriptor.maxListEntries) - (list & 0xFFF) / 8)
+        var written: UInt64 = 0
+        while written < capacity && operation.reclaimed < operation.auxCount {
+            let pa = PhysicalAddress(readObject(operation.rec, RECField.aux + UInt64(operation.reclaimed) * 8))
+            let descriptor = AddressRangeDescriptor(base: pa, blockSize: .level3, count: 1, state: .delegated)
+            guard
+                port.write64(
+                    descriptor.encoding(granule: granuleSize) ?? 0, at: listPA + written * 8, space: .nonSecure)
+            else { break }
+            guard let granule = lockGranule(pa) else { preconditionFailure("auxiliary granule not tracked") }
+            unlock(granule, as: GranuleWord(state: .delegated))
+            operation.reclaimed += 1
+            written += 1
+        }
+        context.operation = creating ? .recCreate(operation) : .recDestroy(operation)
+        if operation.reclaimed == operation.auxCount { context.step = .proceed }
+        return incomplete(context, count: written)
     }
 
     /// RMI_OP_CANCEL (DEN0137 B4.5.21): X1 handle.
     ///
-    /// Failure conditions: `complete` (no incomplete operation), `can_cancel` (the operation cannot be cancelled
-    /// now); both RMI_ERROR_INPUT, and the operation stays as it was. Range operations are never cancellable.
+    /// Failure conditions: `complete` (no incomplete operation), `can_cancel` (not cancellable now); both
+    /// RMI_ERROR_INPUT, and the operation stays as it was. Range operations and REC destruction are never
+    /// cancellable; a REC creation is while it waits for its donation. Success starts the roll-back, which
+    /// answers RMI_INCOMPLETE (RECLAIM if memory was donated, else NONE) and ends, on RMI_OP_CONTINUE, with
+    /// RMI_ERROR_INPUT and every object as it was before the command.
     func opCancel(handle: UInt64) -> SMCReturn {
         guard lifecycleState == .active else { return .result(.errorGlobal) }
         guard let context = operations.resume(handle: handle) else { return .result(.errorInput) }
-        defer { _ = context.seal() }
-        return .result(.errorInput)
+        guard context.canCancel, case .recCreate(var operation) = context.operation else {
+            _ = context.seal()
+            return .result(.errorInput)
+        }
+        operation.cancelled = true
+        context.operation = .recCreate(operation)
+        context.canCancel = false
+        context.step = operation.auxCount > 0 ? .reclaim : .proceed
+        return incomplete(context)
     }
 }

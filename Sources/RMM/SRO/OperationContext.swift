@@ -24,10 +24,25 @@ struct RangeOperation {
     var progressed: Bool
 }
 
+/// A REC being created (auxiliary granules arriving by donation) or destroyed (handed back by reclaim). The
+/// auxiliary granules' addresses are kept in the REC granule itself, which the operation holds PARTIAL.
+struct RECOperation {
+    var rec: PhysicalAddress
+    var rd: PhysicalAddress
+    /// Auxiliary granules the REC holds now.
+    var auxCount: Int
+    /// Of those, how many have been handed back.
+    var reclaimed: Int
+    /// Whether a creation is being rolled back after RMI_OP_CANCEL.
+    var cancelled: Bool
+}
+
 /// The operation a context holds.
 enum PendingOperation {
     case none
     case range(RangeOperation)
+    case recCreate(RECOperation)
+    case recDestroy(RECOperation)
 }
 
 /// One stateful RMI operation context (sro.md section 6): FREE, RESERVED by the call running it, or SEALED

@@ -1,0 +1,89 @@
+public import CCAArch
+
+extension RealmManagementMonitor {
+    /// The checks RTT_CREATE and RTT_DESTROY share after the RD: `level_bound` (the level must lie below the
+    /// starting level, at most 3), `ipa_align` (aligned to what one entry at level - 1 maps), `ipa_bound`.
+    func checkRTTTarget(_ realm: RealmDescriptor, ipa: UInt64, level: UInt64) -> Int? {
+        let level = Int(Int64(bitPattern: level))
+        guard level > realm.rttLevelStart, level <= 3 else { return nil }
+        guard ipa & ((1 << UInt64(entryShift(level: level - 1))) - 1) == 0 else { return nil }
+        guard ipa < 1 << UInt64(realm.ipaWidth) else { return nil }
+        return level
+    }
+
+    /// RMI_RTT_CREATE (DEN0137 B4.5.64): X1 rd, X2 rtt, X3 ipa, X4 level.
+    ///
+    /// Failure conditions: `rd_align`, `rd_bound`, `rd_state`, `level_bound`, `ipa_align`, `ipa_bound`,
+    /// `rtt_align`, `rtt_bound`, `rtt_state` (RMI_ERROR_INPUT); `rtt_walk` (the walk to level - 1 stops early)
+    /// and `rtte_state` (the parent entry is already a TABLE), RMI_ERROR_RTT with the level the walk reached.
+    /// Success: the granule is an RTT whose entries inherit the parent entry's state; the parent entry points to
+    /// it, and the parent's reference count (its live entries) grows by one.
+    func rttCreate(rd: UInt64, rtt: UInt64, ipa: UInt64, level rawLevel: UInt64) -> SMCReturn {
+        let rdGranule: LockedGranule
+        switch lockRealm(rd) {
+        case .success(let locked): rdGranule = locked
+        case .failure(let error): return .result(error.result)
+        }
+        defer { unlock(rdGranule) }
+        let realm = readRealm(rdGranule.address)
+        guard let level = checkRTTTarget(realm, ipa: ipa, level: rawLevel), isGranuleAligned(rtt) else {
+            return .result(.errorInput)
+        }
+        guard let table = lockGranule(PhysicalAddress(rtt)) else { return .result(.errorInput) }
+        guard table.state == .delegated, table.word.refcount == 0 else {
+            unlock(table)
+            return .result(table.state == .partial ? .blocked : .errorInput)
+        }
+        let parent = walk(realm, ipa: ipa, to: level - 1)
+        guard parent.level == level - 1 else {
+            unlock(table)
+            return .result(RMIResult.level(.errorRTT, Int8(parent.level)))
+        }
+        guard parent.entry.kind == .void else {
+            unlock(table)
+            return .result(RMIResult.level(.errorRTT, Int8(parent.level)))
+        }
+        // The new table inherits the parent entry's RIPAS: it is VOID everywhere, as the parent entry was.
+        clearObject(table.address)
+        if parent.entry.ripas != .empty {
+            let inherited = RTTEntry(.void, ripas: parent.entry.ripas)
+            for i in 0..<entriesPerTable { writeObject(table.address, i * 8, inherited.rawValue) }
+        }
+        write(RTTEntry(.table, address: table.address), at: parent)
+        adjustRefcount(parent.table, by: 1)
+        unlock(table, as: GranuleWord(state: .rtt))
+        return .result(.success)
+    }
+
+    /// RMI_RTT_DESTROY (DEN0137 B4.5.68): X1 rd, X2 ipa, X3 level. Answers X1 the destroyed RTT's address and
+    /// X2 top, the first IPA after the entry the walk stopped at.
+    ///
+    /// Failure conditions: the RD and target checks (RMI_ERROR_INPUT, X2 = 0); `rtt_walk` and `rtte_state`
+    /// (RMI_ERROR_RTT at the walk's level, X2 = walk top); `rtt_live` (the RTT has live entries: RMI_ERROR_RTT at
+    /// `level`, X2 = ipa). Success: the parent entry is VOID with RIPAS DESTROYED and the granule DELEGATED.
+    func rttDestroy(rd: UInt64, ipa: UInt64, level rawLevel: UInt64) -> SMCReturn {
+        let rdGranule: LockedGranule
+        switch lockRealm(rd) {
+        case .success(let locked): rdGranule = locked
+        case .failure(let error): return .result(error.result)
+        }
+        defer { unlock(rdGranule) }
+        let realm = readRealm(rdGranule.address)
+        guard let level = checkRTTTarget(realm, ipa: ipa, level: rawLevel) else { return .result(.errorInput) }
+        let parent = walk(realm, ipa: ipa, to: level - 1)
+        let walkTop = (ipa >> UInt64(entryShift(level: parent.level)) + 1) << UInt64(entryShift(level: parent.level))
+        guard parent.level == level - 1, parent.entry.kind == .table else {
+            return .result(RMIResult.level(.errorRTT, Int8(parent.level)), 0, walkTop)
+        }
+        guard let child = lockGranule(parent.entry.address) else { preconditionFailure("RTT granule not tracked") }
+        guard child.word.refcount == 0 else {
+            unlock(child)
+            return .result(RMIResult.level(.errorRTT, Int8(level)), 0, ipa)
+        }
+        write(RTTEntry(.void, ripas: .destroyed), at: parent)
+        adjustRefcount(parent.table, by: -1)
+        unlock(child, as: GranuleWord(state: .delegated))
+        let top = ipa + (1 << UInt64(entryShift(level: level - 1)))
+        return .result(.success, child.address.rawValue, top)
+    }
+}
