@@ -57,7 +57,9 @@ public final class PhysicalMemory: @unchecked Sendable {
         wiped.load(ordering: .relaxed)
     }
 
-    /// The bytes of DRAM the host currently backs with real memory (pages written and not since wiped).
+    /// The bytes of DRAM the host currently maps, counted with `mincore`: pages written and not since wiped, plus
+    /// untouched pages that have been read (those map the host's shared zero page and cost no memory, so the
+    /// figure is an upper bound of what the model costs).
     public func residentBytes() -> UInt64 {
         banks.reduce(0) { $0 + $1.reservation.residentBytes() }
     }
