@@ -71,7 +71,9 @@ struct PhysicalMemoryTests {
         let memory = try PhysicalMemory(configuration: .default)
         #expect(memory.rawRead(PhysicalAddress(0x1000), count: 8).failure == .notMemory(PhysicalAddress(0x1000)))
         let top = PhysicalAddress(0x1_0000_0000)
-        #expect(memory.rawWrite(PhysicalAddress(top.rawValue - 4), bytes: [1, 2, 3, 4, 5, 6, 7, 8]).failure == .notMemory(top))
+        #expect(
+            memory.rawWrite(PhysicalAddress(top.rawValue - 4), bytes: [1, 2, 3, 4, 5, 6, 7, 8]).failure
+                == .notMemory(top))
         #expect(memory.rawRead(PhysicalAddress(top.rawValue - 4), count: 4).value == [0, 0, 0, 0])
         #expect(memory.rawZero(PhysicalAddress(top.rawValue - 4096), byteCount: 8192).failure == .notMemory(top))
         #expect(memory.wipedByteCount == 0)
@@ -91,7 +93,9 @@ struct PhysicalMemoryTests {
         let data: [UInt8] = Array(1...16)
         #expect(memory.rawWrite(PhysicalAddress(0x10_0FF8), bytes: data).value != nil)
         #expect(memory.rawRead(PhysicalAddress(0x10_0FF8), count: 16).value == data)
-        #expect(memory.rawCopy(from: PhysicalAddress(0x10_0FF8), to: PhysicalAddress(0x10_1800), byteCount: 16).value != nil)
+        #expect(
+            memory.rawCopy(from: PhysicalAddress(0x10_0FF8), to: PhysicalAddress(0x10_1800), byteCount: 16).value != nil
+        )
         #expect(memory.rawRead(PhysicalAddress(0x10_1800), count: 16).value == data)
     }
 
@@ -105,7 +109,9 @@ struct PhysicalMemoryTests {
         #expect(memory.rawRead(pa + 0x10_0000, count: 32).value == data)
         #expect(memory.rawCopy(from: pa, to: pa + 8, byteCount: 32).value != nil)
         #expect(memory.rawRead(pa + 8, count: 32).value == data)
-        #expect(memory.rawCopy(from: pa, to: PhysicalAddress(0x1000), byteCount: 8).failure == .notMemory(PhysicalAddress(0x1000)))
+        #expect(
+            memory.rawCopy(from: pa, to: PhysicalAddress(0x1000), byteCount: 8).failure
+                == .notMemory(PhysicalAddress(0x1000)))
     }
 
     @Test("64-bit words are stored little-endian")

@@ -55,7 +55,9 @@ struct PlatformConfigurationTests {
         #expect(configuration.deviceRegion(containing: PhysicalAddress(0x1000))?.name == "MMIO0")
     }
 
-    @Test("every supported PA size and L0GPTSZ pair with L0GPTSZ within the PA size validates", arguments: [32, 36, 40, 42, 44, 48, 52])
+    @Test(
+        "every supported PA size and L0GPTSZ pair with L0GPTSZ within the PA size validates",
+        arguments: [32, 36, 40, 42, 44, 48, 52])
     func supportedGeometry(bits: Int) throws {
         for l0 in PlatformConfiguration.supportedL0GPTSizeBits where l0 <= bits {
             var configuration = platform([DRAMRegion(name: "D", base: PhysicalAddress(0x8000_0000), size: 0x1000)])
@@ -113,7 +115,11 @@ struct PlatformConfigurationTests {
                 name: "DRAM0", base: PhysicalAddress(0x8000_0000), size: 0x8000_1000, physicalAddressBits: 32)
         ),
         (
-            with { $0.deviceRegions = [DeviceRegion(name: "MMIO9", base: PhysicalAddress(0xFFFF_FFFF_FFFF_F000), size: 0x2000)] },
+            with {
+                $0.deviceRegions = [
+                    DeviceRegion(name: "MMIO9", base: PhysicalAddress(0xFFFF_FFFF_FFFF_F000), size: 0x2000)
+                ]
+            },
             .regionBeyondPhysicalAddressSize(
                 name: "MMIO9", base: PhysicalAddress(0xFFFF_FFFF_FFFF_F000), size: 0x2000, physicalAddressBits: 48)
         ),

@@ -75,7 +75,9 @@ struct ProtectedMemoryTests {
 
     @Test("an allowed access to a device region or a hole is not memory")
     func deviceAccess() {
-        #expect(protected.read(.nonSecure, pa: PhysicalAddress(0x1000), count: 4).failure == .notMemory(PhysicalAddress(0x1000)))
+        #expect(
+            protected.read(.nonSecure, pa: PhysicalAddress(0x1000), count: 4).failure
+                == .notMemory(PhysicalAddress(0x1000)))
         #expect(
             protected.write(.nonSecure, pa: PhysicalAddress(0xFFFF_FFFC), bytes: [1, 2, 3, 4, 5, 6, 7, 8]).failure
                 == .notMemory(PhysicalAddress(0x1_0000_0000)))
@@ -86,7 +88,27 @@ struct ProtectedMemoryTests {
     @Test("an access running past the top of the address space is refused, not wrapped")
     func wrappingAccess() {
         let result = protected.read(.nonSecure, pa: PhysicalAddress(.max - 3), count: 8)
-        #expect(result.failure != nil)
+        #expect(result.failure == .notMemory(PhysicalAddress(.max - 3)))
+        #expect(
+            protected.zero(.nonSecure, pa: PhysicalAddress(0xFFFF_F000), byteCount: .max).failure
+                == .notMemory(PhysicalAddress(0x1_0000_0000)))
+        #expect(memory.wipedByteCount == 0)
+    }
+
+    @Test("a protection fault on the granule of a hole comes before the hole")
+    func faultBeforeHole() {
+        checker.set(0x1_0000_0000, to: .realm)
+        #expect(
+            protected.read(.nonSecure, pa: PhysicalAddress(0xFFFF_F000), count: 0x2000).failure
+                == .protection(
+                    GPCFault(pa: PhysicalAddress(0x1_0000_0000), kind: .gpf, level: 1, accessedBy: .nonSecure)))
+        // With the hole's granule allowed, the access ends at the hole; granules past it are never checked.
+        checker.set(0x1_0000_0000, to: .nonSecure)
+        let before = checker.checkCount
+        #expect(
+            protected.read(.nonSecure, pa: PhysicalAddress(0xFFFF_F000), count: 0x10_0000).failure
+                == .notMemory(PhysicalAddress(0x1_0000_0000)))
+        #expect(checker.checkCount - before == 2)
     }
 
     @Test("64-bit words round-trip through the check")

@@ -97,7 +97,8 @@ public final class PhysicalMemory: @unchecked Sendable {
     }
 
     /// Reads `buffer.count` bytes at `pa` into `buffer` without the granule protection check.
-    public func rawRead(_ pa: PhysicalAddress, into buffer: UnsafeMutableRawBufferPointer) -> Result<Void, MemoryFault> {
+    public func rawRead(_ pa: PhysicalAddress, into buffer: UnsafeMutableRawBufferPointer) -> Result<Void, MemoryFault>
+    {
         if let hole = firstAddressWithoutMemory(pa, byteCount: UInt64(buffer.count)) {
             return .failure(.notMemory(hole))
         }
@@ -188,7 +189,8 @@ public final class PhysicalMemory: @unchecked Sendable {
     /// Copies out of memory the caller has checked is all DRAM.
     private func _copyOut(_ pa: PhysicalAddress, into buffer: UnsafeMutableRawBufferPointer) {
         _forEachSegment(pa, byteCount: UInt64(buffer.count)) { bank, offset, length, done in
-            bank.reservation.read(at: offset, into: UnsafeMutableRawBufferPointer(rebasing: buffer[done..<(done + length)]))
+            bank.reservation.read(
+                at: offset, into: UnsafeMutableRawBufferPointer(rebasing: buffer[done..<(done + length)]))
         }
     }
 

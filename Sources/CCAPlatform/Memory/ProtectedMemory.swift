@@ -31,14 +31,19 @@ public final class ProtectedMemory: Sendable {
 
     private var granuleBytes: UInt64 { memory.configuration.granuleSize.bytes }
 
-    /// Checks an access of `byteCount` bytes at `pa` from `state` without making it: the first protection fault,
-    /// else the first address that is not memory, else `nil`.
+    /// Checks an access of `byteCount` bytes at `pa` from `state` without making it.
+    ///
+    /// Granules are checked in ascending order, and within a granule the protection check comes first, as on
+    /// hardware: the answer is the first protection fault, or the first address that is not memory, whichever
+    /// comes first; `nil` where the whole access may go ahead. The walk stops at the first address that is not
+    /// memory, so an absurd byte count costs no more than the DRAM it covers.
     public func check(_ state: SecurityState, pa: PhysicalAddress, byteCount: UInt64) -> MemoryFault? {
         guard byteCount > 0 else { return nil }
+        // No DRAM region reaches 2^64 (validation bounds them by the PA size), so an access that would wrap always
+        // meets a hole first and `last` below never wraps.
+        let hole = memory.firstAddressWithoutMemory(pa, byteCount: byteCount)
+        let last = hole?.rawValue ?? (pa.rawValue + (byteCount - 1))
         var cursor = pa.rawValue
-        // The last byte; an access past 2^64 is checked up to the top of the address space, where it is not memory.
-        let (end, wraps) = pa.rawValue.addingReportingOverflow(byteCount - 1)
-        let last = wraps ? UInt64.max : end
         while true {
             if let fault = checker.check(PhysicalAddress(cursor), accessedBy: state) {
                 counters.recordGPCFault()
@@ -48,9 +53,7 @@ public final class ProtectedMemory: Sendable {
             if nextGranule.overflow || nextGranule.partialValue > last { break }
             cursor = nextGranule.partialValue
         }
-        if wraps { return .notMemory(PhysicalAddress(0)) }
-        if let hole = memory.firstAddressWithoutMemory(pa, byteCount: byteCount) { return .notMemory(hole) }
-        return nil
+        return hole.map(MemoryFault.notMemory)
     }
 
     /// Reads `count` bytes at `pa` as `state`.
