@@ -34,4 +34,11 @@ final class _AtomicCounterTable: @unchecked Sendable {
         // Relaxed: a statistic read on its own.
         return storage[index].load(ordering: .relaxed)
     }
+
+    /// Sets counter `index` to `value`.
+    func store(_ index: Int, _ value: UInt64) {
+        precondition(index >= 0 && index < count, "counter index out of range")
+        // Relaxed: a flag or statistic that publishes no other memory.
+        storage[index].store(value, ordering: .relaxed)
+    }
 }

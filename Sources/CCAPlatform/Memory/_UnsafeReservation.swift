@@ -31,6 +31,10 @@ struct _UnsafeReservation: @unchecked Sendable {
         return .success(_UnsafeReservation(base: pointer, byteCount: byteCount))
     }
 
+    /// The first byte of the reservation, for the one client that must hand raw memory on
+    /// (`LazyZeroedAllocator`, whose callers own the memory for the allocator's lifetime).
+    var unsafeBaseAddress: UnsafeMutableRawPointer { base }
+
     /// Returns the address space to the host. The reservation must not be used afterwards.
     func release() {
         munmap(base, byteCount)
