@@ -57,6 +57,17 @@ struct FaultInjectorTests {
         #expect(injector.takeRangeSMCFault() == nil)
     }
 
+    @Test("counts that would overflow saturate instead of trapping")
+    func saturation() throws {
+        let injector = FaultInjector()
+        try injector.inject(.irq, count: .max)
+        try injector.inject(.irq, count: .max)
+        try injector.inject(.busy, count: .max)
+        try injector.inject(.busy, count: 1)
+        #expect(injector.pendingCount(.irq) == .max)
+        #expect(injector.pendingCount(.busy) == .max)
+    }
+
     @Test("concurrent takers consume each injected fault exactly once")
     func concurrentTaking() throws {
         let injector = FaultInjector()

@@ -22,6 +22,21 @@ struct PhysicalMemoryTests {
         }
     }
 
+    @Test("a layout larger than the host can reserve is refused with the region and errno")
+    func reservationFailure() {
+        // 4 PiB of DRAM is beyond the 128 TiB of user address space an x86-64 or arm64 process gets by default.
+        let configuration = PlatformConfiguration(
+            physicalAddressBits: 52, dramRegions: [DRAMRegion(name: "HUGE", base: PhysicalAddress(0), size: 1 << 52)])
+        #expect {
+            _ = try PhysicalMemory(configuration: configuration)
+        } throws: { error in
+            guard case .reservationFailed(let region, let size, let errno) = error as? PhysicalMemoryError else {
+                return false
+            }
+            return region == "HUGE" && size == 1 << 52 && errno != 0
+        }
+    }
+
     @Test("a 1 TiB layout reads zero untouched, reads back writes and stays small in resident memory")
     func sparseTerabyte() throws {
         let memory = try PhysicalMemory(configuration: Self.terabyte)

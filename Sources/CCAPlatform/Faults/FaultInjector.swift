@@ -19,14 +19,21 @@ public final class FaultInjector: Sendable {
             switch fault {
             case .busy, .blocked, .zeroProgress:
                 if let last = pending.rangeFaults.last, last.fault == fault {
-                    pending.rangeFaults[pending.rangeFaults.count - 1].remaining += count
+                    pending.rangeFaults[pending.rangeFaults.count - 1].remaining = Self.saturatingSum(
+                        last.remaining, count)
                 } else {
                     pending.rangeFaults.append((fault, count))
                 }
-            case .el3Refuse: pending.el3Refusals += count
-            case .irq: pending.interrupts += count
+            case .el3Refuse: pending.el3Refusals = Self.saturatingSum(pending.el3Refusals, count)
+            case .irq: pending.interrupts = Self.saturatingSum(pending.interrupts, count)
             }
         }
+    }
+
+    /// `a + b`, or `Int.max` where it would overflow: counts that large never run out either way.
+    private static func saturatingSum(_ a: Int, _ b: Int) -> Int {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? .max : sum
     }
 
     /// Injects by the serve protocol's name (`busy`, `blocked`, `zero_progress`, `el3_refuse`, `irq`); `clear`

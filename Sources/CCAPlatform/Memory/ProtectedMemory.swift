@@ -147,7 +147,7 @@ public final class ProtectedMemory: Sendable {
         case .success: outcome = SMCReturn(0)
         case .failure(.protection(let fault)): outcome = SMCReturn(1, fault.pa.rawValue, UInt64(fault.gpcsc))
         case .failure(.notMemory(let hole)): outcome = SMCReturn(2, hole.rawValue)
-        case .failure(.invalidLength): outcome = SMCReturn(2)
+        case .failure(.invalidLength): outcome = SMCReturn(3)
         }
         tracer.record(
             TraceEvent(

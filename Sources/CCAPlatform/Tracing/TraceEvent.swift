@@ -25,7 +25,7 @@ public enum MemoryAccessOperation: UInt64, Hashable, Sendable {
 /// For SMCs and EL3 calls the registers are the call's. For a memory access the function ID is the
 /// `MemoryAccessOperation`, the arguments are X1 the PA, X2 the byte count, X3 the security state's PAS number,
 /// X4 the source PA and X5 the source PAS number (copies only); the results are X0 0 (done), 1 (protection
-/// fault) or 2 (not memory), X1 the faulting PA and X2 the GPCSC of a protection fault.
+/// fault), 2 (not memory) or 3 (negative length), X1 the faulting PA and X2 the GPCSC of a protection fault.
 public struct TraceEvent: Hashable, Sendable {
     /// The CPU the event happened on, or `nil` where the caller did not say.
     public var cpu: Int?
