@@ -80,6 +80,22 @@ struct PlatformValueParserTests {
         #expect(throws: expected) { try PlatformValueParser.parseRegion(text) }
     }
 
+    @Test("--dram and --mmio lists become regions named in order, and rebuild the default platform")
+    func regionLists() throws {
+        let dram = try PlatformValueParser.parseDRAMRegions(["0x8000_0000:2GiB", "0x8_8000_0000:0x8000_0000"])
+        let mmio = try PlatformValueParser.parseDeviceRegions(["0:2G"])
+        #expect(dram == PlatformConfiguration.default.dramRegions)
+        #expect(mmio == PlatformConfiguration.default.deviceRegions)
+        let coherent = try PlatformValueParser.parseDRAMRegions(["0x1_0000_0000:1G"], category: .deviceCoherent)
+        #expect(
+            coherent == [
+                DRAMRegion(name: "DRAM0", base: PhysicalAddress(1 << 32), size: 1 << 30, category: .deviceCoherent)
+            ])
+        #expect(throws: PlatformValueParseError.malformedRegion(text: "1G")) {
+            try PlatformValueParser.parseDRAMRegions(["0:1G", "1G"])
+        }
+    }
+
     @Test("parse errors describe themselves on one line quoting the input")
     func errorDescriptions() {
         for (text, error) in Self.invalid where !text.isEmpty {

@@ -99,6 +99,31 @@ public enum PlatformValueParser {
         return (PhysicalAddress(base), size)
     }
 
+    /// Reads the `--dram BASE:SIZE` options, in order, into conventional DRAM regions named DRAM0, DRAM1, ...
+    ///
+    /// Layout problems (overlap, alignment, size) are left to `PlatformConfiguration.validate()`, which names the
+    /// regions these names give.
+    public static func parseDRAMRegions(
+        _ texts: [String], category: MemoryCategory = .conventional
+    ) throws(PlatformValueParseError) -> [DRAMRegion] {
+        var regions: [DRAMRegion] = []
+        for (index, text) in texts.enumerated() {
+            let region = try parseRegion(text)
+            regions.append(DRAMRegion(name: "DRAM\(index)", base: region.base, size: region.size, category: category))
+        }
+        return regions
+    }
+
+    /// Reads the `--mmio BASE:SIZE` options, in order, into device regions named MMIO0, MMIO1, ...
+    public static func parseDeviceRegions(_ texts: [String]) throws(PlatformValueParseError) -> [DeviceRegion] {
+        var regions: [DeviceRegion] = []
+        for (index, text) in texts.enumerated() {
+            let region = try parseRegion(text)
+            regions.append(DeviceRegion(name: "MMIO\(index)", base: region.base, size: region.size))
+        }
+        return regions
+    }
+
     /// The shift of a size unit, or `nil` for an unknown one.
     static func unitShift(_ unit: Substring) -> Int? {
         switch unit.lowercased() {
