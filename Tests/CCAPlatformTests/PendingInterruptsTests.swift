@@ -24,6 +24,14 @@ struct PendingInterruptsTests {
         #expect(!interrupts.isPending(cpu: 0))
     }
 
+    @Test("raising a line on a CPU the machine does not have is a programmer error and traps")
+    func outOfRangeCPUTraps() async {
+        await #expect(processExitsWith: .failure) {
+            let interrupts = try PendingInterrupts(cpuCount: 4)
+            interrupts.raise(cpu: 4)
+        }
+    }
+
     @Test("CPU counts outside 1...64 are refused", arguments: [0, 65])
     func invalidCount(count: Int) {
         #expect(throws: PlatformConfigurationError.cpuCountOutOfRange(count)) {
