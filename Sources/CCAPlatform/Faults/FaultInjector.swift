@@ -1,0 +1,102 @@
+import Synchronization
+
+/// Deterministic fault injection: counts of pending faults that the choke points consume, one per event.
+///
+/// Range-SMC faults (busy, blocked, zero progress) queue in the order they were injected: `busy 2` then
+/// `blocked 1` makes the next two range SMCs busy and the third blocked. EL3 refusals and interrupts are counted
+/// apart and consumed by their own events, so one range SMC can both take an interrupt and meet a refusing EL3.
+/// Safe to use from every CPU thread at once.
+public final class FaultInjector: Sendable {
+    private let state = Mutex(_PendingFaults())
+
+    public init() {}
+
+    /// Makes the next `count` matching events fail with `fault`, after those already pending.
+    public func inject(_ fault: InjectedFault, count: Int) throws(FaultInjectionError) {
+        guard count >= 0 else { throw .negativeCount(count) }
+        guard count > 0 else { return }
+        state.withLock { pending in
+            switch fault {
+            case .busy, .blocked, .zeroProgress:
+                if let last = pending.rangeFaults.last, last.fault == fault {
+                    pending.rangeFaults[pending.rangeFaults.count - 1].remaining = Self.saturatingSum(
+                        last.remaining, count)
+                } else {
+                    pending.rangeFaults.append((fault, count))
+                }
+            case .el3Refuse: pending.el3Refusals = Self.saturatingSum(pending.el3Refusals, count)
+            case .irq: pending.interrupts = Self.saturatingSum(pending.interrupts, count)
+            }
+        }
+    }
+
+    /// `a + b`, or `Int.max` where it would overflow: counts that large never run out either way.
+    private static func saturatingSum(_ a: Int, _ b: Int) -> Int {
+        let (sum, overflow) = a.addingReportingOverflow(b)
+        return overflow ? .max : sum
+    }
+
+    /// Injects by the serve protocol's name (`busy`, `blocked`, `zero_progress`, `el3_refuse`, `irq`); `clear`
+    /// drops every pending injection.
+    public func inject(named name: String, count: Int) throws(FaultInjectionError) {
+        if name == "clear" {
+            clear()
+            return
+        }
+        guard let fault = InjectedFault(rawValue: name) else { throw .unknownFault(name) }
+        try inject(fault, count: count)
+    }
+
+    /// Drops every pending injection.
+    public func clear() {
+        state.withLock { $0 = _PendingFaults() }
+    }
+
+    /// The fault the range delegation SMC now being handled must answer with, if any; consumes it.
+    public func takeRangeSMCFault() -> InjectedFault? {
+        state.withLock { pending in
+            guard !pending.rangeFaults.isEmpty else { return nil }
+            let fault = pending.rangeFaults[0].fault
+            pending.rangeFaults[0].remaining -= 1
+            if pending.rangeFaults[0].remaining == 0 { pending.rangeFaults.removeFirst() }
+            return fault
+        }
+    }
+
+    /// Whether the RMM-to-EL3 delegate call now being handled must be refused; consumes one refusal.
+    public func takeEL3Refusal() -> Bool {
+        state.withLock { pending in
+            guard pending.el3Refusals > 0 else { return false }
+            pending.el3Refusals -= 1
+            return true
+        }
+    }
+
+    /// Whether an interrupt is pending for the range SMC now being handled; consumes one.
+    public func takeIRQ() -> Bool {
+        state.withLock { pending in
+            guard pending.interrupts > 0 else { return false }
+            pending.interrupts -= 1
+            return true
+        }
+    }
+
+    /// How many events of `fault` are still pending.
+    public func pendingCount(_ fault: InjectedFault) -> Int {
+        state.withLock { pending in
+            switch fault {
+            case .busy, .blocked, .zeroProgress:
+                pending.rangeFaults.filter { $0.fault == fault }.reduce(0) { $0 + $1.remaining }
+            case .el3Refuse: pending.el3Refusals
+            case .irq: pending.interrupts
+            }
+        }
+    }
+}
+
+/// The pending injections.
+struct _PendingFaults: Sendable {
+    var rangeFaults: [(fault: InjectedFault, remaining: Int)] = []
+    var el3Refusals = 0
+    var interrupts = 0
+}

@@ -1,0 +1,65 @@
+import CCAArch
+
+/// The SMC conduit: delivers an SMC to the firmware that implements its function ID.
+///
+/// This is the choke point of host SMCs and RMM-to-EL3 calls: it clears the SVE hint (bit 16, SMCCC 1.3), counts
+/// the call, traces it, and routes it, and does nothing else (fault-injection decisions belong to the services,
+/// through the `FaultInjector`). Routing follows the function number of an SMC64 fast call of the standard
+/// secure service owner (0xC4xx_xxxx):
+///
+/// - 0x150..0x1AF and 0x1D0..0x3FF, the RMI: to the RMI service, from the Non-secure world only (as TF-A's RMM
+///   dispatcher forwards RMI calls only from the host).
+/// - 0x1B0..0x1CF (RMM-EL3) and 0x400..0x4FF (FIRME): to the EL3 service, from the Realm world only; any other
+///   caller gets NOT_SUPPORTED (gpt.md section 4.1).
+/// - Anything else, or a route without a service: SMCCC NOT_SUPPORTED (-1 in X0).
+public final class SMCRouter: Sendable {
+    /// The RMM's RMI handler.
+    public let rmi: (any SMCService)?
+    /// EL3 firmware's handler of the RMM-EL3 and FIRME calls.
+    public let el3: (any SMCService)?
+    public let counters: ArchitecturalCounters
+    public let tracer: Tracer
+
+    public init(
+        rmi: (any SMCService)?, el3: (any SMCService)?, counters: ArchitecturalCounters = ArchitecturalCounters(),
+        tracer: Tracer = Tracer()
+    ) {
+        self.rmi = rmi
+        self.el3 = el3
+        self.counters = counters
+        self.tracer = tracer
+    }
+
+    /// An SMC from host CPU `cpu` (Non-secure world): counted as a host SMC and traced as `.hostSMC`.
+    public func hostSMC(_ call: SMCArguments, cpu: Int) -> SMCReturn {
+        counters.recordHostSMC(functionID: call.x0)
+        return tracer.traceCall(cpu: cpu, kind: .hostSMC, arguments: call) {
+            route(call, cpu: cpu, caller: .nonSecure)
+        }
+    }
+
+    /// An SMC from the RMM (Realm world) to EL3 on CPU `cpu`: counted as an EL3 call and traced as `.el3Call`.
+    public func el3Call(_ call: SMCArguments, cpu: Int) -> SMCReturn {
+        counters.recordEL3Call()
+        return tracer.traceCall(cpu: cpu, kind: .el3Call, arguments: call) {
+            route(call, cpu: cpu, caller: .realm)
+        }
+    }
+
+    /// Routes `call` from `caller` without counting or tracing it.
+    public func route(_ call: SMCArguments, cpu: Int, caller: SecurityState) -> SMCReturn {
+        let functionID = SMCFunctionID(call.x0).withoutSVEHint
+        var delivered = call
+        delivered.x0 = UInt64(functionID.rawValue)
+        switch SMCDestination(functionID) {
+        case .rmi:
+            guard caller == .nonSecure, let rmi else { return .notSupported }
+            return rmi.handle(delivered, cpu: cpu, caller: caller)
+        case .el3:
+            guard caller == .realm, let el3 else { return .notSupported }
+            return el3.handle(delivered, cpu: cpu, caller: caller)
+        case .unknown:
+            return .notSupported
+        }
+    }
+}
