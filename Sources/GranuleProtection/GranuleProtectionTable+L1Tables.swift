@@ -1,4 +1,5 @@
 public import CCAArch
+import Synchronization
 
 extension GranuleProtectionTable {
     /// Unfolds the Block of the L0 region at `region` into an L1 table at `l1Address` (FIRME_GM_L1_GPT_CREATE, as
@@ -22,6 +23,7 @@ extension GranuleProtectionTable {
                 // A parked table from an earlier destroy holds stale words: refill it before publishing.
                 for word in 0..<table.count { table.store(word, fill) }
                 memory.storeL0(index, GPTL0Descriptor.table(l1Address: l1Address).rawValue)
+                // Relaxed: a statistic; the region's locks order it against other create/destroy calls.
                 liveL1Tables.add(1, ordering: .relaxed)
                 return .created(l1Address: l1Address)
             }
@@ -55,6 +57,7 @@ extension GranuleProtectionTable {
                     }
                 }
                 memory.storeL0(index, GPTL0Descriptor.block(first).rawValue)
+                // Relaxed: a statistic; the region's locks order it against other create/destroy calls.
                 liveL1Tables.subtract(1, ordering: .relaxed)
                 return .destroyed(l1Address: l1Address, gpi: first)
             }

@@ -108,6 +108,7 @@ public final class GranuleProtectionTable: Sendable {
                     _ = memory.l1Allocating(index, fill: filledL1Word(gpi))
                     memory.storeL0(index, GPTL0Descriptor.table(l1Address: nextL1).rawValue)
                     nextL1 = nextL1 + tableBytes
+                    // Relaxed: nothing else can see the table before init returns.
                     liveL1Tables.add(1, ordering: .relaxed)
                 }
             }
