@@ -6,6 +6,23 @@ let descriptorGPIs: [GPI] = [.noAccess, .secure, .nonSecure, .root, .realm, .non
 /// Encodings a descriptor must not carry (reserved in base RME, or GPC2-only).
 let reservedGPIEncodings: [UInt8] = [0b0001, 0b0010, 0b0011, 0b0100, 0b0101, 0b0110, 0b0111, 0b1100, 0b1110]
 
+/// L0 descriptors that must not decode: other types, RES0 bits set, reserved GPIs in a Block.
+let rejectedL0Descriptors: [UInt64] = {
+    let fixed: [UInt64] = [
+        0, 0b0010, 0b0111, 0b1111, 0b0001 | 1 << 8, 0b0001 | 1 << 63, 0b0011 | 1 << 4, 0b0011 | 1 << 52,
+        0b0011 | 1 << 63,
+    ]
+    let blocks: [UInt64] = reservedGPIEncodings.map { UInt64($0) << 4 | 0b0001 }
+    return fixed + blocks
+}()
+
+/// Contiguous L1 descriptors that must not decode: size 00, RES0 bits set, reserved GPIs.
+let rejectedContiguousDescriptors: [UInt64] = {
+    let fixed: [UInt64] = [0b1001_0001, 0b01_1001_0001 | 1 << 10, 0b01_1001_0001 | 1 << 63]
+    let gpis: [UInt64] = reservedGPIEncodings.map { 0b01 << 8 | UInt64($0) << 4 | 0b0001 }
+    return fixed + gpis
+}()
+
 @Suite("GPT L0 and L1 descriptors")
 struct GPTDescriptorTests {
     @Test("an L0 Block descriptor is 0b0001 with the GPI in bits 7:4 and decodes back", arguments: descriptorGPIs)
@@ -26,10 +43,7 @@ struct GPTDescriptorTests {
 
     @Test(
         "L0 descriptors with another type, a reserved GPI or a set RES0 bit are rejected",
-        arguments: [
-            UInt64(0), 0b0010, 0b0111, 0b1111, 0b0001 | 1 << 8, 0b0001 | 1 << 63, 0b0011 | 1 << 4, 0b0011 | 1 << 52,
-            0b0011 | 1 << 63,
-        ] + reservedGPIEncodings.map { UInt64($0) << 4 | 0b0001 })
+        arguments: rejectedL0Descriptors)
     func l0Rejected(raw: UInt64) {
         #expect(GPTL0Descriptor(rawValue: raw) == nil)
     }
@@ -54,8 +68,7 @@ struct GPTDescriptorTests {
 
     @Test(
         "L1 Contiguous descriptors with size 00, a reserved GPI or a set RES0 bit are rejected",
-        arguments: [UInt64(0b1001_0001), 0b01_1001_0001 | 1 << 10, 0b01_1001_0001 | 1 << 63]
-            + reservedGPIEncodings.map { 0b01 << 8 | UInt64($0) << 4 | 0b0001 })
+        arguments: rejectedContiguousDescriptors)
     func l1ContiguousRejected(raw: UInt64) {
         #expect(GPTL1Descriptor(rawValue: raw) == nil)
     }
