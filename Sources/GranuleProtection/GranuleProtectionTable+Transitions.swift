@@ -145,20 +145,25 @@ extension GranuleProtectionTable {
             l1DescriptorWrites: 0)
     }
 
-    /// The TLBI RPALOS operations that invalidate granules `first..<end` (global granule numbers): the fewest
-    /// naturally aligned blocks of the sizes TLBI RPALOS encodes (4 KB, 16 KB, 64 KB, 2 MB, 32 MB, 512 MB, 1 GB,
-    /// 16 GB, 64 GB, 512 GB) no smaller than a granule.
+    /// The TLBI RPALOS operations that invalidate granules `first..<end` (global granule numbers).
+    ///
+    /// The run is widened to 2 MB boundaries (invalidating GPT TLB entries of unchanged granules is harmless, and
+    /// it keeps a ragged run's head and tail to one operation each), then covered with the fewest naturally
+    /// aligned blocks of the sizes TLBI RPALOS encodes from 2 MB up (2 MB, 32 MB, 512 MB, 1 GB, 16 GB, 64 GB,
+    /// 512 GB). A run inside one 2 MB block is one operation.
     func tlbiCount(_ first: UInt64, _ end: UInt64) -> UInt64 {
-        let sizeShifts = [12, 14, 16, 21, 25, 29, 30, 34, 36, 39]
+        let sizeShifts = [21, 25, 29, 30, 34, 36, 39]
+        let unit = UInt64(1) << UInt64(21 - granuleShift)
+        var granule = first & ~(unit - 1)
+        let top = (end + unit - 1) & ~(unit - 1)
         var operations: UInt64 = 0
-        var granule = first
-        while granule < end {
-            var chosen = 0
-            for size in sizeShifts where size >= granuleShift {
+        while granule < top {
+            var chosen = unit
+            for size in sizeShifts {
                 let span = UInt64(1) << UInt64(size - granuleShift)
-                if granule & (span - 1) == 0 && end - granule >= span { chosen = size - granuleShift }
+                if granule & (span - 1) == 0 && top - granule >= span { chosen = span }
             }
-            granule += UInt64(1) << UInt64(chosen)
+            granule += chosen
             operations += 1
         }
         return operations

@@ -34,16 +34,19 @@ struct _L1Writer {
     /// the next smaller contiguous blocks, recursively, down to Granules words for the cut 2 MB blocks. Granule
     /// GPIs do not change.
     mutating func shatter(cutting cut: Range<Int>) {
-        for edge in [cut.lowerBound, cut.upperBound - 1] {
-            let word = table.load(edge >> 4)
-            guard word & 0xF == GPTL1Descriptor.contiguousType,
-                case .contiguous(let gpi, let size)? = GPTL1Descriptor(rawValue: word)
-            else { continue }
-            let blockWords = words(size)
-            let start = (edge >> 4) & ~(blockWords - 1)
-            if start << 4 >= cut.lowerBound && (start + blockWords) << 4 <= cut.upperBound { continue }
-            shatter(block: start, size: size, gpi: gpi, cut: cut)
-        }
+        shatter(edge: cut.lowerBound, cut: cut)
+        shatter(edge: cut.upperBound - 1, cut: cut)
+    }
+
+    private mutating func shatter(edge: Int, cut: Range<Int>) {
+        let word = table.load(edge >> 4)
+        guard word & 0xF == GPTL1Descriptor.contiguousType,
+            case .contiguous(let gpi, let size)? = GPTL1Descriptor(rawValue: word)
+        else { return }
+        let blockWords = words(size)
+        let start = (edge >> 4) & ~(blockWords - 1)
+        if start << 4 >= cut.lowerBound && (start + blockWords) << 4 <= cut.upperBound { return }
+        shatter(block: start, size: size, gpi: gpi, cut: cut)
     }
 
     private mutating func shatter(block start: Int, size: GPTContiguousSize, gpi: GPI, cut: Range<Int>) {
@@ -126,22 +129,20 @@ struct _L1Writer {
     private func uniformGPI(block start: Int, size: GPTContiguousSize) -> GPI? {
         let firstWord = table.load(start)
         if case .contiguous(_, let existing)? = GPTL1Descriptor(rawValue: firstWord), existing >= size { return nil }
-        let smaller = GPTContiguousSize(rawValue: size.rawValue - 1)
+        guard let smaller = GPTContiguousSize(rawValue: size.rawValue - 1) else {
+            // 2 MB: uniform when the first word is a Granules word of one valid GPI and every other word equals it.
+            let gpi = GPI(rawValue: UInt8(firstWord & 0xF))!
+            guard gpi.isValidDescriptorEncoding, firstWord == GPTL1Granules(repeating: gpi).rawValue else { return nil }
+            for index in start + 1..<start + words(size) where table.load(index) != firstWord { return nil }
+            return gpi
+        }
         // A block of smaller blocks is uniform when each child's first word is a contiguous descriptor of the
         // child's size with one GPI (the invariant makes the rest of each child equal to its first word).
-        let stepWords = smaller.map(words) ?? 1
         var shared: GPI?
-        for index in stride(from: start, to: start + words(size), by: stepWords) {
-            let word = table.load(index)
-            let gpi: GPI
-            switch GPTL1Descriptor(rawValue: word) {
-            case .contiguous(let found, let existing)? where smaller.map({ existing >= $0 }) ?? true:
-                gpi = found
-            case .granules(let granules)? where smaller == nil && granules == GPTL1Granules(repeating: granules[0]):
-                gpi = granules[0]
-            default:
-                return nil
-            }
+        for index in stride(from: start, to: start + words(size), by: words(smaller)) {
+            guard case .contiguous(let gpi, let existing)? = GPTL1Descriptor(rawValue: table.load(index)),
+                existing >= smaller
+            else { return nil }
             if let shared, shared != gpi { return nil }
             shared = gpi
         }

@@ -37,17 +37,18 @@ struct GPTMaintenanceTests {
         let ragged = gpt.delegate(PhysicalAddress(0x3000), count: granules)
         #expect(ragged.stop == .completed)
         #expect(ragged.maintenance.tlbiByPA <= 64)
-        #expect(ragged.maintenance.tlbiByPA > 2)
+        // [0, 512 MB), [512 MB, 1 GB), [1 GB, 1 GB + 2 MB): the ragged ends widened to 2 MB.
+        #expect(ragged.maintenance.tlbiByPA == 3)
     }
 
-    @Test("a ragged run decomposes into naturally aligned TLBI blocks")
+    @Test("a ragged run is invalidated as naturally aligned blocks of 2 MB and up, widened to 2 MB")
     func raggedDecomposition() throws {
         let gpt = try makeStandardGPT()
-        // 0x1000..0x20_0000 + 0x1000: 4K, 8K as two 4K? No: 4K at 0x1000, 8K -> 4K 0x2000, 4K 0x3000, then 16K
-        // blocks to 64K, 64K blocks to 2 MB, then one 4K past 2 MB.
-        let cost = gpt.delegate(PhysicalAddress(0x1000), count: 512).maintenance
-        // 0x1000, 0x2000, 0x3000 (4K each), 0x4000..0x10000 (3 x 16K), 0x10000..0x200000 (31 x 64K), 0x200000 (4K).
-        #expect(cost.tlbiByPA == 3 + 3 + 31 + 1)
+        // [0x1000, 0x20_1000) widens to [0, 4 MB): two 2 MB operations.
+        #expect(gpt.delegate(PhysicalAddress(0x1000), count: 512).maintenance.tlbiByPA == 2)
+        // [4 MB, 36 MB + 4 KB) widens to [4 MB, 38 MB): 14 x 2 MB up to 32 MB, then three more 2 MB.
+        let cost = gpt.delegate(PhysicalAddress(4 * MiB), count: (32 * MiB >> 12) + 1).maintenance
+        #expect(cost.tlbiByPA == 14 + 3)
     }
 
     @Test("the one-granule-at-a-time loop over 1 GiB costs 262,144 TLB invalidations")
