@@ -102,7 +102,8 @@ public final class EL3Service: Sendable {
     /// - INVALID_PARAMETERS, 0: misaligned base, zero count, run beyond PPS, no L1 table at the base, or a target
     ///   GPI other than Realm or NS.
     /// - NOT_SUPPORTED: the caller is not the Realm world.
-    public func gpiSet(base: PhysicalAddress, count: UInt64, target: GPI, from caller: SecurityState) -> EL3GPISetResult {
+    public func gpiSet(base: PhysicalAddress, count: UInt64, target: GPI, from caller: SecurityState) -> EL3GPISetResult
+    {
         guard caller == .realm else { return EL3GPISetResult(status: .notSupported, processed: 0, transition: nil) }
         let transition: GPTTransitionResult
         switch target {

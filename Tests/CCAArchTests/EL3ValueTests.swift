@@ -32,7 +32,8 @@ struct EL3ValueTests {
     @Test(
         "GTSI statuses are 0, -1, -2, -3 carried as two's complement in X0",
         arguments: [
-            (GTSIStatus.success, Int64(0), "E_RMM_OK"), (.unknown, -1, "E_RMM_UNK"), (.badAddress, -2, "E_RMM_BAD_ADDR"),
+            (GTSIStatus.success, Int64(0), "E_RMM_OK"), (.unknown, -1, "E_RMM_UNK"),
+            (.badAddress, -2, "E_RMM_BAD_ADDR"),
             (.badPAS, -3, "E_RMM_BAD_PAS"),
         ])
     func gtsiStatus(status: GTSIStatus, value: Int64, name: String) {

@@ -1,6 +1,7 @@
 import CCAArch
-@testable import GranuleProtection
 import Testing
+
+@testable import GranuleProtection
 
 /// The three callers that are not the Realm world.
 let nonRealmCallers: [SecurityState] = [.secure, .nonSecure, .root]
@@ -19,7 +20,9 @@ let invalidGPISetArguments: [(UInt64, UInt64, UInt64)] = [
 struct EL3ServiceTests {
     func service() throws -> EL3Service { EL3Service(gpt: try makeStandardGPT()) }
 
-    func smc(_ el3: EL3Service, _ id: EL3FunctionID, _ x1: UInt64 = 0, _ x2: UInt64 = 0, _ x3: UInt64 = 0)
+    func smc(
+        _ el3: EL3Service, _ id: EL3FunctionID, _ x1: UInt64 = 0, _ x2: UInt64 = 0, _ x3: UInt64 = 0
+    )
         -> EL3Response
     {
         el3.call(SMCArguments(id.rawValue, x1, x2, x3), from: .realm)
@@ -56,7 +59,8 @@ struct EL3ServiceTests {
         #expect(typed.transition?.stop == .wrongSourceGPI(at: PhysicalAddress(0x4000), found: .realm))
     }
 
-    @Test("a caller that is not the Realm world gets -1 from every call and changes nothing", arguments: nonRealmCallers)
+    @Test(
+        "a caller that is not the Realm world gets -1 from every call and changes nothing", arguments: nonRealmCallers)
     func nonRealmCaller(caller: SecurityState) throws {
         let el3 = try service()
         for id in EL3FunctionID.allCases {
@@ -66,7 +70,8 @@ struct EL3ServiceTests {
         }
         #expect(el3.gpt.gpi(at: PhysicalAddress(0x4000)) == .nonSecure)
         #expect(el3.gtsiDelegate(PhysicalAddress(0x4000), from: caller).status == .unknown)
-        #expect(el3.gpiSet(base: PhysicalAddress(0x4000), count: 1, target: .realm, from: caller).status == .notSupported)
+        #expect(
+            el3.gpiSet(base: PhysicalAddress(0x4000), count: 1, target: .realm, from: caller).status == .notSupported)
     }
 
     @Test("FIRME_GM_GPI_SET of a whole run answers SUCCESS with every granule processed")

@@ -22,7 +22,8 @@ struct GPTL1TableTests {
     func destroy() throws {
         let gpt = try makeStandardGPT()
         _ = gpt.delegate(PhysicalAddress(GiB + 0x7000), count: 1)
-        #expect(gpt.destroyL1Table(forRegionAt: PhysicalAddress(GiB)) == .notHomogeneous(at: PhysicalAddress(GiB + 0x7000)))
+        #expect(
+            gpt.destroyL1Table(forRegionAt: PhysicalAddress(GiB)) == .notHomogeneous(at: PhysicalAddress(GiB + 0x7000)))
         _ = gpt.undelegate(PhysicalAddress(GiB + 0x7000), count: 1)
         let outcome = gpt.destroyL1Table(forRegionAt: PhysicalAddress(GiB))
         #expect(outcome == .destroyed(l1Address: PhysicalAddress(0x8_0000_0000 + 128 * KiB), gpi: .nonSecure))
@@ -37,11 +38,15 @@ struct GPTL1TableTests {
     func recreate() throws {
         let gpt = try makeStandardGPT()
         _ = gpt.delegate(PhysicalAddress(GiB), count: GiB >> 12)
-        #expect(gpt.destroyL1Table(forRegionAt: PhysicalAddress(GiB)) == .destroyed(
-            l1Address: PhysicalAddress(0x8_0000_0000 + 128 * KiB), gpi: .realm))
+        #expect(
+            gpt.destroyL1Table(forRegionAt: PhysicalAddress(GiB))
+                == .destroyed(
+                    l1Address: PhysicalAddress(0x8_0000_0000 + 128 * KiB), gpi: .realm))
         gpt.overwriteL0Descriptor(at: 1, bits: GPTL0Descriptor.block(.nonSecure).rawValue)
-        #expect(gpt.createL1Table(forRegionAt: PhysicalAddress(GiB), l1Address: PhysicalAddress(0x4000)) == .created(
-            l1Address: PhysicalAddress(0x4000)))
+        #expect(
+            gpt.createL1Table(forRegionAt: PhysicalAddress(GiB), l1Address: PhysicalAddress(0x4000))
+                == .created(
+                    l1Address: PhysicalAddress(0x4000)))
         #expect(gpt.gpi(at: PhysicalAddress(GiB + 0x1000)) == .nonSecure)
         #expect(gpt.verifyContiguity())
     }
@@ -49,11 +54,17 @@ struct GPTL1TableTests {
     @Test("misaligned regions, misaligned tables and regions beyond PPS are refused")
     func refused() throws {
         let gpt = try makeStandardGPT()
-        #expect(gpt.createL1Table(forRegionAt: PhysicalAddress(2 * GiB + 4096), l1Address: PhysicalAddress(0)) == .regionMisaligned)
-        #expect(gpt.createL1Table(forRegionAt: PhysicalAddress(2 * GiB), l1Address: PhysicalAddress(0x10)) == .backingMisaligned)
+        #expect(
+            gpt.createL1Table(forRegionAt: PhysicalAddress(2 * GiB + 4096), l1Address: PhysicalAddress(0))
+                == .regionMisaligned)
+        #expect(
+            gpt.createL1Table(forRegionAt: PhysicalAddress(2 * GiB), l1Address: PhysicalAddress(0x10))
+                == .backingMisaligned)
         #expect(gpt.createL1Table(forRegionAt: PhysicalAddress(64 * GiB), l1Address: PhysicalAddress(0)) == .beyondPPS)
         #expect(gpt.destroyL1Table(forRegionAt: PhysicalAddress(64 * GiB)) == .beyondPPS)
         gpt.overwriteL0Descriptor(at: 4, bits: 0)
-        #expect(gpt.createL1Table(forRegionAt: PhysicalAddress(4 * GiB), l1Address: PhysicalAddress(0)) == .malformedDescriptor)
+        #expect(
+            gpt.createL1Table(forRegionAt: PhysicalAddress(4 * GiB), l1Address: PhysicalAddress(0))
+                == .malformedDescriptor)
     }
 }

@@ -9,7 +9,9 @@ struct ReferenceGPT {
     let granulesPerRegion: Int
 
     /// Applies the transition granule by granule, as the architecture's one-granule sequence would.
-    mutating func transition(first: Int, count: Int, from source: GPI, to target: GPI, shift: Int)
+    mutating func transition(
+        first: Int, count: Int, from source: GPI, to target: GPI, shift: Int
+    )
         -> (processed: UInt64, stop: GPTStopReason)
     {
         guard first + count <= gpis.count else {
@@ -46,7 +48,8 @@ struct GPTPropertyTests {
         for region in 0..<regionCount {
             let range = try GranuleRange(
                 base: PhysicalAddress(UInt64(region) << 30), size: 1 << 30, granuleSize: granuleSize)
-            regions.append(granular[region] ? .granular(range, initialGPI: .nonSecure) : .block(range, gpi: blockGPI[region]))
+            regions.append(
+                granular[region] ? .granular(range, initialGPI: .nonSecure) : .block(range, gpi: blockGPI[region]))
         }
         let gpt = try GranuleProtectionTable(
             gpccr: GPCCR(pps: .bits32, pgs: granuleSize, l0gptsz: .size1GB), regions: regions,
@@ -81,7 +84,8 @@ struct GPTPropertyTests {
             let pa = PhysicalAddress(UInt64(granule) << UInt64(shift))
             let gpi = GPI(rawValue: reference.gpis[granule])!
             if gpt.gpi(at: pa) != gpi { mismatches += 1 }
-            for state in [SecurityState.nonSecure, .realm] where (gpt.check(pa, accessedBy: state) == nil) != gpi.permits(state) {
+            for state in [SecurityState.nonSecure, .realm]
+            where (gpt.check(pa, accessedBy: state) == nil) != gpi.permits(state) {
                 mismatches += 1
             }
         }

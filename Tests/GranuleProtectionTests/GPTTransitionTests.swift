@@ -111,7 +111,10 @@ struct GPTTransitionTests {
     func otherGranuleSizes(size: GranuleSize) throws {
         let gpt = try GranuleProtectionTable(
             gpccr: GPCCR(pps: .bits32, pgs: size, l0gptsz: .size1GB),
-            regions: [.granular(try GranuleRange(base: PhysicalAddress(0), size: GiB, granuleSize: size), initialGPI: .nonSecure)],
+            regions: [
+                .granular(
+                    try GranuleRange(base: PhysicalAddress(0), size: GiB, granuleSize: size), initialGPI: .nonSecure)
+            ],
             l1Base: PhysicalAddress(0x1000))
         let pa = PhysicalAddress(3 * size.bytes)
         #expect(gpt.delegate(pa, count: 1).stop == .completed)
