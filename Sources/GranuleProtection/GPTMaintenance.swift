@@ -1,9 +1,10 @@
 /// The architectural maintenance a GPT operation performed, counted (gpt.md section 3, TF-A lib/gpt_rme).
 ///
-/// A range-aware transition invalidates each changed run with the fewest naturally aligned TLBI RPALOS blocks
-/// (4 KB ... 512 GB sizes), not one per granule. Each GPI write pass is followed by DSB OSHST, the TLBIs, and DSB
-/// OSH; each clean+invalidate pass to the PoPA ends with a DSB. Cache lines are counted as 64-byte lines per PAS
-/// pass: delegation cleans in the target (Realm) PAS then in Non-secure; undelegation in Realm then Non-secure.
+/// A range-aware transition invalidates each changed run, widened to 2 MB boundaries, with the fewest naturally
+/// aligned TLBI RPALOS blocks (2 MB ... 512 GB), not one per granule. Each GPI write pass is followed by DSB OSHST,
+/// the TLBIs, and DSB OSH; each clean+invalidate pass to the PoPA ends with a DSB. Cache lines are counted as 64-byte
+/// lines per PAS pass: delegation cleans in the target (Realm) PAS then in Non-secure; undelegation in Realm then
+/// Non-secure. A single-granule call is one TLBI per GPI write, as TF-A's one-granule sequence.
 @frozen
 public struct GPTMaintenance: Hashable, Sendable {
     /// TLBI RPALOS operations issued.
