@@ -1,0 +1,28 @@
+// swift-tools-version: 6.1
+// Benchmarks for swift-rmm, in their own package so the main build never fetches the benchmark harness.
+// Run from this directory: `swift package benchmark`.
+
+import PackageDescription
+
+let package = Package(
+    name: "Benchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        // Named so the product references hold in any checkout directory (main, worktrees).
+        .package(name: "swift-rmm", path: ".."),
+        .package(url: "https://github.com/ordo-one/benchmark", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        .executableTarget(
+            name: "GranuleProtectionBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "CCAArch", package: "swift-rmm"),
+                .product(name: "GranuleProtection", package: "swift-rmm"),
+            ],
+            path: "GranuleProtectionBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        )
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,124 @@
+public import CCAArch
+
+/// EL3 firmware's granule services for the RMM: the legacy RMM-EL3 GTSI calls and the FIRME granule-management
+/// calls (gpt.md section 4), over one `GranuleProtectionTable`.
+///
+/// `call(_:from:)` is the SMC entry point: X0 the function ID, the caller's security state as the SMC's origin.
+/// Only the Realm world may use these services. The typed methods do the same work without register encoding,
+/// for a platform that counts or traces at its own choke point.
+public final class EL3Service: Sendable {
+    /// The GPT the service changes.
+    public let gpt: GranuleProtectionTable
+
+    /// FIRME_SERVICE_VERSION's answer for the base and granule-management services: 1.0 (major in bits 29:16).
+    public static let firmeVersion: UInt64 = 0x1_0000
+
+    /// FIRME service id of the base service (0) and of granule management (1).
+    public static let baseServiceID: UInt64 = 0
+    public static let granuleManagementServiceID: UInt64 = 1
+
+    public init(gpt: GranuleProtectionTable) {
+        self.gpt = gpt
+    }
+
+    /// Handles one SMC from `caller`.
+    ///
+    /// - RMM_GTSI_DELEGATE / RMM_GTSI_UNDELEGATE (X1 PA): X0 = 0, -2 (bad address), -3 (bad PAS), -1 (not Realm).
+    /// - FIRME_GM_GPI_SET (X1 base, X2 count, X3 attributes with the target GPI in 3:0): W0 status, X1 processed.
+    /// - FIRME_SERVICE_VERSION (X1 service id): X0 = 0x10000 for services 0 and 1.
+    /// - FIRME_SERVICE_FEATURES (X1 service id, X2 register): X0 = SUCCESS, X1 the register; granule management
+    ///   register 0 advertises GPI_SET only (bit 0).
+    /// - Anything else, including GPI_OP_CONTINUE (this EL3 never keeps a stateful operation) and L1_GPT_CREATE /
+    ///   DESTROY (whose register interface gpt.md does not give; use the typed table methods): NOT_SUPPORTED (-1).
+    public func call(_ arguments: SMCArguments, from caller: SecurityState) -> EL3Response {
+        switch EL3FunctionID(rawValue: arguments.x0) {
+        case .gtsiDelegate, .gtsiUndelegate:
+            let pa = PhysicalAddress(arguments.x1)
+            let result =
+                arguments.x0 == EL3FunctionID.gtsiDelegate.rawValue
+                ? gtsiDelegate(pa, from: caller) : gtsiUndelegate(pa, from: caller)
+            return EL3Response(registers: SMCReturn(result.status.x0), maintenance: result.maintenance)
+        case .gpiSet:
+            guard let target = GPI(rawValue: UInt8(truncatingIfNeeded: arguments.x3 & 0xF)),
+                arguments.x3 >> 4 == 0
+            else {
+                return refuse(caller == .realm ? .invalidParameters : .notSupported)
+            }
+            let result = gpiSet(base: PhysicalAddress(arguments.x1), count: arguments.x2, target: target, from: caller)
+            return EL3Response(
+                registers: SMCReturn(result.status.x0, result.processed), maintenance: result.maintenance)
+        case .serviceVersion:
+            guard caller == .realm else { return refuse(.notSupported) }
+            switch arguments.x1 & 0xFF {
+            case Self.baseServiceID, Self.granuleManagementServiceID:
+                return EL3Response(registers: SMCReturn(Self.firmeVersion), maintenance: .none)
+            default:
+                return refuse(.notSupported)
+            }
+        case .serviceFeatures:
+            guard caller == .realm, arguments.x1 == Self.granuleManagementServiceID, arguments.x2 == 0 else {
+                return refuse(.notSupported)
+            }
+            return EL3Response(registers: SMCReturn(FIRMEStatus.success.x0, 0b1), maintenance: .none)
+        default:
+            return refuse(.notSupported)
+        }
+    }
+
+    private func refuse(_ status: FIRMEStatus) -> EL3Response {
+        EL3Response(registers: SMCReturn(status.x0), maintenance: .none)
+    }
+
+    /// RMM_GTSI_DELEGATE (0xC40001B0): one granule from Non-secure to Realm. Waits for the block's lock.
+    public func gtsiDelegate(_ pa: PhysicalAddress, from caller: SecurityState) -> EL3GTSIResult {
+        guard caller == .realm else { return EL3GTSIResult(status: .unknown, transition: nil) }
+        return gtsiResult(gpt.delegate(pa, count: 1, lockPolicy: .wait))
+    }
+
+    /// RMM_GTSI_UNDELEGATE (0xC40001B1): one granule from Realm to Non-secure. Waits for the block's lock.
+    public func gtsiUndelegate(_ pa: PhysicalAddress, from caller: SecurityState) -> EL3GTSIResult {
+        guard caller == .realm else { return EL3GTSIResult(status: .unknown, transition: nil) }
+        return gtsiResult(gpt.undelegate(pa, count: 1, lockPolicy: .wait))
+    }
+
+    private func gtsiResult(_ transition: GPTTransitionResult) -> EL3GTSIResult {
+        let status: GTSIStatus
+        switch transition.stop {
+        case .completed: status = .success
+        case .wrongSourceGPI, .malformedDescriptor: status = .badPAS
+        case .misaligned, .beyondPPS, .noL1Table, .invalidCount: status = .badAddress
+        case .lockContention: preconditionFailure("GTSI calls wait for the lock")
+        }
+        return EL3GTSIResult(status: status, transition: transition)
+    }
+
+    /// FIRME_GM_GPI_SET (0xC4000402): sets the GPI of `count` granules from `base` to `target` (Realm delegates
+    /// from NS; NS undelegates from Realm), statelessly and with try-lock (gpt.md section 4.2).
+    ///
+    /// - SUCCESS, processed >= 1: that prefix changed; fewer than `count` when the run met a block another CPU
+    ///   held or a region without L1 table after some progress (the caller re-issues for the rest).
+    /// - DENIED, processed: a granule's current GPI (or malformed descriptor) does not allow the transition.
+    /// - BUSY, 0: the first block was held by another CPU; nothing changed.
+    /// - INVALID_PARAMETERS, 0: misaligned base, zero count, run beyond PPS, no L1 table at the base, or a target
+    ///   GPI other than Realm or NS.
+    /// - NOT_SUPPORTED: the caller is not the Realm world.
+    public func gpiSet(base: PhysicalAddress, count: UInt64, target: GPI, from caller: SecurityState) -> EL3GPISetResult
+    {
+        guard caller == .realm else { return EL3GPISetResult(status: .notSupported, processed: 0, transition: nil) }
+        let transition: GPTTransitionResult
+        switch target {
+        case .realm: transition = gpt.delegate(base, count: count, lockPolicy: .tryLock)
+        case .nonSecure: transition = gpt.undelegate(base, count: count, lockPolicy: .tryLock)
+        default: return EL3GPISetResult(status: .invalidParameters, processed: 0, transition: nil)
+        }
+        let processed = transition.processed
+        let status: FIRMEStatus
+        switch transition.stop {
+        case .completed: status = .success
+        case .wrongSourceGPI, .malformedDescriptor: status = .denied
+        case .lockContention: status = processed > 0 ? .success : .busy
+        case .noL1Table, .misaligned, .beyondPPS, .invalidCount: status = processed > 0 ? .success : .invalidParameters
+        }
+        return EL3GPISetResult(status: status, processed: processed, transition: transition)
+    }
+}
