@@ -31,7 +31,7 @@ let package = Package(
         // The Realm Management Monitor.
         .target(name: "RMM", dependencies: ["CCAArch", "GranuleProtection"], swiftSettings: firmwareSettings),
         // The simulated machine: memory, CPUs, SMC routing, tracing, fault injection.
-        .target(name: "CCAPlatform", dependencies: ["CCAArch", "GranuleProtection", "RMM"]),
+        .target(name: "CCAPlatform", dependencies: ["CCAArch", "GranuleProtection", "RMM", "RMIHost"]),
         // The host-side library: bring-up and delegation helpers done right.
         .target(name: "RMIHost", dependencies: ["CCAArch"]),
         // Adversarial RMM, schedule explorer, reference host loops.
@@ -46,7 +46,8 @@ let package = Package(
         .testTarget(name: "CCAArchTests", dependencies: ["CCAArch"]),
         .testTarget(name: "GranuleProtectionTests", dependencies: ["CCAArch", "GranuleProtection"]),
         .testTarget(name: "RMMTests", dependencies: ["CCAArch", "GranuleProtection", "RMM", "CCAPlatform"]),
-        .testTarget(name: "CCAPlatformTests", dependencies: ["CCAArch", "GranuleProtection", "RMM", "CCAPlatform"]),
+        .testTarget(
+            name: "CCAPlatformTests", dependencies: ["CCAArch", "GranuleProtection", "RMM", "CCAPlatform", "RMIHost"]),
         .testTarget(name: "RMIHostTests", dependencies: ["CCAArch", "RMIHost", "CCAPlatform"]),
         .testTarget(name: "VerificationTests", dependencies: ["CCAArch", "RMIHost", "Verification"]),
         .testTarget(name: "rmmTests", dependencies: ["rmm"]),

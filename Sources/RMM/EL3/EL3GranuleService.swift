@@ -13,23 +13,21 @@ enum EL3GPISetOutcome: Equatable {
 }
 
 extension RealmManagementMonitor {
-    /// FIRME_GM_GPI_SET, 0xC4000402 (DEN0149): X1 base PA, X2 granule count, X3 attributes with the target GPI in
-    /// bits 3:0. Answers W0 a signed 32-bit status and X1 the granules processed.
-    static var gpiSetFunctionID: UInt64 { 0xC400_0402 }
-
-    /// Sets the GPI of `count` granules from `base` through EL3: the RMM's only way to change the GPT.
+    /// Sets the GPI of `count` granules from `base` through EL3 with FIRME_GM_GPI_SET (X1 base, X2 count, X3 the
+    /// target GPI in bits 3:0; W0 a signed 32-bit status, X1 the granules processed): the RMM's only way to
+    /// change the GPT.
     func el3SetGPI(base: PhysicalAddress, count: UInt64, to gpi: GPI, cpu: Int) -> EL3GPISetOutcome {
         let answer = port.el3Call(
-            SMCArguments(Self.gpiSetFunctionID, base.rawValue, count, UInt64(gpi.rawValue)), cpu: cpu)
-        let status = Int32(truncatingIfNeeded: answer.x0)
+            SMCArguments(EL3FunctionID.gpiSet.rawValue, base.rawValue, count, UInt64(gpi.rawValue)), cpu: cpu)
+        let status = FIRMEStatus(rawValue: Int32(truncatingIfNeeded: answer.x0))
         // The count is meaningful for SUCCESS, DENIED, INCOMPLETE, OP_CONFLICT and NOT_FOUND; clamp it so a
         // firmware that overstates it cannot make the RMM mark granules it did not ask about.
         let processed = Swift.min(answer.x1, count)
         switch status {
-        case 0: return processed == 0 ? .refused(processed: 0) : .done(processed: processed)
-        case -6: return .busy
-        case -7: return .conflict(processed: processed)
-        case -5, -9: return .refused(processed: processed)
+        case .success: return processed == 0 ? .refused(processed: 0) : .done(processed: processed)
+        case .busy: return .busy
+        case .opConflict: return .conflict(processed: processed)
+        case .denied, .noEntry: return .refused(processed: processed)
         default: return .refused(processed: 0)
         }
     }

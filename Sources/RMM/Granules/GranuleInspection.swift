@@ -48,3 +48,35 @@ extension RealmManagementMonitor {
         }
     }
 }
+
+extension RealmManagementMonitor {
+    /// Granules whose reference count does not match its owners: an RD must count its RECs, an RTT its live
+    /// entries. For the invariant checker, at quiescent points; the cost is a read of every RTT entry.
+    public func referenceCountViolations() -> [PhysicalAddress] {
+        var violations: [PhysicalAddress] = []
+        var rds: [(PhysicalAddress, UInt32)] = []
+        var recOwners: [PhysicalAddress] = []
+        let g = granuleSize.bytes
+        forEachGranuleRun { base, size, info in
+            var pa = base
+            while pa < base + size {
+                switch info.state {
+                case .rd: rds.append((pa, info.refcount))
+                case .rec: recOwners.append(PhysicalAddress(readObject(pa, RECField.owner)))
+                case .rtt:
+                    var live: UInt32 = 0
+                    for i in 0..<entriesPerTable where RTTEntry(rawValue: readObject(pa, i * 8)).kind != .void {
+                        live += 1
+                    }
+                    if live != info.refcount { violations.append(pa) }
+                default: break
+                }
+                pa = pa + g
+            }
+        }
+        for (rd, refcount) in rds where recOwners.filter({ $0 == rd }).count != Int(refcount) {
+            violations.append(rd)
+        }
+        return violations
+    }
+}

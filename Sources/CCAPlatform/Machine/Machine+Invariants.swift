@@ -1,0 +1,63 @@
+import CCAArch
+import GranuleProtection
+import RMM
+
+extension Machine {
+    /// The invariant checker over the whole machine; an empty answer means every invariant holds.
+    ///
+    /// - The RMM is not halted.
+    /// - A granule is UNDELEGATED exactly when its GPI is Non-secure; DELEGATED and every object state have GPI
+    ///   Realm; PARTIAL and GPT_L1 granules are mid-operation or EL3's, and excluded (gpt.md section 6).
+    /// - DRAM the RMM does not track is Non-secure.
+    /// - A contiguous GPT descriptor stands only where all its granules share one GPI.
+    /// - Reference counts match their owners: an RD counts its RECs, an RTT its live entries; UNDELEGATED
+    ///   granules have none.
+    ///
+    /// Call it at quiescent points: runs read while other CPUs change granules may be stale.
+    public func checkInvariants(limit: Int = 16) -> [String] {
+        var violations: [String] = []
+        func report(_ message: String) {
+            if violations.count < limit { violations.append(message) }
+        }
+        for fatal in port.fatalErrors { report(fatal) }
+        if rmm.isHalted { report("the RMM has halted") }
+        let granule = configuration.granuleSize.bytes
+        if rmm.lifecycleState == .active {
+            rmm.forEachGranuleRun { base, size, info in
+                guard info.state != .partial, info.state != .gptL1 else { return }
+                let expected: GPI = info.state.requiresRealmGPI ? .realm : .nonSecure
+                var pa = base
+                while pa < base + size {
+                    let gpi = gpt.gpi(at: pa)
+                    if gpi != expected {
+                        report(
+                            "granule 0x\(String(pa.rawValue, radix: 16)) is \(info.state.name) but its GPI is "
+                                + "\(gpi?.name ?? "unreadable")")
+                    }
+                    pa = pa + granule
+                }
+                if info.state == .undelegated && info.refcount != 0 {
+                    report("UNDELEGATED granule 0x\(String(base.rawValue, radix: 16)) has references")
+                }
+            }
+        } else {
+            for region in configuration.dramRegions {
+                var pa = region.base
+                while pa.rawValue < region.base.rawValue + region.size {
+                    if gpt.gpi(at: pa) != .nonSecure {
+                        report("granule 0x\(String(pa.rawValue, radix: 16)) is not Non-secure before activation")
+                        break
+                    }
+                    pa = pa + granule
+                }
+            }
+        }
+        for pa in rmm.referenceCountViolations() {
+            report("granule 0x\(String(pa.rawValue, radix: 16)) has a reference count that does not match its owners")
+        }
+        if let broken = gpt.firstContiguityViolation() {
+            report("a contiguous GPT descriptor covers mixed GPIs at 0x\(String(broken.rawValue, radix: 16))")
+        }
+        return violations
+    }
+}

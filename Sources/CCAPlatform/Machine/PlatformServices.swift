@@ -1,0 +1,69 @@
+import CCAArch
+import GranuleProtection
+import RMM
+
+/// The RMM behind the host-SMC choke point, where the serve protocol's injections act on range commands.
+final class RMIService: SMCService {
+    let rmm: RealmManagementMonitor<RealmWorldPort>
+    let injector: FaultInjector
+    let interrupts: PendingInterrupts
+
+    init(rmm: RealmManagementMonitor<RealmWorldPort>, injector: FaultInjector, interrupts: PendingInterrupts) {
+        self.rmm = rmm
+        self.injector = injector
+        self.interrupts = interrupts
+    }
+
+    func handle(_ call: SMCArguments, cpu: Int, caller: SecurityState) -> SMCReturn {
+        let fid = FunctionID(call.x0).withoutSVEHint
+        guard fid == .granuleRangeDelegate || fid == .granuleRangeUndelegate else { return rmm.handle(call, cpu: cpu) }
+        if let fault = injector.takeRangeSMCFault() {
+            switch fault {
+            case .busy: return SMCReturn(RMIResult(.busy).rawValue)
+            case .blocked: return SMCReturn(RMIResult(.blocked).rawValue)
+            default: return SMCReturn(RMIResult(.success).rawValue, call.x1)  // zero progress: out_top == base
+            }
+        }
+        guard injector.takeIRQ() else { return rmm.handle(call, cpu: cpu) }
+        // The interrupt is pending while the RMM runs; the host takes it when the SMC returns.
+        interrupts.raise(cpu: cpu)
+        defer { interrupts.acknowledge(cpu: cpu) }
+        return rmm.handle(call, cpu: cpu)
+    }
+}
+
+/// EL3 firmware behind the RMM-to-EL3 choke point: it accounts the GPT maintenance each call did, and refuses
+/// delegations when the `el3_refuse` injection says so (as when EL3 has given the granule to the Secure world).
+final class EL3FirmwareService: SMCService {
+    let el3: EL3Service
+    let injector: FaultInjector
+    let counters: ArchitecturalCounters
+
+    init(el3: EL3Service, injector: FaultInjector, counters: ArchitecturalCounters) {
+        self.el3 = el3
+        self.injector = injector
+        self.counters = counters
+    }
+
+    func handle(_ call: SMCArguments, cpu: Int, caller: SecurityState) -> SMCReturn {
+        let delegation =
+            (call.x0 == EL3FunctionID.gpiSet.rawValue && call.x3 & 0xF == UInt64(GPI.realm.rawValue))
+            || call.x0 == EL3FunctionID.gtsiDelegate.rawValue
+        if delegation && injector.takeEL3Refusal() {
+            return call.x0 == EL3FunctionID.gtsiDelegate.rawValue
+                ? SMCReturn(UInt64(bitPattern: Int64(GTSIStatus.badPAS.rawValue)))
+                : SMCReturn(UInt64(bitPattern: Int64(FIRMEStatus.denied.rawValue)), 0)
+        }
+        let response = el3.call(call, from: caller)
+        let work = response.maintenance
+        counters.recordTLBInvalidations(work.tlbiByPA)
+        counters.recordDSB(work.dsb)
+        counters.recordCacheLinesCleaned(work.cleanedCacheLines)
+        return response.registers
+    }
+}
+
+/// The RMM's own view of RMI: it cannot call itself.
+final class NoRMIService: SMCService {
+    func handle(_ call: SMCArguments, cpu: Int, caller: SecurityState) -> SMCReturn { .notSupported }
+}
