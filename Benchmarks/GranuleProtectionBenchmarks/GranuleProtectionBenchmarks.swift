@@ -6,14 +6,15 @@ private let gibibyte: UInt64 = 1 << 30
 private let granulesPerGiB: UInt64 = gibibyte >> 12
 
 /// A 1 TB (PPS 40) GPT with 4 KB granules and 1 GB L0 regions, the first `granularGiB` GB granule-protected NS.
-private func makeGPT(granularGiB: UInt64) -> GranuleProtectionTable {
+private func makeGPT(granularGiB: UInt64, options: GPTOptions = GPTOptions()) -> GranuleProtectionTable {
     do {
         return try GranuleProtectionTable(
             gpccr: GPCCR(pps: .bits40, pgs: .size4KB, l0gptsz: .size1GB),
             regions: [
-                .granular(try GranuleRange(base: PhysicalAddress(0), size: granularGiB * gibibyte), initialGPI: .nonSecure)
+                .granular(
+                    try GranuleRange(base: PhysicalAddress(0), size: granularGiB * gibibyte), initialGPI: .nonSecure)
             ],
-            defaultGPI: .nonSecure, l1Base: PhysicalAddress(0x100_0000_0000 - 0x1_0000_0000))
+            defaultGPI: .nonSecure, l1Base: PhysicalAddress(0x100_0000_0000 - 0x1_0000_0000), options: options)
     } catch {
         fatalError("benchmark GPT layout rejected: \(error)")
     }
@@ -59,6 +60,16 @@ let benchmarks: @Sendable () -> Void = {
     // The same 1 GB as one run each way, for a like-for-like comparison with the loop above.
     Benchmark("GPT delegate+undelegate 1 GiB as one run") { benchmark in
         let gpt = makeGPT(granularGiB: 1)
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(gpt.delegate(PhysicalAddress(0), count: granulesPerGiB))
+            blackHole(gpt.undelegate(PhysicalAddress(0), count: granulesPerGiB))
+        }
+    }
+
+    // Fusing off: every L1 word written is a whole Granules word (sixteen GPIs per store).
+    Benchmark("GPT delegate+undelegate 1 GiB as one run, fusing off (whole L1 words)") { benchmark in
+        let gpt = makeGPT(granularGiB: 1, options: GPTOptions(largestContiguousBlock: nil))
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {
             blackHole(gpt.delegate(PhysicalAddress(0), count: granulesPerGiB))

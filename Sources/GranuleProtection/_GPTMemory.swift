@@ -9,6 +9,7 @@ import Synchronization
 /// has no TLB to invalidate). Destroyed tables are parked and reused when their region becomes a Table again.
 /// That is why the class may be `@unchecked Sendable`: all mutation goes through atomics, and no memory is
 /// released while the object is reachable.
+@safe
 final class _GPTMemory: @unchecked Sendable {
     let l0Count: Int
     let l1WordCount: Int
@@ -26,9 +27,12 @@ final class _GPTMemory: @unchecked Sendable {
         self.l1WordCount = l1WordCount
         self.lockCount = lockCount
         self.lockWordCount = (lockCount + 63) / 64
-        l0 = UnsafeMutablePointer<Atomic<UInt64>>.allocate(capacity: l0Count)
-        l1Tables = UnsafeMutablePointer<Atomic<UInt>>.allocate(capacity: l0Count)
-        locks = UnsafeMutablePointer<Atomic<UInt64>>.allocate(capacity: lockWordCount)
+        let l0 = UnsafeMutablePointer<Atomic<UInt64>>.allocate(capacity: l0Count)
+        let l1Tables = UnsafeMutablePointer<Atomic<UInt>>.allocate(capacity: l0Count)
+        let locks = UnsafeMutablePointer<Atomic<UInt64>>.allocate(capacity: lockWordCount)
+        unsafe self.l0 = l0
+        unsafe self.l1Tables = l1Tables
+        unsafe self.locks = locks
         for index in 0..<l0Count {
             unsafe (l0 + index).initialize(to: Atomic(initialL0))
             unsafe (l1Tables + index).initialize(to: Atomic(0))
@@ -129,6 +133,7 @@ final class _GPTMemory: @unchecked Sendable {
 }
 
 /// The words of one L1 table. Valid while the owning `_GPTMemory` is alive.
+@safe
 struct _L1Words {
     private let base: UnsafeMutablePointer<Atomic<UInt64>>
     let count: Int
