@@ -53,20 +53,50 @@ struct RealMachineTests {
         #expect(machine.inspect(PhysicalAddress(dram0)).state == .undelegated)
     }
 
-    @Test("a delegation EL3 refuses half way reports its prefix, and rollback undelegates exactly that")
+    @Test("a range that fails half way (it runs off the end of DRAM) reports its prefix; rollback undoes exactly that")
     func halfFailed() throws {
         let (machine, host) = try ready()
-        // Delegate the first 4 granules, then make EL3 refuse the next run.
-        #expect(host.delegate(base: PhysicalAddress(dram0), size: 0x4000).succeeded)
-        machine.rmm.inspectGranule(at: PhysicalAddress(dram0)).map { #expect($0.state == .delegated) }
+        let end: UInt64 = 0x1_0000_0000  // the top of DRAM0; a hole follows
+        let outcome = host.delegate(base: PhysicalAddress(end - 0x4000), size: 0x8000)
+        #expect(outcome.failure?.kind == "rmm_error")
+        #expect(outcome.failure?.status == .errorInput)
+        #expect(outcome.top == PhysicalAddress(end))
+        #expect(machine.inspect(PhysicalAddress(end - 0x1000)).state == .delegated)
+        let rollback = host.rollback(outcome)
+        #expect(
+            rollback.succeeded && rollback.base == PhysicalAddress(end - 0x4000) && rollback.top == PhysicalAddress(end)
+        )
+        #expect(machine.inspect(PhysicalAddress(end - 0x4000)).state == .undelegated)
+        #expect(machine.checkInvariants().isEmpty)
+    }
+
+    @Test("an EL3 refusal at base fails the delegation with nothing moved")
+    func el3Refusal() throws {
+        let (machine, host) = try ready()
         try machine.faultInjector.inject(.el3Refuse, count: 1)
         let outcome = host.delegate(base: PhysicalAddress(dram0), size: 0x8000)
-        #expect(!outcome.succeeded)
-        #expect(outcome.top == PhysicalAddress(dram0 + 0x4000))
-        let rollback = host.rollback(outcome)
-        #expect(rollback.succeeded && rollback.top == PhysicalAddress(dram0 + 0x4000))
+        #expect(outcome.failure?.status == .errorInput)
+        #expect(outcome.top == PhysicalAddress(dram0))
         #expect(machine.inspect(PhysicalAddress(dram0)).state == .undelegated)
-        #expect(machine.checkInvariants().isEmpty)
+    }
+
+    @Test("undelegating a granule a realm object uses fails, and the granule lands in the leak ledger")
+    func inUseLeaks() throws {
+        let (machine, host) = try ready()
+        #expect(host.delegate(base: PhysicalAddress(dram0), size: 0x2000).succeeded)
+        // Make the second granule an RD: write realm parameters to a Non-secure page and create the realm.
+        let params = PhysicalAddress(dram0 + 0x10_0000)
+        for (offset, value) in [
+            (UInt64(0x8), UInt64(39)), (0x18, 1), (0x20, 1), (0x808, dram0), (0x810, 1), (0x818, 1),
+        ] {
+            #expect((try? machine.memory.write64(.nonSecure, pa: params + offset, value: value).get()) != nil)
+        }
+        let create = machine.smc(SMCArguments(FunctionID.realmCreate.rawValue, dram0 + 0x1000, params.rawValue))
+        #expect(create.x0 == 0)
+        let outcome = host.undelegate(base: PhysicalAddress(dram0 + 0x1000), size: 0x1000)
+        #expect(!outcome.succeeded)
+        #expect(host.leakLedger.isLeaked(PhysicalAddress(dram0 + 0x1000)))
+        #expect(machine.inspect(PhysicalAddress(dram0 + 0x1000)).state == .rd)
     }
 
     @Test("an interrupted delegation is driven to the end through OP_CONTINUE")

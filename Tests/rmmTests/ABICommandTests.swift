@@ -15,6 +15,16 @@ struct ABICommandTests {
         #expect(text.contains("0xC40001F1  RMI_GRANULE_RANGE_DELEGATE\n"))
     }
 
+    @Test("prints every EL3 function ID with its name")
+    func everyEL3FunctionID() {
+        let text = ABITables.render()
+        for id in EL3FunctionID.allCases {
+            #expect(text.contains("0x" + String(id.rawValue, radix: 16, uppercase: true) + "  \(id.name)\n"))
+        }
+        #expect(text.contains("0xC4000402  FIRME_GM_GPI_SET\n"))
+        #expect(text.contains("0xC40001B0  RMM_GTSI_DELEGATE\n"))
+    }
+
     @Test("prints all 17 status codes with their values")
     func everyStatus() {
         let text = ABITables.render()

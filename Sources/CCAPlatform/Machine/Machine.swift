@@ -67,7 +67,9 @@ public final class Machine: Sendable {
             }
         }
         boot += deviceL0.map {
-            .block(GranuleRange(uncheckedBase: $0, top: $0 + l0Size, granuleSize: configuration.granuleSize), gpi: .nonSecure)
+            .block(
+                GranuleRange(uncheckedBase: $0, top: $0 + l0Size, granuleSize: configuration.granuleSize),
+                gpi: .nonSecure)
         }
         let pps = ProtectedPhysicalAddressSize(bits: configuration.physicalAddressBits)!
         let l0 = L0GPTSize(shift: configuration.l0GPTSizeBits)!

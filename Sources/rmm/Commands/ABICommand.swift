@@ -28,6 +28,10 @@ enum ABITables {
         for command in FunctionID.rmiCommands {
             out += "  \(hex(command.id.rawValue))  \(command.name)\n"
         }
+        out += "\nEL3 function IDs the RMM calls (RMM-EL3 GTSI, FIRME granule management)\n"
+        for id in EL3FunctionID.allCases {
+            out += "  \(hex(id.rawValue))  \(id.name)\n"
+        }
         out += "\nRMI status codes (RmiStatusCode, bits 7:0 of X0)\n"
         for status in RMIStatus.allDefined {
             out += "  \(pad(String(status.rawValue), 3))  \(status.name)\n"
