@@ -1,0 +1,89 @@
+import ArgumentParser
+import CCAArch
+import CCAPlatform
+import RMIHost
+
+/// The platform options every command that builds a machine shares (serve-protocol.md, "Starting").
+struct PlatformOptions: ParsableArguments {
+    @Option(
+        name: .customLong("dram"),
+        help: ArgumentHelp(
+            "A DRAM region BASE:SIZE, e.g. 0x80000000:2GiB (repeatable; replaces the default list).",
+            valueName: "base:size"))
+    var dram: [String] = []
+
+    @Option(
+        name: .customLong("mmio"),
+        help: ArgumentHelp("A device (MMIO) region BASE:SIZE (repeatable; replaces the default).", valueName: "base:size"))
+    var mmio: [String] = []
+
+    @Option(name: .customLong("pa-bits"), help: "Physical address size in bits: 32, 36, 40, 42, 44, 48 or 52.")
+    var paBits: Int?
+
+    @Option(name: .customLong("l0gptsz"), help: "log2 of the region one L0 GPT entry covers: 30, 34, 36 or 39.")
+    var l0gptsz: Int?
+
+    @Option(name: .customLong("cpus"), help: "Number of CPUs (1 to 64).")
+    var cpus: Int?
+
+    @Option(name: .customLong("seed"), help: "Seed for every random choice.")
+    var seed: UInt64?
+
+    @Option(name: .customLong("budget"), help: "Granules a range command moves at most per SMC (default 262144).")
+    var budget: UInt64?
+
+    @Flag(
+        name: .customLong("strict-range-state"),
+        help: "A granule already in the destination state stops a range command (the 2.0-bet2 reading).")
+    var strictRangeState = false
+
+    @Flag(name: .customLong("activate"), help: "Run the host bring-up sequence before anything else.")
+    var activate = false
+
+    /// The configuration these options describe, validated.
+    func configuration() throws(ValidationError) -> PlatformConfiguration {
+        var configuration = PlatformConfiguration.default
+        do {
+            if !dram.isEmpty { configuration.dramRegions = try PlatformValueParser.parseDRAMRegions(dram) }
+            if !mmio.isEmpty { configuration.deviceRegions = try PlatformValueParser.parseDeviceRegions(mmio) }
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        if let paBits { configuration.physicalAddressBits = paBits }
+        if let l0gptsz { configuration.l0GPTSizeBits = l0gptsz }
+        if let cpus { configuration.cpuCount = cpus }
+        if let seed { configuration.seed = seed }
+        if let budget { configuration.rangeWorkBudget = budget }
+        configuration.strictRangeState = strictRangeState
+        do {
+            try configuration.validate()
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        return configuration
+    }
+
+    func validate() throws {
+        _ = try configuration()
+    }
+
+    /// A machine built from these options and the host library on its CPU 0, brought up if `--activate` was
+    /// given. The host is the one the caller keeps: its leak ledger and delegation record live there.
+    func machine() throws -> (Machine, HostRMI) {
+        let machine: Machine
+        do {
+            machine = try Machine(configuration: try configuration())
+        } catch let error as MachineError {
+            throw ValidationError(error.description)
+        }
+        let host = machine.host()
+        if activate {
+            do {
+                try host.initialize()
+            } catch {
+                throw ValidationError("host bring-up failed: \(error)")
+            }
+        }
+        return (machine, host)
+    }
+}
