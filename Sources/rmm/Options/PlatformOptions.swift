@@ -14,7 +14,8 @@ struct PlatformOptions: ParsableArguments {
 
     @Option(
         name: .customLong("mmio"),
-        help: ArgumentHelp("A device (MMIO) region BASE:SIZE (repeatable; replaces the default).", valueName: "base:size"))
+        help: ArgumentHelp(
+            "A device (MMIO) region BASE:SIZE (repeatable; replaces the default).", valueName: "base:size"))
     var mmio: [String] = []
 
     @Option(name: .customLong("pa-bits"), help: "Physical address size in bits: 32, 36, 40, 42, 44, 48 or 52.")
