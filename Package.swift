@@ -35,7 +35,7 @@ let package = Package(
         // The host-side library: bring-up and delegation helpers done right.
         .target(name: "RMIHost", dependencies: ["CCAArch"]),
         // Adversarial RMM, schedule explorer, reference host loops.
-        .target(name: "Verification", dependencies: ["CCAArch", "RMIHost"]),
+        .target(name: "Verification", dependencies: ["CCAArch", "GranuleProtection", "RMM", "RMIHost", "CCAPlatform"]),
         .executableTarget(
             name: "rmm",
             dependencies: [
@@ -49,7 +49,8 @@ let package = Package(
         .testTarget(
             name: "CCAPlatformTests", dependencies: ["CCAArch", "GranuleProtection", "RMM", "CCAPlatform", "RMIHost"]),
         .testTarget(name: "RMIHostTests", dependencies: ["CCAArch", "RMIHost", "CCAPlatform"]),
-        .testTarget(name: "VerificationTests", dependencies: ["CCAArch", "RMIHost", "Verification"]),
+        .testTarget(
+            name: "VerificationTests", dependencies: ["CCAArch", "RMIHost", "CCAPlatform", "Verification"]),
         .testTarget(name: "rmmTests", dependencies: ["rmm"]),
     ],
     swiftLanguageModes: [.v6]

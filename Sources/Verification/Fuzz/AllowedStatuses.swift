@@ -1,0 +1,40 @@
+import CCAArch
+
+/// The statuses each RMI command may answer, from its failure conditions and the stateful-operation rules.
+/// The fuzzer flags any other answer.
+enum AllowedStatuses {
+    static func allowed(_ fid: FunctionID) -> [RMIStatus]? {
+        switch fid {
+        case .version: [.success, .errorInput]
+        case .features, .rmmStateGet: [.success]
+        case .rmmConfigSet: [.success, .errorGlobal, .errorInput]
+        case .rmmConfigGet: [.success, .errorInput]
+        case .rmmActivate: [.success, .errorGlobal]
+        case .granuleTrackingGet: [.success, .errorInput]
+        case .granuleTrackingSet: [.success, .errorGlobal, .errorInput, .busy, .blocked]
+        case .granuleRangeDelegate, .granuleRangeUndelegate:
+            [.success, .errorGlobal, .errorInput, .errorTracking, .busy, .blocked, .incomplete]
+        case .gptL1Create: [.errorGlobal, .errorInput, .errorGPT]
+        case .gptL1Destroy: [.errorGlobal, .errorInput]
+        case .gptInfo: [.success, .errorGlobal, .errorInput]
+        case .opContinue: [.success, .errorGlobal, .errorInput, .busy, .blocked, .incomplete]
+        case .opMemDonate, .opMemReclaim, .opCancel: [.errorGlobal, .errorInput, .incomplete]
+        case .realmCreate: [.success, .errorGlobal, .errorInput, .blocked]
+        case .realmActivate, .realmTerminate, .realmDestroy:
+            [.success, .errorGlobal, .errorInput, .errorRealm, .blocked]
+        case .recCreate: [.incomplete, .errorGlobal, .errorInput, .errorRealm, .blocked, .busy]
+        case .recDestroy: [.incomplete, .errorGlobal, .errorInput, .errorREC, .blocked, .busy]
+        case .rttCreate, .rttDestroy: [.success, .errorGlobal, .errorInput, .errorRTT, .blocked]
+        case .rttDataMapInit: [.success, .errorGlobal, .errorInput, .errorRealm, .errorRTT, .blocked]
+        case .rttDataUnmap: [.success, .errorGlobal, .errorInput, .blocked]
+        default: fid.isRMI ? [.errorNotSupported] : nil
+        }
+    }
+
+    /// Whether a failure of this command must leave the machine unchanged. OP_CONTINUE's failure is the final
+    /// answer of an operation it resumed (a cancelled REC creation ends with RMI_ERROR_INPUT after rolling
+    /// back), so it is exempt; so is RMI_INCOMPLETE, which starts an operation by design.
+    static func failureChangesNothing(_ fid: FunctionID, _ status: RMIStatus) -> Bool {
+        fid != .opContinue && status != .success && status != .incomplete
+    }
+}

@@ -1,0 +1,97 @@
+import CCAArch
+import CCAPlatform
+import Foundation
+import RMIHost
+
+/// The stress test's summary.
+public struct StressReport: Sendable {
+    public var rounds: Int
+    public var calls: Int
+    public var violations: [String]
+    public var elapsed: Duration
+}
+
+/// Several CPUs, on real threads, issuing random range delegations, undelegations and realm operations on one
+/// shared window of granules. Every answer is checked as it arrives (a status the command may give; a SUCCESS
+/// of a range command inside (base, top] and aligned), and the invariant checker runs at the quiescent point
+/// after each round, when every thread has joined.
+public struct ConcurrencyStress: Sendable {
+    public let seed: UInt64
+    public let cpus: Int
+
+    public init(seed: UInt64, cpus: Int = 4) {
+        self.seed = seed
+        self.cpus = cpus
+    }
+
+    static let window: UInt64 = 0x8000_0000
+    static let granules: UInt64 = 256
+    static let g: UInt64 = 0x1000
+
+    public func run(rounds: Int, callsPerCPU: Int, progress: (Int) -> Void = { _ in }) throws -> StressReport {
+        var configuration = PlatformConfiguration.default
+        configuration.cpuCount = cpus
+        configuration.seed = seed
+        let machine = try Machine(configuration: configuration)
+        try machine.host().initialize()
+        // Realm parameters live in a Non-secure page outside the window.
+        let params = PhysicalAddress(Self.window + 0x10_0000)
+        for (offset, value) in [(UInt64(0x8), UInt64(39)), (0x18, 1), (0x20, 1), (0x810, 1), (0x818, 1)] {
+            _ = machine.memory.write64(.nonSecure, pa: params + offset, value: value)
+        }
+        let start = ContinuousClock.now
+        var violations: [String] = []
+        var calls = 0
+        for round in 0..<rounds {
+            let perCPU = try ProcessingElements(count: cpus).map { cpu in
+                Self.worker(machine: machine, cpu: cpu, seed: seed &+ UInt64(round) &* 0x9E37, calls: callsPerCPU)
+            }
+            for problems in perCPU { violations += problems }
+            calls += cpus * callsPerCPU
+            violations += machine.checkInvariants().map { "after round \(round): \($0)" }
+            progress(round + 1)
+            if !violations.isEmpty { break }
+        }
+        return StressReport(rounds: rounds, calls: calls, violations: violations, elapsed: ContinuousClock.now - start)
+    }
+
+    /// One CPU's calls for one round; returns what it found wrong.
+    static func worker(machine: Machine, cpu: Int, seed: UInt64, calls: Int) -> [String] {
+        var random = DeterministicRandom(seed: seed, stream: UInt64(cpu))
+        var problems: [String] = []
+        func granule() -> UInt64 { window + (random.next() % granules) * g }
+        for _ in 0..<calls {
+            let call: SMCArguments
+            switch random.next() % 10 {
+            case 0...3:
+                let base = granule()
+                let top = base + (1 + random.next() % 32) * g
+                let fid: FunctionID = random.next() % 2 == 0 ? .granuleRangeDelegate : .granuleRangeUndelegate
+                call = SMCArguments(fid.rawValue, base, min(top, window + granules * g))
+            case 4:
+                let rd = granule()
+                let rtt = granule()
+                _ = machine.memory.write64(.nonSecure, pa: PhysicalAddress(window + 0x10_0000 + 0x808), value: rtt)
+                call = SMCArguments(FunctionID.realmCreate.rawValue, rd, window + 0x10_0000)
+            case 5: call = SMCArguments(FunctionID.rttCreate.rawValue, granule(), granule(), 0x4000_0000, 2)
+            case 6:
+                call = SMCArguments(FunctionID.rttDataMapInit.rawValue, granule(), granule(), 0, window + 0x10_1000)
+            case 7: call = SMCArguments(FunctionID.realmTerminate.rawValue, granule())
+            case 8: call = SMCArguments(FunctionID.realmDestroy.rawValue, granule())
+            default: call = SMCArguments(FunctionID.rttDestroy.rawValue, granule(), 0x4000_0000, 2)
+            }
+            let answer = machine.smc(call, cpu: cpu)
+            let fid = FunctionID(call.x0)
+            let status = RMIResult(rawValue: answer.x0).status
+            if let allowed = AllowedStatuses.allowed(fid), !allowed.contains(status) {
+                problems.append("cpu \(cpu): \(fid.rmiCommand.map { "\($0.name)" } ?? "?") answered \(status.name)")
+            }
+            if status == .success && (fid == .granuleRangeDelegate || fid == .granuleRangeUndelegate) {
+                if !(answer.x1 > call.x1 && answer.x1 <= call.x2 && answer.x1 % g == 0) {
+                    problems.append("cpu \(cpu): out_top 0x\(String(answer.x1, radix: 16)) outside (base, top]")
+                }
+            }
+        }
+        return problems
+    }
+}
