@@ -39,7 +39,7 @@ extension AdversarialRMM {
     private func incompleteRegisters(
         _ request: OpMemRequest, canCancel: Bool, x1: UInt64, donation: OpMemDonateRequest? = nil
     ) -> SMCReturn {
-        state.pending?.canCancel = canCancel
+        focused?.canCancel = canCancel
         return SMCReturn(RMIResult.incomplete(request, canCancel: canCancel).rawValue, x1, donation?.encoding ?? 0)
     }
 
@@ -48,8 +48,8 @@ extension AdversarialRMM {
     }
 
     private func finish(_ registers: SMCReturn) -> SMCReturn {
-        if let pending = state.pending { finishedOperations.append((pending.handle, registers)) }
-        state.pending = nil
+        if let pending = focused { finishedOperations.append((pending.handle, registers)) }
+        focused = nil
         return registers
     }
 
@@ -97,50 +97,42 @@ extension AdversarialRMM {
             canCancel: canCancel)
         if let (granules, memoryState) = donation {
             pending.expecting = .donation(granules: granules, state: memoryState)
-            state.pending = pending
+            focused = pending
             return incompleteRegisters(
                 .donate, canCancel: canCancel, x1: handle, donation: donationRequest(granules, memoryState))
         }
-        state.pending = pending
+        focused = pending
         return incompleteRegisters(.none, canCancel: canCancel, x1: handle)
     }
 
     /// Puts the PARTIAL run of a range operation back: `[cursor, moved)` to the destination, the rest to source.
     private func settleRange(moved: UInt64) {
-        guard case .range(let direction, let cursor, _, let runEnd) = state.pending?.kind else { return }
+        guard case .range(let direction, let cursor, _, let runEnd) = focused?.kind else { return }
         set(cursor..<moved, to: direction.destination)
         set(moved..<runEnd, to: direction.source)
     }
 
-    /// Hands every donated granule back to its donation state (a rolled-back operation keeps nothing).
-    private func returnDonations() {
-        for granule in state.pending?.donated ?? [] {
-            state.granules[granule.index] = granule.state == .delegated ? .delegated : .undelegated
-        }
-        state.pending?.donated = []
-    }
-
     private func applyContinue(_ answer: AdversaryAnswer) -> SMCReturn {
-        guard let pending = state.pending else { return Self.registers(answer) }
+        guard let pending = focused else { return Self.registers(answer) }
         switch answer {
         case .refuse:
             return Self.registers(answer)
         case .incomplete(let canCancel):
-            state.pending?.steps += 1
+            focused?.steps += 1
             return incompleteRegisters(.none, canCancel: canCancel, x1: 0)
         case .requestDonation(let granules, let memoryState, let canCancel):
-            state.pending?.steps += 1
-            state.pending?.expecting = .donation(granules: granules, state: memoryState)
+            focused?.steps += 1
+            focused?.expecting = .donation(granules: granules, state: memoryState)
             return incompleteRegisters(
                 .donate, canCancel: canCancel, x1: 0, donation: donationRequest(granules, memoryState))
         case .reservedMemoryRequest:
-            state.pending?.steps += 1
-            state.pending?.canCancel = true
+            focused?.steps += 1
+            focused?.canCancel = true
             return SMCReturn(RMIResult.incomplete(.none, canCancel: true).rawValue | (3 << 8))
         case .failAndReclaim(let status):
-            state.pending?.steps += 1
-            state.pending?.ending = status
-            state.pending?.expecting = .reclaim
+            focused?.steps += 1
+            focused?.ending = status
+            focused?.expecting = .reclaim
             return incompleteRegisters(.reclaim, canCancel: false, x1: 0)
         case .progress(let outTop):
             // The final answer of a range operation: a legal out_top moves `[cursor, out_top)`; a forbidden one
@@ -155,12 +147,10 @@ extension AdversarialRMM {
                 settleRange(moved: cursor)
                 return finish(SMCReturn(RMIResult(status).rawValue, cursor))
             }
-            if status == .success {
-                state.kept += pending.donated.map(\.index)
-                state.pending?.donated = []
-            } else {
-                returnDonations()
-            }
+            // Donated memory stays with the RMM: kept by the object created, or, after a final error that skipped
+            // the reclaim (only a forbidden answer does), lost to the host.
+            state.kept += pending.donated.map(\.index)
+            focused?.donated = []
             return finish(SMCReturn(RMIResult(status).rawValue))
         default:
             return Self.registers(answer)
@@ -168,28 +158,28 @@ extension AdversarialRMM {
     }
 
     private func applyDonate(_ answer: AdversaryAnswer) -> SMCReturn {
-        guard case .consume(let count) = answer, let pending = state.pending,
+        guard case .consume(let count) = answer, let pending = focused,
             case .donation(let wanted, let memoryState) = pending.expecting
         else { return Self.registers(answer) }
         let taken = donationOffer.prefix(count)
         for index in taken {
             state.granules[index] = .internal
-            state.pending?.donated.append(DonatedGranule(index: index, state: memoryState))
+            focused?.donated.append(DonatedGranule(index: index, state: memoryState))
         }
-        state.pending?.steps += 1
+        focused?.steps += 1
         let remaining = wanted - taken.count
         if remaining == 0 {
-            state.pending?.expecting = .proceed
+            focused?.expecting = .proceed
             return incompleteRegisters(.none, canCancel: pending.canCancel, x1: UInt64(taken.count))
         }
-        state.pending?.expecting = .donation(granules: remaining, state: memoryState)
+        focused?.expecting = .donation(granules: remaining, state: memoryState)
         return incompleteRegisters(
             .donate, canCancel: pending.canCancel, x1: UInt64(taken.count),
             donation: donationRequest(remaining, memoryState))
     }
 
     private func applyReclaim(_ answer: AdversaryAnswer, list: UInt64, capacity: UInt64) -> SMCReturn {
-        guard case .handBack(let wanted) = answer, let pending = state.pending else {
+        guard case .handBack(let wanted) = answer, let pending = focused else {
             return Self.registers(answer)
         }
         let count = Swift.min(wanted, Int(Swift.min(capacity, UInt64(AddressRangeDescriptor.maxListEntries))))
@@ -203,33 +193,33 @@ extension AdversarialRMM {
             state.granules[donated.index] = donated.state == .delegated ? .delegated : .undelegated
         }
         if !words.isEmpty { try? memory.writeWords(words, at: PhysicalAddress(list)) }
-        state.pending?.donated.removeFirst(returned.count)
-        state.pending?.steps += 1
-        if state.pending?.donated.isEmpty == true {
-            state.pending?.expecting = .proceed
+        focused?.donated.removeFirst(returned.count)
+        focused?.steps += 1
+        if focused?.donated.isEmpty == true {
+            focused?.expecting = .proceed
             return incompleteRegisters(.none, canCancel: false, x1: UInt64(returned.count))
         }
         return incompleteRegisters(.reclaim, canCancel: false, x1: UInt64(returned.count))
     }
 
     private func applyCancel(_ answer: AdversaryAnswer) -> SMCReturn {
-        guard answer == .cancel, let pending = state.pending else { return Self.registers(answer) }
+        guard answer == .cancel, let pending = focused else { return Self.registers(answer) }
         // The final status of a cancelled operation is not specified (sro.md section 4): ERROR_INPUT.
         if case .range(_, let cursor, _, _) = pending.kind {
             settleRange(moved: cursor)
             return finish(SMCReturn(RMIResult(.errorInput).rawValue, cursor))
         }
-        state.pending?.steps += 1
+        focused?.steps += 1
         guard !pending.donated.isEmpty else { return finish(SMCReturn(RMIResult(.errorInput).rawValue)) }
-        state.pending?.ending = .errorInput
-        state.pending?.expecting = .reclaim
+        focused?.ending = .errorInput
+        focused?.expecting = .reclaim
         return incompleteRegisters(.reclaim, canCancel: false, x1: 0)
     }
 
     private func applyTransferStart(_ answer: AdversaryAnswer) -> SMCReturn {
         let start = { (expecting: PendingOperation.Expecting, canCancel: Bool) -> UInt64 in
             let handle = self.newHandle()
-            self.state.pending = PendingOperation(
+            self.focused = PendingOperation(
                 kind: .transfer, handle: handle, expecting: expecting, canCancel: canCancel)
             return handle
         }

@@ -68,7 +68,26 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
     }
 
     /// Whether a stateful operation is pending.
-    public var hasPendingOperation: Bool { state.pending != nil }
+    public var hasPendingOperation: Bool { !state.operations.isEmpty }
+
+    /// Whether the operation `handle` names is still pending.
+    public func isPending(handle: UInt64) -> Bool { state.operations.contains { $0.handle == handle } }
+
+    /// The handle the current OP_* call names (`nil` for an initiating call, until it starts an operation).
+    var focus: UInt64?
+
+    /// The operation the current SMC is about; assigning `nil` ends it, assigning a new one starts it.
+    var focused: PendingOperation? {
+        get { state.operations.first { $0.handle == focus } }
+        set {
+            if let index = state.operations.firstIndex(where: { $0.handle == focus }) {
+                if let newValue { state.operations[index] = newValue } else { state.operations.remove(at: index) }
+            } else if let newValue {
+                state.operations.append(newValue)
+                focus = newValue.handle
+            }
+        }
+    }
 
     var granule: UInt64 { layout.granule }
 
@@ -76,6 +95,9 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
 
     public func smc(_ arguments: SMCArguments) -> SMCReturn {
         guard adversarial else { return bringUpAnswer(arguments) }
+        let command = FunctionID(arguments.x0)
+        let operationCall = [FunctionID.opContinue, .opMemDonate, .opMemReclaim, .opCancel].contains(command)
+        focus = operationCall ? arguments.x1 : nil
         let options = allowedAnswers(arguments)
         let answer: AdversaryAnswer
         var chosen = false
@@ -209,7 +231,7 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
 
     /// The pending operation named by `handle`, or `nil` (a protocol misuse, recorded) when there is none.
     private func pending(_ handle: UInt64, call: StaticString) -> PendingOperation? {
-        guard let pending = state.pending, pending.handle == handle else {
+        guard let pending = state.operations.first(where: { $0.handle == handle }) else {
             protocolMisuses.append("\(call) with handle 0x\(String(handle, radix: 16)), which names no operation")
             return nil
         }
@@ -311,7 +333,7 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
 
     /// The initiating call of the abstract memory-transferring operation.
     private func transferStartAnswers() -> [AdversaryAnswer] {
-        guard state.pending == nil else { return [.refuse(.blocked)] }
+        guard !state.operations.contains(where: { $0.kind == .transfer }) else { return [.refuse(.blocked)] }
         var options: [AdversaryAnswer] = [
             .finish(.success), .incomplete(canCancel: false), .incomplete(canCancel: true),
             .requestDonation(granules: 1, state: .delegated, canCancel: false),

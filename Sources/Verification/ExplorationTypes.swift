@@ -180,7 +180,7 @@ public struct ExplorationReport: Sendable, CustomStringConvertible {
     public let mode: ExplorationMode
     /// The SMC bound the helper was held to.
     public let smcBound: Int
-    /// Runs executed (for exhaustive search without memoisation: every choice sequence up to the depth bound).
+    /// Runs executed (for exhaustive search: at every depth of the iterative deepening, 0 to the depth bound).
     public let schedulesRun: Int
     /// Runs cut at an already explored choice point (memoisation only).
     public let schedulesPruned: Int
@@ -191,7 +191,7 @@ public struct ExplorationReport: Sendable, CustomStringConvertible {
     public let elapsed: Duration
     /// The shortest violating schedule found for each kind of violation, sorted by kind.
     public let violations: [Violation]
-    /// How many runs showed each kind.
+    /// How many runs showed each kind (for exhaustive search: at the full depth).
     public let violatingRuns: [Violation.Kind: Int]
 
     /// Whether no run broke any property.

@@ -143,14 +143,14 @@ struct Run {
     private func operationCheck(_ outcome: SROOutcome) -> [Violation] {
         switch outcome.end {
         case .completed(let answer):
-            if rmm.hasPendingOperation {
+            if let handle = outcome.handle, rmm.isPending(handle: handle) {
                 return [violation(.operationMisreported, "reported a final answer while the RMM still holds it")]
             }
             if outcome.handle != nil, let last = rmm.finishedOperations.last, last.final != answer {
                 return [violation(.operationMisreported, "reported \(answer), but the RMM ended with \(last.final)")]
             }
         case .failed(.cancelled):
-            if rmm.hasPendingOperation {
+            if let handle = outcome.handle, rmm.isPending(handle: handle) {
                 return [violation(.operationMisreported, "reported cancelled while the operation is still pending")]
             }
         case .failed, .stalled:

@@ -55,12 +55,19 @@ public enum Explorer {
         }
         switch mode.search {
         case .exhaustive(let memoise):
-            let scheduler = ExhaustiveScheduler(depth: bounds.choiceDepth)
-            let memo = memoise ? NodeMemo() : nil
-            repeat {
-                record(runOnce(helper: helper, bounds: bounds, rules: mode.answers, scheduler: scheduler, memo: memo))
-            } while scheduler.advance()
-            memoCount = memo?.count ?? 0
+            // Iterative deepening: the first depth at which a kind of violation shows is its shortest schedule.
+            // Deeper levels cannot shorten it (a run with fewer choice points than the depth is the same run at
+            // every larger depth), so only the full-depth level's run counts are reported.
+            for depth in 0...bounds.choiceDepth {
+                let scheduler = ExhaustiveScheduler(depth: depth)
+                let memo = memoise ? NodeMemo() : nil
+                collector.runs = [:]
+                repeat {
+                    record(
+                        runOnce(helper: helper, bounds: bounds, rules: mode.answers, scheduler: scheduler, memo: memo))
+                } while scheduler.advance()
+                memoCount += memo?.count ?? 0
+            }
         case .random(let seed, let schedules):
             let scheduler = RandomScheduler(seed: seed, depth: bounds.choiceDepth)
             for _ in 0..<schedules {

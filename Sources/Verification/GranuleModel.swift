@@ -126,7 +126,9 @@ struct DonatedGranule: Hashable, Sendable {
 /// Everything the adversary's future answers may depend on: the granule array and the pending operation.
 struct ModelState: Hashable, Sendable {
     var granules: [ModelGranuleState]
-    var pending: PendingOperation?
+    /// Operations started and not finished (TF-RMM keeps a pool of contexts: the host may nest a range
+    /// operation, delegating memory to donate, inside a memory-transferring one).
+    var operations: [PendingOperation] = []
     /// Granules kept by objects that completed (a transfer operation that ended RMI_SUCCESS).
     var kept: [Int] = []
     var nextHandle: UInt64 = 0x5A0
