@@ -146,18 +146,42 @@ public struct Violation: Sendable, CustomStringConvertible {
         public static func < (lhs: Kind, rhs: Kind) -> Bool { lhs.rawValue < rhs.rawValue }
     }
 
+    /// A kind and a cause: what the report keeps one shortest schedule for.
+    public struct Key: Hashable, Sendable, Comparable {
+        public let kind: Kind
+        public let cause: String
+
+        public static func < (lhs: Key, rhs: Key) -> Bool { (lhs.kind, lhs.cause) < (rhs.kind, rhs.cause) }
+    }
+
     public let kind: Kind
+    /// The kind and cause.
+    public var key: Key { Key(kind: kind, cause: cause) }
     /// What exactly went wrong.
     public let detail: String
     /// Every SMC of the run, as answered.
     public let schedule: [ScheduleStep]
+
+    /// What distinguishes violations of one kind: for an exceeded SMC bound, the answer the run ended up repeating
+    /// (`RMI_BUSY`, `RMI_BLOCKED`, `RMI_SUCCESS with out_top == base`, ...), so that each way of never returning is
+    /// reported with its own shortest schedule; empty for the other kinds.
+    public var cause: String {
+        guard kind == .smcBoundExceeded, let last = schedule.last else { return "" }
+        if case .progress(let outTop) = last.answer, outTop == last.arguments.x1 {
+            return "RMI_SUCCESS with out_top == base"
+        }
+        if case .refuse(let status) = last.answer { return "\(status.name)" }
+        if case .incomplete = last.answer { return "RMI_INCOMPLETE" }
+        return "\(last.answer)"
+    }
 
     /// Answers the scheduler chose: the schedule's length.
     public var choiceCount: Int { schedule.count { $0.chosen } }
 
     /// The violation and its schedule, one SMC per line; the stationary tail after the last choice is shortened.
     public var description: String {
-        var lines = ["\(kind.rawValue): \(detail)", "  schedule (\(choiceCount) chosen answers, \(schedule.count) SMCs):"]
+        let title = cause.isEmpty ? kind.rawValue : "\(kind.rawValue) (\(cause))"
+        var lines = ["\(title): \(detail)", "  schedule (\(choiceCount) chosen answers, \(schedule.count) SMCs):"]
         let lastChoice = schedule.lastIndex { $0.chosen } ?? -1
         let shown = Swift.min(schedule.count, Swift.max(lastChoice + 1, 0) + 3)
         for (index, step) in schedule.prefix(shown).enumerated() { lines.append("  \(index + 1). \(step)") }
@@ -189,10 +213,10 @@ public struct ExplorationReport: Sendable, CustomStringConvertible {
     /// SMCs the adversary answered, over all runs.
     public let smcsAnswered: Int
     public let elapsed: Duration
-    /// The shortest violating schedule found for each kind of violation, sorted by kind.
+    /// The shortest violating schedule found for each kind (and cause) of violation, sorted.
     public let violations: [Violation]
-    /// How many runs showed each kind (for exhaustive search: at the full depth).
-    public let violatingRuns: [Violation.Kind: Int]
+    /// How many runs showed each kind and cause (for exhaustive search: at the full depth).
+    public let violatingRuns: [Violation.Key: Int]
 
     /// Whether no run broke any property.
     public var isClean: Bool { violations.isEmpty }
@@ -218,7 +242,7 @@ public struct ExplorationReport: Sendable, CustomStringConvertible {
             violations.isEmpty ? "no violation" : "\(violations.count) kinds of violation",
         ]
         for violation in violations {
-            lines.append("[\(violatingRuns[violation.kind] ?? 0) runs] " + violation.description)
+            lines.append("[\(violatingRuns[violation.key] ?? 0) runs] " + violation.description)
         }
         return lines.joined(separator: "\n")
     }

@@ -79,22 +79,23 @@ public enum Explorer {
             helper: helper, bounds: bounds, mode: mode, smcBound: bounds.smcBound(for: helper), schedulesRun: runs,
             schedulesPruned: pruned, distinctChoicePoints: memoCount, smcsAnswered: smcs,
             elapsed: clock.now - start,
-            violations: collector.shortest.values.sorted { $0.kind < $1.kind }, violatingRuns: collector.runs)
+            violations: collector.shortest.values.sorted { $0.key < $1.key }, violatingRuns: collector.runs)
     }
 
     /// Keeps the shortest violation of each kind.
     struct Collector {
-        var shortest: [Violation.Kind: Violation] = [:]
-        var runs: [Violation.Kind: Int] = [:]
+        var shortest: [Violation.Key: Violation] = [:]
+        var runs: [Violation.Key: Int] = [:]
 
         mutating func add(_ violation: Violation) {
-            runs[violation.kind, default: 0] += 1
-            if let known = shortest[violation.kind],
+            let key = violation.key
+            runs[key, default: 0] += 1
+            if let known = shortest[key],
                 (known.choiceCount, known.schedule.count) <= (violation.choiceCount, violation.schedule.count)
             {
                 return
             }
-            shortest[violation.kind] = violation
+            shortest[key] = violation
         }
     }
 
