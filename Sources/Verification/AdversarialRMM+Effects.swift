@@ -53,7 +53,9 @@ extension AdversarialRMM {
         return registers
     }
 
-    private func applyRange(_ direction: RangeDirection, _ answer: AdversaryAnswer, base: UInt64, top: UInt64)
+    private func applyRange(
+        _ direction: RangeDirection, _ answer: AdversaryAnswer, base: UInt64, top: UInt64
+    )
         -> SMCReturn
     {
         switch answer {

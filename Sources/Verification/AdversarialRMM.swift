@@ -249,9 +249,12 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
         switch pending.kind {
         case .range(_, let cursor, let top, let runEnd):
             var options: [AdversaryAnswer] = []
-            for outTop in stride(from: runEnd, to: cursor, by: -Int(granule)) { options.append(.progress(outTop: outTop)) }
+            for outTop in stride(from: runEnd, to: cursor, by: -Int(granule)) {
+                options.append(.progress(outTop: outTop))
+            }
             options += [
-                .incomplete(canCancel: pending.canCancel), .refuse(.busy), .finish(.errorInput), .finish(.errorTracking),
+                .incomplete(canCancel: pending.canCancel), .refuse(.busy), .finish(.errorInput),
+                .finish(.errorTracking),
             ]
             if rules == .includingForbidden {
                 options += [
@@ -288,7 +291,9 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
                 descriptor.state == wantedState
             else { return [.refuse(.errorInput)] }
             let bytes = descriptor.byteCount(granule: layout.granuleSize)
-            for address in stride(from: descriptor.base.rawValue, to: descriptor.base.rawValue + bytes, by: Int(granule)) {
+            for address in stride(
+                from: descriptor.base.rawValue, to: descriptor.base.rawValue + bytes, by: Int(granule))
+            {
                 guard let index = modelIndex(address, call: "RMI_OP_MEM_DONATE") else { return [.refuse(.errorInput)] }
                 let required: ModelGranuleState = wantedState == .delegated ? .delegated : .undelegated
                 // mem_state: a described granule is not in the requested state.

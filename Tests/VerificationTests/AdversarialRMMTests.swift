@@ -77,7 +77,8 @@ struct AdversarialRMMTests {
     @Test func aForbiddenSuccessMovesNothing() {
         let rmm = adversary(.includingForbidden)
         _ = rmm.apply(.progress(outTop: base + 5 * granule), to: delegateCall(base, base + 4 * granule))
-        #expect((0..<4).allSatisfy { rmm.granuleState(at: PhysicalAddress(base + UInt64($0) * granule)) == .undelegated })
+        #expect(
+            (0..<4).allSatisfy { rmm.granuleState(at: PhysicalAddress(base + UInt64($0) * granule)) == .undelegated })
     }
 
     @Test func aGranuleHeldByAnIncompleteOperationIsAnsweredBlockedOrBusyOnly() {
