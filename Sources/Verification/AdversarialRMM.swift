@@ -1,0 +1,379 @@
+import CCAArch
+import RMIHost
+
+/// An RMM that gives the host every answer the specification allows, chosen by a `Scheduler`.
+///
+/// It keeps a real model of a few granules (`ModelLayout`) and of the one stateful operation it may have pending,
+/// and at every SMC lists the answers allowed at that point: RMI_SUCCESS with any legal out_top (the granules in
+/// `[base, out_top)` really move), RMI_BUSY, RMI_BLOCKED, RMI_INCOMPLETE (then what OP_CONTINUE, OP_MEM_DONATE,
+/// OP_MEM_RECLAIM and OP_CANCEL may answer), and each listed error (nothing changes); with
+/// `AnswerRules.includingForbidden`, also answers the spec forbids. The first answer listed is always the
+/// cooperative one (full progress), so answer 0 everywhere is a well-behaved RMM.
+///
+/// When there is exactly one allowed answer it is given (no choice). Otherwise the scheduler picks; once the
+/// schedule has no more choices the adversary turns *stationary*: asked the same SMC in the same state, it repeats
+/// the answer it gave last time, and otherwise answers cooperatively. A stationary RMM is still a legal RMM (its
+/// answer is a function of its state and the call), and it is what makes "forever" observable from a finite
+/// schedule: one zero-progress SUCCESS or one BUSY, repeated, is an RMM that never lets a naive loop finish.
+///
+/// It records every SMC (`steps`), every granule a call named outside the region the helper may touch
+/// (`outsideTouches`), and every call the SRO protocol forbids at that point (`protocolMisuses`).
+///
+/// Confined to the exploring thread (the host under test calls it synchronously): `@unchecked Sendable`.
+public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
+    public let layout: ModelLayout
+    public let rules: AnswerRules
+    let allowedRegion: AllowedRegion
+    let scheduler: any Scheduler
+    let memory: ModelMemory
+    var state: ModelState
+    /// Before `beginAdversarialPhase()`, the host's bring-up SMCs are answered cooperatively and not recorded.
+    private var adversarial = false
+    /// Every SMC of the adversarial phase.
+    public private(set) var steps: [ScheduleStep] = []
+    /// Calls that named memory outside the helper's region, described.
+    public private(set) var outsideTouches: [String] = []
+    /// Calls the SRO protocol forbids at that point (wrong handle, wrong OP_*, cancel when not cancellable).
+    public private(set) var protocolMisuses: [String] = []
+    /// Every stateful operation that ended, with its final registers, in order.
+    public internal(set) var finishedOperations: [(handle: UInt64, final: SMCReturn)] = []
+    /// Choices made in this run.
+    public private(set) var choicesMade = 0
+    private var stationary: [StationaryKey: AdversaryAnswer] = [:]
+    private var answersSinceChange: [AdversaryAnswer] = []
+    var donationOffer: [Int] = []
+    var memo: NodeMemo?
+    var hostDigest: () -> [UInt64] = { [] }
+
+    init(
+        layout: ModelLayout, rules: AnswerRules, allowedRegion: AllowedRegion, scheduler: any Scheduler,
+        memory: ModelMemory, rangeState: ModelGranuleState
+    ) {
+        self.layout = layout
+        self.rules = rules
+        self.allowedRegion = allowedRegion
+        self.scheduler = scheduler
+        self.memory = memory
+        var granules = [ModelGranuleState](repeating: .undelegated, count: layout.granuleCount)
+        for index in 0..<layout.rangeGranules { granules[index] = rangeState }
+        state = ModelState(granules: granules)
+    }
+
+    /// From now on every SMC is an adversarial step.
+    func beginAdversarialPhase() { adversarial = true }
+
+    /// The model state of the granule at `address`, or `nil` when it is not modelled.
+    public func granuleState(at address: PhysicalAddress) -> ModelGranuleState? {
+        layout.index(of: address.rawValue).map { state.granules[$0] }
+    }
+
+    /// Whether a stateful operation is pending.
+    public var hasPendingOperation: Bool { !state.operations.isEmpty }
+
+    /// Whether the operation `handle` names is still pending.
+    public func isPending(handle: UInt64) -> Bool { state.operations.contains { $0.handle == handle } }
+
+    /// The handle the current OP_* call names (`nil` for an initiating call, until it starts an operation).
+    var focus: UInt64?
+
+    /// The operation the current SMC is about; assigning `nil` ends it, assigning a new one starts it.
+    var focused: PendingOperation? {
+        get { state.operations.first { $0.handle == focus } }
+        set {
+            if let index = state.operations.firstIndex(where: { $0.handle == focus }) {
+                if let newValue { state.operations[index] = newValue } else { state.operations.remove(at: index) }
+            } else if let newValue {
+                state.operations.append(newValue)
+                focus = newValue.handle
+            }
+        }
+    }
+
+    var granule: UInt64 { layout.granule }
+
+    // MARK: The conduit
+
+    public func smc(_ arguments: SMCArguments) -> SMCReturn {
+        guard adversarial else { return bringUpAnswer(arguments) }
+        let command = FunctionID(arguments.x0)
+        let operationCall = [FunctionID.opContinue, .opMemDonate, .opMemReclaim, .opCancel].contains(command)
+        focus = operationCall ? arguments.x1 : nil
+        let options = allowedAnswers(arguments)
+        let answer: AdversaryAnswer
+        var chosen = false
+        let stationaryKey = StationaryKey(arguments: arguments, state: state)
+        if options.count == 1 {
+            answer = options[0]
+        } else {
+            if let memo, scheduler.nextChoiceIsFresh {
+                let node = NodeKey(
+                    state: state, smcCount: steps.count, arguments: arguments, recent: answersSinceChange,
+                    choicesMade: choicesMade, host: hostDigest())
+                if !memo.visit(node) { scheduler.pruneHere() }
+            }
+            if let index = scheduler.choose(among: options.count) {
+                answer = options[index]
+                chosen = true
+                choicesMade += 1
+            } else if let previous = stationary[stationaryKey], options.contains(previous) {
+                answer = previous
+            } else {
+                answer = options[0]
+            }
+        }
+        stationary[stationaryKey] = answer
+        let before = state
+        let registers = apply(answer, to: arguments)
+        if state != before { answersSinceChange = [] } else { answersSinceChange.append(answer) }
+        steps.append(ScheduleStep(arguments: arguments, answer: answer, chosen: chosen, alternatives: options.count))
+        return registers
+    }
+
+    /// A clean bring-up (rmi-abi.md section 9): not part of any schedule.
+    private func bringUpAnswer(_ arguments: SMCArguments) -> SMCReturn {
+        let success = UInt64(RMIStatus.success.rawValue)
+        switch FunctionID(arguments.x0) {
+        case .version: return SMCReturn(success, 0x20000, 0x20000)
+        case .features:
+            // FEATURES0: 48-bit PA; FEATURES1: 4 KB granules, L0GPTSZ 1 GiB.
+            return SMCReturn(success, arguments.x1 == 0 ? 48 | (1 << 14) | (1 << 20) : 0b1 | (1 << 3))
+        case .granuleTrackingGet:
+            return SMCReturn(
+                success, UInt64(TrackingCategory.conventional.rawValue), UInt64(TrackingState.fine.rawValue),
+                arguments.x2)
+        case .gptL1Create: return SMCReturn(UInt64(RMIStatus.errorGlobal.rawValue))
+        default: return SMCReturn(success)
+        }
+    }
+
+    // MARK: Allowed answers
+
+    /// Every answer allowed for `arguments` in the current state, the cooperative one first, without duplicates.
+    func allowedAnswers(_ arguments: SMCArguments) -> [AdversaryAnswer] {
+        var options: [AdversaryAnswer]
+        switch FunctionID(arguments.x0) {
+        case .granuleRangeDelegate: options = rangeAnswers(.delegate, base: arguments.x1, top: arguments.x2)
+        case .granuleRangeUndelegate: options = rangeAnswers(.undelegate, base: arguments.x1, top: arguments.x2)
+        case .opContinue: options = continueAnswers(handle: arguments.x1)
+        case .opMemDonate: options = donateAnswers(handle: arguments.x1, list: arguments.x2, count: arguments.x3)
+        case .opMemReclaim: options = reclaimAnswers(handle: arguments.x1, list: arguments.x2)
+        case .opCancel: options = cancelAnswers(handle: arguments.x1)
+        case ExplorationTarget.transferCommand: options = transferStartAnswers()
+        default: options = [.refuse(.errorNotSupported)]
+        }
+        var unique: [AdversaryAnswer] = []
+        for option in options where !unique.contains(option) { unique.append(option) }
+        return unique
+    }
+
+    private func modelIndex(_ address: UInt64, call: String) -> Int? {
+        guard let index = layout.index(of: address) else {
+            outsideTouches.append("\(call) named 0x\(String(address, radix: 16)), which is not modelled memory")
+            return nil
+        }
+        let inRange = index < layout.rangeGranules
+        guard inRange == (allowedRegion == .range) else {
+            outsideTouches.append(
+                "\(call) named 0x\(String(address, radix: 16)), outside the \(allowedRegion) the helper may touch")
+            return nil
+        }
+        return index
+    }
+
+    /// RMI_GRANULE_RANGE_DELEGATE / _UNDELEGATE (B4.5.17, B4.5.18; granule-delegation.md section 5).
+    private func rangeAnswers(_ direction: RangeDirection, base: UInt64, top: UInt64) -> [AdversaryAnswer] {
+        // base_align, top_align, top_bound: deterministic ERROR_INPUT.
+        guard base % granule == 0, top % granule == 0, top > base else { return [.refuse(.errorInput)] }
+        let call = "\(direction.command.rmiCommand!.name)(0x\(String(base, radix: 16)), 0x\(String(top, radix: 16)))"
+        guard (top - base) / granule <= UInt64(layout.granuleCount) else {
+            outsideTouches.append("\(call) spans more than the modelled memory")
+            return [.refuse(.errorInput)]
+        }
+        for address in stride(from: base, to: top, by: Int(granule)) where modelIndex(address, call: call) == nil {
+            return [.refuse(.errorInput)]
+        }
+        let first = state.granules[layout.index(of: base)!]
+        let reach = runEnd(from: base, top: top) { $0 == direction.source || $0 == direction.destination }
+        guard reach > base else {
+            // The granule at base is in neither state: `state` fails (ERROR_INPUT), or it is held by an incomplete
+            // operation (BLOCKED, bet3 rule RBPKWX).
+            return first == .partial ? [.refuse(.blocked), .refuse(.busy)] : [.refuse(.errorInput)]
+        }
+        var options: [AdversaryAnswer] = [.progress(outTop: reach)]
+        for outTop in stride(from: reach - granule, to: base, by: -Int(granule)) {
+            options.append(.progress(outTop: outTop))
+        }
+        options += [.refuse(.busy), .refuse(.blocked)]
+        if first == direction.source { options += [.incomplete(canCancel: false), .incomplete(canCancel: true)] }
+        options += [.refuse(.errorInput), .refuse(.errorTracking)]
+        // rmm_state is listed for delegation only.
+        if direction == .delegate { options.append(.refuse(.errorGlobal)) }
+        if rules == .includingForbidden {
+            options += [
+                .progress(outTop: base), .progress(outTop: top + granule), .progress(outTop: base + granule / 2),
+                .refuse(Self.undefinedStatus),
+            ]
+            if first == direction.source {
+                options.append(.requestDonation(granules: 1, state: .delegated, canCancel: true))
+            }
+        }
+        return options
+    }
+
+    /// The end of the run of granules from `base` (below `top`) whose state satisfies `belongs`.
+    private func runEnd(from base: UInt64, top: UInt64, _ belongs: (ModelGranuleState) -> Bool) -> UInt64 {
+        var cursor = base
+        while cursor < top, let index = layout.index(of: cursor), belongs(state.granules[index]) {
+            cursor += granule
+        }
+        return cursor
+    }
+
+    /// The pending operation named by `handle`, or `nil` (a protocol misuse, recorded) when there is none.
+    private func pending(_ handle: UInt64, call: StaticString) -> PendingOperation? {
+        guard let pending = state.operations.first(where: { $0.handle == handle }) else {
+            protocolMisuses.append("\(call) with handle 0x\(String(handle, radix: 16)), which names no operation")
+            return nil
+        }
+        return pending
+    }
+
+    /// RMI_OP_CONTINUE (B4.5.22).
+    private func continueAnswers(handle: UInt64) -> [AdversaryAnswer] {
+        guard let pending = pending(handle, call: "RMI_OP_CONTINUE") else { return [.refuse(.errorInput)] }
+        guard pending.expecting == .proceed else {
+            protocolMisuses.append("RMI_OP_CONTINUE while the operation waits for \(pending.expecting)")
+            return [.refuse(.errorInput)]
+        }
+        if let ending = pending.ending { return [.finish(ending), .refuse(.busy)] }
+        switch pending.kind {
+        case .range(_, let cursor, let top, let runEnd):
+            var options: [AdversaryAnswer] = []
+            for outTop in stride(from: runEnd, to: cursor, by: -Int(granule)) {
+                options.append(.progress(outTop: outTop))
+            }
+            options += [
+                .incomplete(canCancel: pending.canCancel), .refuse(.busy), .finish(.errorInput),
+                .finish(.errorTracking),
+            ]
+            if rules == .includingForbidden {
+                options += [
+                    .progress(outTop: cursor), .progress(outTop: top + granule),
+                    .progress(outTop: cursor + granule / 2), .finish(Self.undefinedStatus),
+                ]
+            }
+            return options
+        case .transfer:
+            var options: [AdversaryAnswer] = [
+                .finish(.success), .incomplete(canCancel: pending.canCancel),
+                .requestDonation(granules: 1, state: .delegated, canCancel: pending.canCancel), .refuse(.busy),
+                pending.donated.isEmpty ? .finish(.errorInput) : .failAndReclaim(.errorInput),
+            ]
+            if rules == .includingForbidden { options += [.finish(Self.undefinedStatus), .reservedMemoryRequest] }
+            return options
+        }
+    }
+
+    /// RMI_OP_MEM_DONATE (B4.5.23): validates the list the way TF-RMM does, then may consume any prefix of it.
+    private func donateAnswers(handle: UInt64, list: UInt64, count: UInt64) -> [AdversaryAnswer] {
+        donationOffer = []
+        guard let pending = pending(handle, call: "RMI_OP_MEM_DONATE") else { return [.refuse(.errorInput)] }
+        guard case .donation(let wanted, let wantedState) = pending.expecting else {
+            protocolMisuses.append("RMI_OP_MEM_DONATE while the operation waits for \(pending.expecting)")
+            return [.refuse(.errorInput)]
+        }
+        guard list % 8 == 0, count <= UInt64(AddressRangeDescriptor.maxListEntries),
+            let words = try? memory.readWords(Int(count), at: PhysicalAddress(list))
+        else { return [.refuse(.errorInput)] }
+        var offered: [Int] = []
+        for word in words {
+            guard let descriptor = try? AddressRangeDescriptor(encoding: word, granule: layout.granuleSize),
+                descriptor.state == wantedState
+            else { return [.refuse(.errorInput)] }
+            let bytes = descriptor.byteCount(granule: layout.granuleSize)
+            for address in stride(
+                from: descriptor.base.rawValue, to: descriptor.base.rawValue + bytes, by: Int(granule))
+            {
+                guard let index = modelIndex(address, call: "RMI_OP_MEM_DONATE") else { return [.refuse(.errorInput)] }
+                let required: ModelGranuleState = wantedState == .delegated ? .delegated : .undelegated
+                // mem_state: a described granule is not in the requested state.
+                guard state.granules[index] == required, !offered.contains(index) else {
+                    return [.refuse(.errorInput)]
+                }
+                offered.append(index)
+            }
+        }
+        // mem_gt: more memory than asked for.
+        guard offered.count <= wanted else { return [.refuse(.errorInput)] }
+        donationOffer = offered
+        var options: [AdversaryAnswer] = [.consume(offered.count), .consume(0)]
+        if offered.count >= 2 { options.append(.consume(1)) }
+        options += [.refuse(.busy), .refuse(.errorInput)]
+        return options
+    }
+
+    /// RMI_OP_MEM_RECLAIM (B4.5.24): may hand back any prefix of the donated granules that fits the list.
+    private func reclaimAnswers(handle: UInt64, list: UInt64) -> [AdversaryAnswer] {
+        guard let pending = pending(handle, call: "RMI_OP_MEM_RECLAIM") else { return [.refuse(.errorInput)] }
+        guard pending.expecting == .reclaim else {
+            protocolMisuses.append("RMI_OP_MEM_RECLAIM while the operation waits for \(pending.expecting)")
+            return [.refuse(.errorInput)]
+        }
+        guard list % 8 == 0, modelIndex(list & ~(granule - 1), call: "RMI_OP_MEM_RECLAIM") != nil else {
+            return [.refuse(.errorInput)]
+        }
+        let all = pending.donated.count
+        return [.handBack(all), .handBack(Swift.min(1, all)), .handBack(0), .refuse(.busy)]
+    }
+
+    /// RMI_OP_CANCEL (B4.5.21): only when the latest RMI_INCOMPLETE allowed it.
+    private func cancelAnswers(handle: UInt64) -> [AdversaryAnswer] {
+        guard let pending = pending(handle, call: "RMI_OP_CANCEL") else { return [.refuse(.errorInput)] }
+        guard pending.canCancel else {
+            protocolMisuses.append("RMI_OP_CANCEL when the latest RMI_INCOMPLETE said it cannot be cancelled")
+            return [.refuse(.errorInput)]
+        }
+        return [.cancel, .refuse(.busy)]
+    }
+
+    /// The initiating call of the abstract memory-transferring operation.
+    private func transferStartAnswers() -> [AdversaryAnswer] {
+        guard !state.operations.contains(where: { $0.kind == .transfer }) else { return [.refuse(.blocked)] }
+        var options: [AdversaryAnswer] = [
+            .finish(.success), .incomplete(canCancel: false), .incomplete(canCancel: true),
+            .requestDonation(granules: 1, state: .delegated, canCancel: false),
+            .requestDonation(granules: 2, state: .undelegated, canCancel: true), .refuse(.busy), .refuse(.blocked),
+            .refuse(.errorInput),
+        ]
+        if rules == .includingForbidden { options += [.refuse(Self.undefinedStatus), .reservedMemoryRequest] }
+        return options
+    }
+
+    /// A status DEN0137 does not define.
+    static let undefinedStatus = RMIStatus(rawValue: 0x2A)
+}
+
+/// The stationary tail's memory: an SMC in a state.
+struct StationaryKey: Hashable {
+    var arguments: SMCArguments
+    var state: ModelState
+}
+
+/// A choice point, for memoisation (see `NodeMemo`).
+struct NodeKey: Hashable {
+    var state: ModelState
+    var smcCount: Int
+    var arguments: SMCArguments
+    var recent: [AdversaryAnswer]
+    var choicesMade: Int
+    var host: [UInt64]
+}
+
+/// The choice points explored so far, shared by all runs of one exhaustive exploration.
+final class NodeMemo {
+    private var visited: Set<NodeKey> = []
+    /// Distinct choice points seen.
+    var count: Int { visited.count }
+    /// Whether `node` is new (and records it).
+    func visit(_ node: NodeKey) -> Bool { visited.insert(node).inserted }
+}

@@ -1,0 +1,185 @@
+import CCAArch
+import RMIHost
+
+/// One run's helper call and checks.
+struct Run {
+    let rmm: AdversarialRMM
+    let layout: ModelLayout
+    let bound: Int
+    /// Violations on the run's past: kept even when the run is cut by memoisation.
+    var violations: [Violation] = []
+    /// Violations on the run's end state: discarded when the run is cut.
+    var endOfRun: [Violation] = []
+
+    init(rmm: AdversarialRMM, layout: ModelLayout, bound: Int) {
+        self.rmm = rmm
+        self.layout = layout
+        self.bound = bound
+    }
+
+    private var granule: UInt64 { layout.granule }
+
+    private func violation(_ kind: Violation.Kind, _ detail: String) -> Violation {
+        Violation(kind: kind, detail: detail, schedule: rmm.steps)
+    }
+
+    private func hex(_ value: UInt64) -> String { "0x" + String(value, radix: 16) }
+
+    /// (b): `reported` (granules from base) against the prefix the adversary moved to `destination` within
+    /// `[0, limit)`, and nothing in the rest of `[0, limit)` in `destination`.
+    private func progressCheck(
+        reportedGranules reported: Int, destination: ModelGranuleState, limit: Int, what: String
+    ) -> [Violation] {
+        var actual = 0
+        while actual < limit, rmm.state.granules[actual] == destination { actual += 1 }
+        let base = layout.rangeBase.rawValue
+        if reported != actual {
+            return [
+                violation(
+                    .progressMismatch,
+                    "\(what) reports [\(hex(base)), \(hex(base + UInt64(reported) * granule))) moved, but the RMM "
+                        + "moved [\(hex(base)), \(hex(base + UInt64(actual) * granule)))")
+            ]
+        }
+        for index in actual..<limit where rmm.state.granules[index] == destination {
+            return [
+                violation(
+                    .progressMismatch,
+                    "\(what): granule \(hex(layout.address(of: index))) moved beyond the reported top "
+                        + "\(hex(base + UInt64(reported) * granule))")
+            ]
+        }
+        return []
+    }
+
+    /// (d): the granules of the range that are not Non-secure must be exactly the leaked ones.
+    private func leakCheck(ledger: [PhysicalAddress], what: String) -> [Violation] {
+        var failed: [UInt64] = []
+        for index in 0..<layout.rangeGranules where rmm.state.granules[index] != .undelegated {
+            failed.append(layout.address(of: index))
+        }
+        let leaked = ledger.map(\.rawValue)
+        guard failed != leaked else { return [] }
+        let missing = failed.filter { !leaked.contains($0) }.map(hex)
+        let needless = leaked.filter { !failed.contains($0) }.map(hex)
+        var parts: [String] = []
+        if !missing.isEmpty { parts.append("did not come back but are not on the leak ledger: \(missing)") }
+        if !needless.isEmpty { parts.append("are on the leak ledger but came back: \(needless)") }
+        return [violation(.leakMismatch, "\(what): granules " + parts.joined(separator: "; granules "))]
+    }
+
+    /// (a), (c) and protocol: checks every run gets.
+    private mutating func commonChecks(returned: Bool) {
+        for touch in rmm.outsideTouches.prefix(1) { violations.append(violation(.outsideRange, touch)) }
+        for misuse in rmm.protocolMisuses.prefix(1) { violations.append(violation(.protocolMisuse, misuse)) }
+        if rmm.steps.count > bound || !returned {
+            endOfRun.append(
+                violation(
+                    .smcBoundExceeded,
+                    returned
+                        ? "issued \(rmm.steps.count) SMCs; the bound is \(bound)"
+                        : "still looping after \(rmm.steps.count) SMCs (the bound is \(bound)): it would not return"))
+        }
+    }
+
+    mutating func linux(_ helper: HostHelper, host: LinuxV14Host) {
+        let n = layout.rangeGranules
+        let size = UInt64(n) * granule
+        let undelegating = helper == .linuxV14Undelegate
+        let result =
+            undelegating
+            ? host.undelegateRange(phys: layout.rangeBase, size: size)
+            : host.delegateRange(phys: layout.rangeBase, size: size)
+        commonChecks(returned: !result.hitCap)
+        guard !result.hitCap else { return }
+        // The loop returns a status only: a caller can only read it as all (0) or nothing (anything else).
+        let status = RMIResult(rawValue: result.ret).status
+        let what = "\(undelegating ? "rmi_undelegate_range" : "rmi_delegate_range") returned \(status.name) only"
+        endOfRun += progressCheck(
+            reportedGranules: result.ret == 0 ? n : 0, destination: undelegating ? .undelegated : .delegated,
+            limit: n, what: what)
+        // Linux has no leak ledger: every granule that failed to come back is leaked silently.
+        if undelegating { endOfRun += leakCheck(ledger: [], what: what) }
+    }
+
+    mutating func rmiHost(_ helper: HostHelper, host: HostRMI) {
+        let n = layout.rangeGranules
+        let base = layout.rangeBase
+        let size = UInt64(n) * granule
+        func granules(_ outcome: RangeOutcome) -> Int { Int((outcome.top - outcome.base) / granule) }
+        switch helper {
+        case .delegate:
+            let outcome = host.delegate(base: base, size: size)
+            endOfRun += progressCheck(
+                reportedGranules: granules(outcome), destination: .delegated, limit: n, what: "delegate")
+        case .undelegate:
+            let outcome = host.undelegate(base: base, size: size, onFailure: .leak)
+            endOfRun += progressCheck(
+                reportedGranules: granules(outcome), destination: .undelegated, limit: n, what: "undelegate")
+            endOfRun += leakCheck(ledger: host.leakLedger.leakedGranules, what: "undelegate")
+        case .rollback:
+            let delegation = host.delegate(base: base, size: size)
+            // Checked now, on the state the delegation left: a cut later in the run does not undo this part.
+            if !rmm.scheduler.pruned {
+                violations += progressCheck(
+                    reportedGranules: granules(delegation), destination: .delegated, limit: n, what: "delegate")
+            }
+            let rollback = host.rollback(delegation)
+            endOfRun += progressCheck(
+                reportedGranules: granules(rollback), destination: .undelegated, limit: granules(delegation),
+                what: "rollback")
+            endOfRun += leakCheck(ledger: host.leakLedger.leakedGranules, what: "rollback")
+        case .statefulOperation:
+            let outcome = host.execute(SMCArguments(ExplorationTarget.transferCommand.rawValue), transfersMemory: true)
+            endOfRun += operationCheck(outcome)
+            endOfRun += accountingCheck(host)
+        case .linuxV14Delegate, .linuxV14Undelegate:
+            preconditionFailure("the Linux loops run through linux(_:host:)")
+        }
+        commonChecks(returned: true)
+    }
+
+    /// A stateful operation the host reports finished must be finished, with the registers the RMM gave.
+    private func operationCheck(_ outcome: SROOutcome) -> [Violation] {
+        switch outcome.end {
+        case .completed(let answer):
+            if let handle = outcome.handle, rmm.isPending(handle: handle) {
+                return [violation(.operationMisreported, "reported a final answer while the RMM still holds it")]
+            }
+            if outcome.handle != nil, let last = rmm.finishedOperations.last, last.final != answer {
+                return [violation(.operationMisreported, "reported \(answer), but the RMM ended with \(last.final)")]
+            }
+        case .failed(.cancelled):
+            if let handle = outcome.handle, rmm.isPending(handle: handle) {
+                return [violation(.operationMisreported, "reported cancelled while the operation is still pending")]
+            }
+        case .failed, .stalled:
+            break
+        }
+        return []
+    }
+
+    /// (d) for the SRO driver: every spare granule is free and Non-secure, held by the RMM, or leaked and not
+    /// Non-secure; nothing is lost, nothing Realm is handed out again.
+    private func accountingCheck(_ host: HostRMI) -> [Violation] {
+        var problems: [String] = []
+        for index in layout.rangeGranules..<layout.granuleCount {
+            let address = PhysicalAddress(layout.address(of: index))
+            let free = host.allocator.isFree(address)
+            let leaked = host.leakLedger.isLeaked(address)
+            let name = hex(address.rawValue)
+            switch rmm.state.granules[index] {
+            case .internal:
+                if free || leaked { problems.append("\(name) is held by the RMM yet \(free ? "free" : "leaked")") }
+            case .undelegated:
+                if leaked { problems.append("\(name) came back Non-secure yet is on the leak ledger") }
+                if !free && !leaked { problems.append("\(name) came back Non-secure yet was never freed (lost)") }
+            case .delegated, .partial:
+                if free { problems.append("\(name) is still Realm memory yet was returned to the allocator") }
+                if !leaked && !free { problems.append("\(name) did not come back yet is not on the leak ledger") }
+            }
+        }
+        guard !problems.isEmpty else { return [] }
+        return [violation(.leakMismatch, "sro: " + problems.joined(separator: "; "))]
+    }
+}
