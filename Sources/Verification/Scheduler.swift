@@ -1,3 +1,5 @@
+import CCAPlatform
+
 /// Chooses among the answers the adversary may give, one choice point at a time.
 ///
 /// A choice point is an SMC with more than one allowed answer. A schedule is the sequence of indexes chosen; once
@@ -13,22 +15,6 @@ public protocol Scheduler: AnyObject {
     func pruneHere()
     /// Whether the current run was pruned.
     var pruned: Bool { get }
-}
-
-/// SplitMix64 (Steele, Lea, Flood 2014): a tiny, fast, well-mixed generator whose whole state is one word, so a
-/// seed reproduces a schedule exactly on every platform.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    private var state: UInt64
-
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
 
 /// Picks uniformly at random among the allowed answers for the first `depth` choice points of each run.

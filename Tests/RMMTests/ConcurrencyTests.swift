@@ -1,4 +1,5 @@
 import CCAArch
+import CCAPlatform
 import Dispatch
 import Testing
 
@@ -6,18 +7,6 @@ import Testing
 
 private let base: UInt64 = 0x8000_0000
 private let g = Harness.g
-
-/// A small deterministic generator for the stress tests (SplitMix64).
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 @Suite("Several CPUs at once")
 struct ConcurrencyTests {
@@ -27,7 +16,7 @@ struct ConcurrencyTests {
         let granules: UInt64 = 64
         let violations = Locked<[String]>([])
         DispatchQueue.concurrentPerform(iterations: 4) { cpu in
-            var random = SplitMix64(state: UInt64(cpu) &* 7919)
+            var random = SplitMix64(seed: UInt64(cpu) &* 7919)
             for _ in 0..<1500 {
                 let first = random.next() % granules
                 let last = first + 1 + random.next() % (granules - first)

@@ -1,3 +1,4 @@
+import CCAPlatform
 import Testing
 
 @testable import Verification

@@ -6,7 +6,7 @@ struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Fuzz the RMM, stress it from several CPUs, or explore host loops against an adversarial RMM.",
-        subcommands: [CheckFuzzCommand.self, CheckStressCommand.self]
+        subcommands: [CheckHostCommand.self, CheckFuzzCommand.self, CheckStressCommand.self]
     )
 }
 
