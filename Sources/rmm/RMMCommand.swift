@@ -6,6 +6,6 @@ struct RMMCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rmm",
         abstract: "An executable model of Arm CCA memory delegation: RMM v2.0, EL3 granule protection, host helpers.",
-        subcommands: [ABICommand.self]
+        subcommands: [ABICommand.self, ServeCommand.self, RunCommand.self]
     )
 }
