@@ -20,6 +20,9 @@ struct LineReader {
         self.maximumLineBytes = maximumLineBytes
     }
 
+    /// Bytes held for the line in progress: never more than `maximumLineBytes`.
+    var bufferedByteCount: Int { pending.count }
+
     /// Takes the next bytes of the stream; returns the lines they completed, in order.
     mutating func feed(_ chunk: some Collection<UInt8>) -> [Line] {
         var lines: [Line] = []
