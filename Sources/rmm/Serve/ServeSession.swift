@@ -9,6 +9,21 @@ import RMIHost
 /// platform as it was. Responses are rendered by `ServeJSON` with a fixed key order: the echoed `id` first, then
 /// the operation's keys in the order the protocol document lists them.
 ///
+/// Choices the protocol document leaves open, made here:
+/// - Key order: `id` first when the request had one, then the operation's keys as the document lists them; a
+///   failed host operation adds `message`, one line of diagnosis, last. Counters, `level`, `refcount` and `smc`
+///   counts are JSON integers; addresses, registers, `gpcsc` and `status` (the RmiStatusCode, e.g. `"0xa"` for
+///   RMI_BUSY) are quantities.
+/// - `id` is re-encoded compactly from its parsed value (object keys sorted; `1.0` may come back as `1`).
+/// - A field holding `null` counts as absent; unknown fields are ignored; `inject` without `count` injects one.
+/// - A 64-bit quantity also accepts `0X` and uppercase digits; no separators. Small integers (`cpu`, `len`,
+///   `count`) take the same forms, then their range is checked.
+/// - `read` and `write` require `world`; `write` takes 1 to 65536 bytes, like `read`.
+/// - An access that passes the granule protection check but reaches no DRAM (a hole or device memory) answers
+///   `{"fault":{"kind":"not_memory","pa":"0x..."}}`.
+/// - `granule` answers `NONE` for `gpi` where the GPT has no entry (beyond the protected size), as for `state`.
+/// - Every input line gets exactly one response, an empty line and invalid UTF-8 included (both are errors).
+///
 /// Not thread-safe: one session answers one stream of requests, in order.
 final class ServeSession {
     /// The longest request line accepted, in bytes, without its newline: 1 MiB.
