@@ -32,7 +32,8 @@ struct RunCommand: ParsableCommand {
         do {
             text = try String(contentsOfFile: file, encoding: .utf8)
         } catch {
-            throw ValidationError("cannot read \(file): \(error.localizedDescription)")
+            StandardStreams.diagnose("rmm run: cannot read \(file): \(error.localizedDescription)")
+            throw ExitCode.failure
         }
         let (machine, host) = try platform.machine()
         let report = ScenarioRunner(session: ServeSession(machine: machine, host: host)).run(text)
