@@ -40,7 +40,7 @@ struct RunScenarioTests {
         let failure = try #require(report.failures.first)
         #expect(failure.line == 5)
         #expect(failure.message.hasPrefix(#"state: expected "DELEGATED", got "UNDELEGATED""#))
-        #expect(report.summary == "FAILED: 3 requests, 3 checked, 1 failures")
+        #expect(report.summary == "FAILED: 3 requests, 3 checked, 1 failure")
     }
 
     @Test("the rmm run command exits non-zero and names the line of a mismatch")
@@ -52,7 +52,7 @@ struct RunScenarioTests {
         let (status, output) = try ServeFixture.runTool(["run", file.path])
         #expect(status != 0)
         #expect(output.contains("\(file.path):2: smc: expected 5, got 0"))
-        #expect(output.contains("FAILED: 2 requests, 2 checked, 1 failures"))
+        #expect(output.contains("FAILED: 2 requests, 2 checked, 1 failure"))
     }
 
     @Test("a line that is not a JSON object, or an expect that is not an object, is a failure")
