@@ -6,6 +6,9 @@ struct RMMCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "rmm",
         abstract: "An executable model of Arm CCA memory delegation: RMM v2.0, EL3 granule protection, host helpers.",
-        subcommands: [DemoCommand.self, CheckCommand.self, MapCommand.self, ABICommand.self]
+        subcommands: [
+            DemoCommand.self, ServeCommand.self, RunCommand.self, CheckCommand.self, MapCommand.self,
+            TraceCommand.self, ABICommand.self,
+        ]
     )
 }

@@ -6,6 +6,13 @@ public struct MachineConduit: SMCConduit {
     public let machine: Machine
     public let cpu: Int
 
+    /// The conduit of CPU `cpu`, which must be below the machine's CPU count.
+    public init(machine: Machine, cpu: Int) {
+        precondition(cpu >= 0 && cpu < machine.configuration.cpuCount, "CPU index out of range")
+        self.machine = machine
+        self.cpu = cpu
+    }
+
     public func smc(_ arguments: SMCArguments) -> SMCReturn { machine.smc(arguments, cpu: cpu) }
 }
 

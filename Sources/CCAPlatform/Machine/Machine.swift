@@ -118,9 +118,16 @@ public final class Machine: Sendable {
     public var tracer: Tracer { resources.tracer }
 
     /// What the RMM and the GPT say about one granule: a debug port, not an architectural interface.
+    ///
+    /// Before activation the RMM tracks nothing, yet every DRAM granule is architecturally UNDELEGATED (the
+    /// default platform's starting state), so DRAM reads UNDELEGATED then; `nil` means no tracked memory.
     public func inspect(_ pa: PhysicalAddress) -> (state: GranuleState?, gpi: GPI?, refcount: UInt32) {
         let info = rmm.inspectGranule(at: pa)
-        return (info?.state, gpt.gpi(at: pa), info?.refcount ?? 0)
+        var state = info?.state
+        if state == nil, rmm.lifecycleState != .active, configuration.dramRegion(containing: pa) != nil {
+            state = .undelegated
+        }
+        return (state, gpt.gpi(at: pa), info?.refcount ?? 0)
     }
 }
 

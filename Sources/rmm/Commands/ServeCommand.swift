@@ -1,0 +1,47 @@
+import ArgumentParser
+
+/// `rmm serve`: the JSON Lines driver (serve-protocol.md, version 1).
+struct ServeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Drive the platform model with JSON Lines requests on standard input.",
+        discussion: """
+            Reads one JSON object per line from standard input and writes exactly one JSON object per line to
+            standard output, in request order, flushed after each. Diagnostics go to standard error. Exits 0 at the
+            end of input. The protocol is described in serve-protocol.md.
+
+            Examples:
+              echo '{"op":"granule","pa":"0x80000000"}' | rmm serve
+              rmm serve --activate --cpus 2 < requests.jsonl
+            """
+    )
+
+    @OptionGroup var platform: PlatformOptions
+
+    func run() throws {
+        let (machine, host) = try platform.machine()
+        let session = ServeSession(machine: machine, host: host)
+        StandardStreams.ignoreBrokenPipe()
+        var reader = LineReader(maximumLineBytes: ServeSession.maximumLineBytes)
+        var buffer = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            guard let count = StandardStreams.readInput(into: &buffer) else {
+                StandardStreams.diagnose("rmm serve: cannot read standard input")
+                throw ExitCode.failure
+            }
+            let lines = count == 0 ? reader.finish().map { [$0] } ?? [] : reader.feed(buffer[..<count])
+            for line in lines {
+                let response =
+                    switch line {
+                    case .complete(let bytes): session.respond(toLine: bytes)
+                    case .oversized(let byteCount): ServeSession.oversizedLineResponse(byteCount: byteCount)
+                    }
+                guard StandardStreams.writeOutput(response + "\n") else {
+                    StandardStreams.diagnose("rmm serve: standard output closed")
+                    throw ExitCode.failure
+                }
+            }
+            if count == 0 { return }
+        }
+    }
+}
