@@ -56,7 +56,7 @@ let package = Package(
         .testTarget(name: "RMIHostTests", dependencies: ["CCAArch", "RMIHost", "CCAPlatform"]),
         .testTarget(name: "VerificationTests", dependencies: ["CCAArch", "RMIHost", "Verification"]),
         .testTarget(name: "rmmTests", dependencies: ["rmm"]),
-        .testTarget(name: "SwiftRMMCTests", dependencies: ["SwiftRMMC"]),
+        .testTarget(name: "SwiftRMMCTests", dependencies: ["CCAArch", "SwiftRMMC"]),
     ],
     swiftLanguageModes: [.v6]
 )
