@@ -371,3 +371,41 @@ struct NameTests {
         #expect(string(srmm_error_string(.max)) == "unknown code")
     }
 }
+
+@Suite("Concurrency through the C interface")
+struct ConcurrencyTests {
+    @Test("SMCs from every CPU at once delegate and undelegate disjoint ranges")
+    func concurrentSMCs() async throws {
+        let platform = try #require(CPlatform())
+        #expect(platform.activate())
+        let handle = UInt(bitPattern: platform.handle)
+        // 4 CPUs, each 64 single-granule round trips on its own 2 MiB slice of DRAM0.
+        let failures = await withTaskGroup(of: Int.self) { group in
+            for cpu in 0..<4 {
+                group.addTask {
+                    let platform = OpaquePointer(bitPattern: handle)
+                    var failures = 0
+                    for index in 0..<64 {
+                        let base = dram0 + UInt64(cpu) * 0x20_0000 + UInt64(index) * 0x1000
+                        for fid: UInt64 in [0xC400_01F1, 0xC400_01F2] {
+                            let input: [UInt64] = [fid, base, base + 0x1000, 0, 0, 0, 0]
+                            var output = [UInt64](repeating: 0, count: 5)
+                            var code = ok
+                            // Other CPUs may hold EL3's lock on a shared GPT block: RMI_BUSY is retried, bounded.
+                            for _ in 0..<1000 {
+                                code = srmm_smc(platform, Int32(cpu), input, &output)
+                                if code != ok || output[0] != 10 { break }
+                            }
+                            if code != ok || output[0] != 0 || output[1] != base + 0x1000 { failures += 1 }
+                        }
+                    }
+                    return failures
+                }
+            }
+            return await group.reduce(0, +)
+        }
+        #expect(failures == 0)
+        #expect(platform.stats().smc >= 2 + 4 * 64 * 2)
+        #expect(platform.check() == (ok, "", 0))
+    }
+}
