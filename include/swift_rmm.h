@@ -195,8 +195,8 @@ typedef struct srmm_stats_info {
     uint64_t other_smc;      /**< Host SMCs outside the RMI and EL3 function ranges. */
 } srmm_stats_info;
 
-/* The Swift side reads and writes these structs at exactly these offsets. */
-#ifndef __cplusplus
+/* The Swift side reads and writes these structs at exactly these offsets (checked where C11 is available). */
+#if !defined(__cplusplus) && defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
 _Static_assert(sizeof(srmm_region) == 16, "srmm_region layout");
 _Static_assert(sizeof(srmm_options) == 88 && offsetof(srmm_options, activate) == 80, "srmm_options layout");
 _Static_assert(sizeof(srmm_fault) == 24 && offsetof(srmm_fault, world) == 20, "srmm_fault layout");
