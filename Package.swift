@@ -40,7 +40,9 @@ let package = Package(
         // Adversarial RMM, schedule explorer, reference host loops.
         .target(name: "Verification", dependencies: ["CCAArch", "RMIHost"]),
         // The C interface: @_cdecl exports declared in include/swift_rmm.h.
-        .target(name: "SwiftRMMC", dependencies: ["CCAArch", "CCAPlatform", "RMIHost"]),
+        .target(
+            name: "SwiftRMMC", dependencies: ["CCAArch", "CCAPlatform", "RMIHost"],
+            swiftSettings: [.strictMemorySafety()]),
         .executableTarget(
             name: "rmm",
             dependencies: [

@@ -5,6 +5,7 @@ struct _CRegion {
 }
 
 /// `srmm_options`: the CLI's platform options; zero and NULL mean defaults. 88 bytes.
+@unsafe
 struct _COptions {
     var dram: UnsafeRawPointer?
     var dramCount: UInt64
@@ -20,7 +21,7 @@ struct _COptions {
 
     /// All zero and NULL: the default platform.
     static var defaults: _COptions {
-        _COptions(
+        unsafe _COptions(
             dram: nil, dramCount: 0, mmio: nil, mmioCount: 0, paBits: 0, l0gptsz: 0, cpus: 0, seed: 0,
             strictRangeState: 0, budget: 0, activate: 0)
     }
@@ -44,6 +45,7 @@ struct _CFault {
 }
 
 /// `srmm_granule_info`: a granule's state, GPI and reference count. 32 bytes.
+@unsafe
 struct _CGranuleInfo {
     var state: Int32
     var gpi: Int32

@@ -7,9 +7,9 @@ public func srmm_read(
     _ platform: OpaquePointer?, _ world: Int32, _ pa: UInt64, _ buffer: UnsafeMutableRawPointer?, _ length: UInt,
     _ fault: UnsafeMutableRawPointer?
 ) -> Int32 {
-    access(platform, world: world, length: length, buffer: buffer.map(UnsafeRawPointer.init), fault: fault) {
+    unsafe access(platform, world: world, length: length, buffer: buffer.map(UnsafeRawPointer.init), fault: fault) {
         machine, state in
-        machine.memory.read(
+        unsafe machine.memory.read(
             state, pa: PhysicalAddress(pa), into: UnsafeMutableRawBufferPointer(start: buffer, count: Int(length)))
     }
 }
@@ -20,8 +20,8 @@ public func srmm_write(
     _ platform: OpaquePointer?, _ world: Int32, _ pa: UInt64, _ buffer: UnsafeRawPointer?, _ length: UInt,
     _ fault: UnsafeMutableRawPointer?
 ) -> Int32 {
-    access(platform, world: world, length: length, buffer: buffer, fault: fault) { machine, state in
-        machine.memory.write(
+    unsafe access(platform, world: world, length: length, buffer: buffer, fault: fault) { machine, state in
+        unsafe machine.memory.write(
             state, pa: PhysicalAddress(pa), from: UnsafeRawBufferPointer(start: buffer, count: Int(length)))
     }
 }
@@ -31,12 +31,12 @@ private func access(
     _ platform: OpaquePointer?, world: Int32, length: UInt, buffer: UnsafeRawPointer?,
     fault: UnsafeMutableRawPointer?, _ body: (Machine, SecurityState) -> Result<Void, MemoryFault>
 ) -> Int32 {
-    guard let handle = PlatformHandle.from(platform) else { return ReturnCode.nullPointer.rawValue }
+    guard let handle = unsafe PlatformHandle.from(platform) else { return ReturnCode.nullPointer.rawValue }
     guard let state = UInt8(exactly: world).flatMap(SecurityState.init(rawValue:)) else {
         return ReturnCode.invalidArgument.rawValue
     }
     guard length > 0, length <= Limits.maximumAccessLength else { return ReturnCode.invalidLength.rawValue }
-    guard buffer != nil else { return ReturnCode.nullPointer.rawValue }
+    guard unsafe buffer != nil else { return ReturnCode.nullPointer.rawValue }
     var report = _CFault(pa: 0, kind: _CFault.kindNone, level: 0, gpcsc: 0, world: UInt32(state.rawValue))
     let code: ReturnCode
     switch body(handle.machine, state) {
@@ -56,7 +56,7 @@ private func access(
         // The length was checked above; a negative count cannot reach the memory.
         return ReturnCode.invalidLength.rawValue
     }
-    fault?.storeBytes(of: report, as: _CFault.self)
+    unsafe fault?.storeBytes(of: report, as: _CFault.self)
     return code.rawValue
 }
 

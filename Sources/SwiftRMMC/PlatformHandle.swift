@@ -8,17 +8,17 @@ final class PlatformHandle: Sendable {
 
     /// A +1 reference as the opaque handle C holds.
     func retainedHandle() -> OpaquePointer {
-        OpaquePointer(Unmanaged.passRetained(self).toOpaque())
+        unsafe OpaquePointer(Unmanaged.passRetained(self).toOpaque())
     }
 
     /// The platform behind a handle C passed in, or `nil` for NULL. A dangling handle cannot be detected.
     static func from(_ handle: OpaquePointer?) -> PlatformHandle? {
-        guard let handle else { return nil }
-        return Unmanaged<PlatformHandle>.fromOpaque(UnsafeRawPointer(handle)).takeUnretainedValue()
+        guard let handle = unsafe handle else { return nil }
+        return unsafe Unmanaged<PlatformHandle>.fromOpaque(UnsafeRawPointer(handle)).takeUnretainedValue()
     }
 
     /// Drops the reference `retainedHandle()` made.
     static func release(_ handle: OpaquePointer) {
-        Unmanaged<PlatformHandle>.fromOpaque(UnsafeRawPointer(handle)).release()
+        unsafe Unmanaged<PlatformHandle>.fromOpaque(UnsafeRawPointer(handle)).release()
     }
 }
