@@ -40,7 +40,11 @@ public func srmm_inject(_ platform: OpaquePointer?, _ fault: UnsafePointer<CChar
         return ReturnCode.nullPointer.rawValue
     }
     let name = unsafe String(cString: fault)
-    guard name == "clear" || InjectedFault(rawValue: name) != nil else { return ReturnCode.unknownFault.rawValue }
+    guard name != "clear" else {
+        handle.machine.faultInjector.clear()
+        return ReturnCode.ok.rawValue
+    }
+    guard InjectedFault(rawValue: name) != nil else { return ReturnCode.unknownFault.rawValue }
     guard let count = Int(exactly: count) else { return ReturnCode.invalidArgument.rawValue }
     do {
         try handle.machine.faultInjector.inject(named: name, count: count)

@@ -296,7 +296,7 @@ struct InspectionTests {
         #expect(srmm_inject(platform.handle, "busy", 1) == ok)
         #expect(platform.smc([0xC400_01F1, dram0, dram0 + 0x1000]).x[0] == 10)
         #expect(srmm_inject(platform.handle, "blocked", 5) == ok)
-        #expect(srmm_inject(platform.handle, "clear", 0) == ok)
+        #expect(srmm_inject(platform.handle, "clear", .max) == ok)
         #expect(platform.smc([0xC400_01F1, dram0, dram0 + 0x1000]).x[0] == 0)
         #expect(srmm_inject(platform.handle, "irq", 0) == ok)
     }
