@@ -19,6 +19,9 @@ let package = Package(
         .library(name: "CCAPlatform", targets: ["CCAPlatform"]),
         .library(name: "RMIHost", targets: ["RMIHost"]),
         .library(name: "Verification", targets: ["Verification"]),
+        // The C interface (include/swift_rmm.h) as a shared and a static library.
+        .library(name: "SwiftRMM", type: .dynamic, targets: ["SwiftRMMC"]),
+        .library(name: "SwiftRMMStatic", type: .static, targets: ["SwiftRMMC"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
@@ -36,6 +39,10 @@ let package = Package(
         .target(name: "RMIHost", dependencies: ["CCAArch"]),
         // Adversarial RMM, schedule explorer, reference host loops.
         .target(name: "Verification", dependencies: ["CCAArch", "GranuleProtection", "RMM", "RMIHost", "CCAPlatform"]),
+        // The C interface: @_cdecl exports declared in include/swift_rmm.h.
+        .target(
+            name: "SwiftRMMC", dependencies: ["CCAArch", "CCAPlatform", "RMIHost"],
+            swiftSettings: [.strictMemorySafety()]),
         .executableTarget(
             name: "rmm",
             dependencies: [
@@ -52,6 +59,7 @@ let package = Package(
         .testTarget(
             name: "VerificationTests", dependencies: ["CCAArch", "RMIHost", "CCAPlatform", "Verification"]),
         .testTarget(name: "rmmTests", dependencies: ["rmm"]),
+        .testTarget(name: "SwiftRMMCTests", dependencies: ["CCAArch", "SwiftRMMC"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,71 @@
+/// `srmm_region`: `[base, base + size)`. 16 bytes.
+struct _CRegion {
+    var base: UInt64
+    var size: UInt64
+}
+
+/// `srmm_options`: the CLI's platform options; zero and NULL mean defaults. 88 bytes.
+@unsafe
+struct _COptions {
+    var dram: UnsafeRawPointer?
+    var dramCount: UInt64
+    var mmio: UnsafeRawPointer?
+    var mmioCount: UInt64
+    var paBits: UInt64
+    var l0gptsz: UInt64
+    var cpus: UInt64
+    var seed: UInt64
+    var strictRangeState: UInt64
+    var budget: UInt64
+    var activate: UInt64
+
+    /// All zero and NULL: the default platform.
+    static var defaults: _COptions {
+        unsafe _COptions(
+            dram: nil, dramCount: 0, mmio: nil, mmioCount: 0, paBits: 0, l0gptsz: 0, cpus: 0, seed: 0,
+            strictRangeState: 0, budget: 0, activate: 0)
+    }
+}
+
+/// `srmm_fault`: where and why a memory access faulted. 24 bytes.
+struct _CFault {
+    var pa: UInt64
+    var kind: UInt32
+    var level: UInt32
+    var gpcsc: UInt32
+    var world: UInt32
+
+    /// `srmm_fault_kind` values.
+    static let kindNone: UInt32 = 0
+    static let kindAddressSize: UInt32 = 1
+    static let kindWalk: UInt32 = 2
+    static let kindGPF: UInt32 = 3
+    static let kindExternalAbort: UInt32 = 4
+    static let kindNotMemory: UInt32 = 5
+}
+
+/// `srmm_granule_info`: a granule's state, GPI and reference count. 32 bytes.
+@unsafe
+struct _CGranuleInfo {
+    var state: Int32
+    var gpi: Int32
+    var refcount: UInt32
+    var reserved: UInt32
+    var stateName: UnsafePointer<CChar>
+    var gpiName: UnsafePointer<CChar>
+
+    /// SRMM_GRANULE_NONE and SRMM_GPI_NONE.
+    static let none: Int32 = -1
+}
+
+/// `srmm_stats`: the platform's counters. 64 bytes.
+struct _CStats {
+    var smc: UInt64
+    var el3Calls: UInt64
+    var tlbi: UInt64
+    var dsb: UInt64
+    var cipapaLines: UInt64
+    var scrubbedBytes: UInt64
+    var gpf: UInt64
+    var otherSMC: UInt64
+}

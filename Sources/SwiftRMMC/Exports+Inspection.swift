@@ -1,0 +1,76 @@
+import CCAArch
+import CCAPlatform
+
+/// `srmm_granule`: the RMM state, GPI and reference count of the granule holding `pa`.
+@_cdecl("srmm_granule")
+public func srmm_granule(_ platform: OpaquePointer?, _ pa: UInt64, _ info: UnsafeMutableRawPointer?) -> Int32 {
+    guard let handle = unsafe PlatformHandle.from(platform), let info = unsafe info else {
+        return ReturnCode.nullPointer.rawValue
+    }
+    let inspection = handle.machine.inspect(PhysicalAddress(pa))
+    let stateIndex = unsafe inspection.state.map { Int($0.rawValue) } ?? CStrings.granuleStates.count - 1
+    let gpiIndex = unsafe inspection.gpi.map { Int($0.rawValue) } ?? CStrings.gpis.count - 1
+    let report = unsafe _CGranuleInfo(
+        state: inspection.state.map { Int32($0.rawValue) } ?? _CGranuleInfo.none,
+        gpi: inspection.gpi.map { Int32($0.rawValue) } ?? _CGranuleInfo.none, refcount: inspection.refcount,
+        reserved: 0, stateName: CStrings.granuleStates[stateIndex], gpiName: CStrings.gpis[gpiIndex])
+    unsafe info.storeBytes(of: report, as: _CGranuleInfo.self)
+    return ReturnCode.ok.rawValue
+}
+
+/// `srmm_stats`: the platform's counters.
+@_cdecl("srmm_stats")
+public func srmm_stats(_ platform: OpaquePointer?, _ stats: UnsafeMutableRawPointer?) -> Int32 {
+    guard let handle = unsafe PlatformHandle.from(platform), let stats = unsafe stats else {
+        return ReturnCode.nullPointer.rawValue
+    }
+    let snapshot = handle.machine.counters.snapshot()
+    let report = _CStats(
+        smc: snapshot.smc, el3Calls: snapshot.el3Calls, tlbi: snapshot.tlbi, dsb: snapshot.dsb,
+        cipapaLines: snapshot.cipapaLines, scrubbedBytes: snapshot.scrubbedBytes, gpf: snapshot.gpcFaults,
+        otherSMC: snapshot.otherSMC)
+    unsafe stats.storeBytes(of: report, as: _CStats.self)
+    return ReturnCode.ok.rawValue
+}
+
+/// `srmm_inject`: the next `count` matching events fail with the named fault; "clear" drops them all.
+@_cdecl("srmm_inject")
+public func srmm_inject(_ platform: OpaquePointer?, _ fault: UnsafePointer<CChar>?, _ count: UInt64) -> Int32 {
+    guard let handle = unsafe PlatformHandle.from(platform), let fault = unsafe fault else {
+        return ReturnCode.nullPointer.rawValue
+    }
+    let name = unsafe String(cString: fault)
+    guard name != "clear" else {
+        handle.machine.faultInjector.clear()
+        return ReturnCode.ok.rawValue
+    }
+    guard InjectedFault(rawValue: name) != nil else { return ReturnCode.unknownFault.rawValue }
+    guard let count = Int(exactly: count) else { return ReturnCode.invalidArgument.rawValue }
+    do {
+        try handle.machine.faultInjector.inject(named: name, count: count)
+    } catch {
+        switch error {
+        case .unknownFault: return ReturnCode.unknownFault.rawValue
+        case .negativeCount: return ReturnCode.invalidArgument.rawValue
+        }
+    }
+    return ReturnCode.ok.rawValue
+}
+
+/// `srmm_check`: the invariant checker's violations, one per line, and their number.
+@_cdecl("srmm_check")
+public func srmm_check(
+    _ platform: OpaquePointer?, _ buffer: UnsafeMutablePointer<CChar>?, _ size: UInt,
+    _ violations: UnsafeMutablePointer<UInt>?
+) -> Int32 {
+    guard let handle = unsafe PlatformHandle.from(platform) else { return ReturnCode.nullPointer.rawValue }
+    guard unsafe buffer != nil || size == 0 else { return ReturnCode.nullPointer.rawValue }
+    let found = handle.machine.checkInvariants(limit: Limits.maximumViolations)
+    unsafe violations?.pointee = UInt(found.count)
+    let text = Array(found.map { $0 + "\n" }.joined().utf8)
+    guard let buffer = unsafe buffer, size > 0 else { return (text.isEmpty ? ReturnCode.ok : .bufferTooSmall).rawValue }
+    let copied = min(text.count, Int(size - 1))
+    for index in 0..<copied { unsafe buffer[index] = CChar(bitPattern: text[index]) }
+    unsafe buffer[copied] = 0
+    return (copied == text.count ? ReturnCode.ok : .bufferTooSmall).rawValue
+}

@@ -1,0 +1,99 @@
+import CCAArch
+import CCAPlatform
+import RMIHost
+
+/// `srmm_options_init`: sets every field of `*options` to its default (all zero and NULL).
+@_cdecl("srmm_options_init")
+public func srmm_options_init(_ options: UnsafeMutableRawPointer?) -> Int32 {
+    guard let options = unsafe options else { return ReturnCode.nullPointer.rawValue }
+    unsafe options.storeBytes(of: _COptions.defaults, as: _COptions.self)
+    return ReturnCode.ok.rawValue
+}
+
+/// `srmm_platform_create`: builds a machine from the options (NULL for the default platform).
+///
+/// On failure `*platform` is NULL. With `activate` 1 the host library's bring-up runs on CPU 0 first.
+@_cdecl("srmm_platform_create")
+public func srmm_platform_create(
+    _ options: UnsafeRawPointer?, _ platform: UnsafeMutablePointer<OpaquePointer?>?
+) -> Int32 {
+    guard let platform = unsafe platform else { return ReturnCode.nullPointer.rawValue }
+    unsafe platform.pointee = nil
+    let values = unsafe options?.load(as: _COptions.self) ?? .defaults
+    let configuration: PlatformConfiguration
+    switch unsafe platformConfiguration(values) {
+    case .success(let built): configuration = built
+    case .failure(let code): return code.rawValue
+    }
+    let machine: Machine
+    do {
+        machine = try Machine(configuration: configuration)
+    } catch {
+        switch error {
+        case .configuration: return ReturnCode.invalidConfiguration.rawValue
+        case .memory, .gpt: return ReturnCode.platform.rawValue
+        }
+    }
+    if unsafe values.activate == 1 {
+        do {
+            try machine.host().initialize()
+        } catch {
+            return ReturnCode.activation.rawValue
+        }
+    }
+    unsafe platform.pointee = PlatformHandle(machine: machine).retainedHandle()
+    return ReturnCode.ok.rawValue
+}
+
+/// `srmm_platform_destroy`: releases a platform; NULL is ignored.
+@_cdecl("srmm_platform_destroy")
+public func srmm_platform_destroy(_ platform: OpaquePointer?) {
+    guard let platform = unsafe platform else { return }
+    unsafe PlatformHandle.release(platform)
+}
+
+/// The configuration `srmm_options` describe, validated, or the return code that says why not.
+///
+/// Mirrors the CLI (`PlatformOptions.configuration()` of the rmm command): regions replace the default lists
+/// and are named DRAM0..., MMIO0...; zero fields keep the default platform's values.
+func platformConfiguration(_ options: _COptions) -> Result<PlatformConfiguration, ReturnCode> {
+    guard unsafe options.strictRangeState <= 1, unsafe options.activate <= 1 else { return .failure(.invalidArgument) }
+    var configuration = PlatformConfiguration.default
+    switch unsafe regions(options.dram, count: options.dramCount) {
+    case .failure(let code): return .failure(code)
+    case .success(let dram?):
+        configuration.dramRegions = dram.enumerated().map { index, region in
+            DRAMRegion(name: "DRAM\(index)", base: PhysicalAddress(region.base), size: region.size)
+        }
+    case .success(nil): break
+    }
+    switch unsafe regions(options.mmio, count: options.mmioCount) {
+    case .failure(let code): return .failure(code)
+    case .success(let mmio?):
+        configuration.deviceRegions = mmio.enumerated().map { index, region in
+            DeviceRegion(name: "MMIO\(index)", base: PhysicalAddress(region.base), size: region.size)
+        }
+    case .success(nil): break
+    }
+    // Clamping keeps absurd values absurd (and rejected by validation) rather than wrapping them into range.
+    if unsafe options.paBits != 0 { configuration.physicalAddressBits = unsafe Int(clamping: options.paBits) }
+    if unsafe options.l0gptsz != 0 { configuration.l0GPTSizeBits = unsafe Int(clamping: options.l0gptsz) }
+    if unsafe options.cpus != 0 { configuration.cpuCount = unsafe Int(clamping: options.cpus) }
+    if unsafe options.budget != 0 { configuration.rangeWorkBudget = unsafe options.budget }
+    configuration.seed = unsafe options.seed
+    configuration.strictRangeState = unsafe options.strictRangeState == 1
+    do {
+        try configuration.validate()
+    } catch {
+        return .failure(.invalidConfiguration)
+    }
+    return .success(configuration)
+}
+
+/// The regions of an `srmm_region` array: `nil` for a NULL array (keep the default list).
+private func regions(_ array: UnsafeRawPointer?, count: UInt64) -> Result<[_CRegion]?, ReturnCode> {
+    guard let array = unsafe array else { return count == 0 ? .success(nil) : .failure(.nullPointer) }
+    guard count <= Limits.maximumRegions else { return .failure(.invalidLength) }
+    let stride = MemoryLayout<_CRegion>.stride
+    return .success((0..<Int(count)).map { unsafe array.load(fromByteOffset: $0 * stride, as: _CRegion.self) })
+}

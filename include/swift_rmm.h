@@ -1,0 +1,309 @@
+/*
+ * swift_rmm.h: the C interface of swift-rmm, an executable model of Arm CCA memory delegation
+ * (RMM v2.0, EL3 granule protection, host helpers).
+ *
+ * C host code (a Linux- or Xen-style helper loop) drives one simulated machine through these functions: the
+ * same operations as the `rmm serve` JSON driver (serve-protocol.md): SMCs from host CPUs, memory accesses by a
+ * security state through the granule protection check, granule inspection, counters, fault injection and the
+ * invariant checker.
+ *
+ * Linking: the library products are SwiftRMM (dynamic, libSwiftRMM.so / libSwiftRMM.dylib) and SwiftRMMStatic
+ * (static). Build the dynamic one with `swift build --product SwiftRMM`; Examples/c-host shows a complete host.
+ *
+ * Errors: every function returns an int status. SRMM_OK (0) is success; negative values are SRMM_ERR_* codes
+ * for a bad call (a null pointer, a CPU index out of range, a bad length, an unknown enum value or fault name,
+ * an invalid platform description); positive values are outcomes of the model (a memory access that faulted).
+ * No argument makes the library crash, except pointers that are not null yet do not point at what the
+ * function expects (dangling, too short, a handle already destroyed): C cannot tell those apart.
+ * A failed call changes no state of the platform and writes nothing through its output pointers unless its
+ * documentation says otherwise.
+ *
+ * Thread safety: the model is thread safe. Every function below except srmm_platform_destroy may be called on
+ * the same platform from several threads at once; in particular SMCs from different CPUs (and from the same
+ * CPU) may run concurrently, as on a real machine, alongside memory accesses, srmm_granule, srmm_stats and
+ * srmm_inject. srmm_check reports stale runs if CPUs change granules while it reads: call it at quiescent
+ * points. srmm_platform_destroy must not run concurrently with any other call on the same platform, and the
+ * handle must not be used after it. Different platforms are independent. srmm_options_init,
+ * srmm_status_name and srmm_error_string touch no platform and are always safe.
+ */
+#ifndef SWIFT_RMM_H
+#define SWIFT_RMM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------------------------------------------------- */
+/* Return codes                                                                                               */
+/* ---------------------------------------------------------------------------------------------------------- */
+
+/** Success. */
+#define SRMM_OK 0
+/** srmm_read / srmm_write: the granule protection check failed; the fault struct says where and why. */
+#define SRMM_FAULT_GPC 1
+/** srmm_read / srmm_write: the access reached an address with no DRAM behind it (a hole or MMIO). */
+#define SRMM_FAULT_NOT_MEMORY 2
+
+/** A required pointer argument is NULL. */
+#define SRMM_ERR_NULL_POINTER (-1)
+/** An argument has a value outside its domain: an unknown enum value, a flag other than 0 or 1, a count too big. */
+#define SRMM_ERR_INVALID_ARGUMENT (-2)
+/** A CPU index outside 0 .. cpus-1 of the platform. */
+#define SRMM_ERR_INVALID_CPU (-3)
+/** A byte count of 0 or above SRMM_MAX_ACCESS_LENGTH, or a region count above SRMM_MAX_REGIONS. */
+#define SRMM_ERR_INVALID_LENGTH (-4)
+/** The platform options describe a machine the model cannot build (see the CLI's validation messages). */
+#define SRMM_ERR_INVALID_CONFIGURATION (-5)
+/** srmm_inject: a fault name the serve protocol does not define. */
+#define SRMM_ERR_UNKNOWN_FAULT (-6)
+/** The host could not reserve memory for the machine. */
+#define SRMM_ERR_PLATFORM (-7)
+/** srmm_platform_create with activate = 1: the host bring-up sequence failed. */
+#define SRMM_ERR_ACTIVATION (-8)
+/** srmm_check: the text did not fit; the buffer holds a NUL-terminated prefix and the count is exact. */
+#define SRMM_ERR_BUFFER_TOO_SMALL (-9)
+
+/** The largest byte count one srmm_read or srmm_write accepts (16 MiB). */
+#define SRMM_MAX_ACCESS_LENGTH ((size_t)16 * 1024 * 1024)
+/** The most DRAM or MMIO regions srmm_options may list. */
+#define SRMM_MAX_REGIONS 64
+
+/* ---------------------------------------------------------------------------------------------------------- */
+/* Values                                                                                                     */
+/* ---------------------------------------------------------------------------------------------------------- */
+
+/** A security state (physical address space), numbered as the architecture numbers the PAS. */
+typedef enum srmm_world {
+    SRMM_WORLD_SECURE = 0,     /**< Secure PAS. */
+    SRMM_WORLD_NS = 1,         /**< Non-secure PAS: the host. */
+    SRMM_WORLD_ROOT = 2,       /**< Root PAS: EL3 firmware. */
+    SRMM_WORLD_REALM = 3,      /**< Realm PAS: realms and the RMM. */
+} srmm_world;
+
+/** What a failed memory access met (srmm_fault.kind). */
+typedef enum srmm_fault_kind {
+    SRMM_FAULT_KIND_NONE = 0,           /**< No fault. */
+    SRMM_FAULT_KIND_ADDRESS_SIZE = 1,   /**< The PA is beyond the protected physical address size (GPCSC 0). */
+    SRMM_FAULT_KIND_WALK = 2,           /**< The GPT walk met an invalid descriptor or a reserved GPI. */
+    SRMM_FAULT_KIND_GPF = 3,            /**< Granule Protection Fault: the GPI forbids the access. */
+    SRMM_FAULT_KIND_EXTERNAL_ABORT = 4, /**< External abort while fetching the GPT. */
+    SRMM_FAULT_KIND_NOT_MEMORY = 5,     /**< The check passed but no DRAM backs the address. */
+} srmm_fault_kind;
+
+/** The RMM's state of a granule (DEN0137 A2.3.6, without the GRAN_ prefix; srmm_granule_info.state). */
+typedef enum srmm_granule_state {
+    SRMM_GRANULE_UNDELEGATED = 0,
+    SRMM_GRANULE_DELEGATED = 1,
+    SRMM_GRANULE_RD = 2,
+    SRMM_GRANULE_REC = 3,
+    SRMM_GRANULE_REC_AUX = 4,
+    SRMM_GRANULE_RTT = 5,
+    SRMM_GRANULE_DATA = 6,
+    SRMM_GRANULE_INTERNAL = 7,
+    SRMM_GRANULE_PARTIAL = 8, /**< Held by an incomplete operation; other commands answer RMI_BLOCKED. */
+    SRMM_GRANULE_GPT_L1 = 9,  /**< Backing memory of a host-created L1 GPT table. */
+    SRMM_GRANULE_NONE = -1,   /**< No memory the RMM tracks covers the address (DRAM reads UNDELEGATED before activation). */
+} srmm_granule_state;
+
+/** GPI encodings (the 4-bit field of the GPT; srmm_granule_info.gpi holds the raw encoding or SRMM_GPI_NONE). */
+#define SRMM_GPI_NO_ACCESS 0x0
+#define SRMM_GPI_SECURE 0x8
+#define SRMM_GPI_NS 0x9
+#define SRMM_GPI_ROOT 0xA
+#define SRMM_GPI_REALM 0xB
+#define SRMM_GPI_ANY 0xF
+/** The GPT could not be read at the address (beyond the protected physical address size). */
+#define SRMM_GPI_NONE (-1)
+
+/** A physical address region [base, base + size). */
+typedef struct srmm_region {
+    uint64_t base;
+    uint64_t size;
+} srmm_region;
+
+/**
+ * The platform options of the CLI (`rmm serve --dram ... --pa-bits ...`). Call srmm_options_init first; a
+ * zero or NULL field means the default platform's value (serve-protocol.md, "Default platform").
+ */
+typedef struct srmm_options {
+    /** DRAM regions, conventional, named DRAM0, DRAM1, ... in order. NULL: the default DRAM list. */
+    const srmm_region *dram;
+    /** Entries in dram (at most SRMM_MAX_REGIONS); must be 0 when dram is NULL. */
+    uint64_t dram_count;
+    /** Device (MMIO) regions, named MMIO0, MMIO1, ... NULL: the default MMIO region; non-NULL with count 0: none. */
+    const srmm_region *mmio;
+    /** Entries in mmio (at most SRMM_MAX_REGIONS); must be 0 when mmio is NULL. */
+    uint64_t mmio_count;
+    /** Physical address size in bits: 32, 36, 40, 42, 44, 48 or 52. 0: 40. */
+    uint64_t pa_bits;
+    /** log2 of the bytes one L0 GPT entry covers: 30, 34, 36 or 39. 0: 30. */
+    uint64_t l0gptsz;
+    /** Number of host CPUs, 1 to 64. 0: 4. */
+    uint64_t cpus;
+    /** Seed of every random choice the platform makes. */
+    uint64_t seed;
+    /** 1: a granule already in the destination state stops a range command (the 2.0-bet2 reading). 0: skipped. */
+    uint64_t strict_range_state;
+    /** Granules one range SMC moves at most. 0: the default, 262144. */
+    uint64_t budget;
+    /** 1: run the host library's bring-up sequence on CPU 0 before returning (the CLI's --activate). 0: don't. */
+    uint64_t activate;
+} srmm_options;
+
+/** Where and why a memory access faulted (filled by srmm_read and srmm_write). */
+typedef struct srmm_fault {
+    /** The first failing physical address. */
+    uint64_t pa;
+    /** An srmm_fault_kind. */
+    uint32_t kind;
+    /** The GPT level the check stopped at (0 or 1); 0 for SRMM_FAULT_KIND_NOT_MEMORY. */
+    uint32_t level;
+    /** The GPCSC syndrome (ESR_EL3.ISS[25:20]); 0 for SRMM_FAULT_KIND_NOT_MEMORY. */
+    uint32_t gpcsc;
+    /** The srmm_world of the access. */
+    uint32_t world;
+} srmm_fault;
+
+/** What the RMM and the GPT say about one granule (a debug port, not an architectural interface). */
+typedef struct srmm_granule_info {
+    /** An srmm_granule_state. */
+    int32_t state;
+    /** The raw GPI encoding (SRMM_GPI_*), or SRMM_GPI_NONE. */
+    int32_t gpi;
+    /** References held on the granule (an RD counts its RECs, an RTT its live entries). */
+    uint32_t refcount;
+    /** Always 0. */
+    uint32_t reserved;
+    /** The state's name ("UNDELEGATED", "DELEGATED", ..., "NONE"): static storage, never freed. */
+    const char *state_name;
+    /** The GPI's name ("NS", "REALM", "NO_ACCESS", ..., "NONE"): static storage, never freed. */
+    const char *gpi_name;
+} srmm_granule_info;
+
+/** The platform's counters since creation (serve-protocol.md, `stats`). */
+typedef struct srmm_stats_info {
+    uint64_t smc;            /**< SMCs issued by host CPUs. */
+    uint64_t el3_calls;      /**< Calls from the RMM to EL3. */
+    uint64_t tlbi;           /**< TLB invalidations by PA. */
+    uint64_t dsb;            /**< Data synchronization barriers. */
+    uint64_t cipapa_lines;   /**< Cache lines cleaned and invalidated to the point of physical aliasing. */
+    uint64_t scrubbed_bytes; /**< Bytes wiped on the way back to Non-secure. */
+    uint64_t gpf;            /**< Memory accesses that failed the granule protection check. */
+    uint64_t other_smc;      /**< Host SMCs outside the RMI and EL3 function ranges. */
+} srmm_stats_info;
+
+/* The Swift side reads and writes these structs at exactly these offsets (checked where C11 is available). */
+#if !defined(__cplusplus) && defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+_Static_assert(sizeof(srmm_region) == 16, "srmm_region layout");
+_Static_assert(sizeof(srmm_options) == 88 && offsetof(srmm_options, activate) == 80, "srmm_options layout");
+_Static_assert(sizeof(srmm_fault) == 24 && offsetof(srmm_fault, world) == 20, "srmm_fault layout");
+_Static_assert(sizeof(srmm_granule_info) == 32 && offsetof(srmm_granule_info, gpi_name) == 24,
+               "srmm_granule_info layout");
+_Static_assert(sizeof(srmm_stats_info) == 64, "srmm_stats_info layout");
+#endif
+
+/** One simulated machine; opaque. */
+typedef struct srmm_platform srmm_platform;
+
+/* ---------------------------------------------------------------------------------------------------------- */
+/* Functions                                                                                                  */
+/* ---------------------------------------------------------------------------------------------------------- */
+
+/**
+ * Sets every field of *options to its default (all zero and NULL: the default platform).
+ * @return SRMM_OK, or SRMM_ERR_NULL_POINTER.
+ */
+int srmm_options_init(srmm_options *options);
+
+/**
+ * Builds a machine. options may be NULL for the default platform. On success *platform is a new handle that
+ * srmm_platform_destroy must release; on failure *platform is set to NULL (when platform is not NULL).
+ * The RMM starts booted but not active, unless options->activate is 1.
+ * @return SRMM_OK; SRMM_ERR_NULL_POINTER (platform NULL, or a region count without its array);
+ *         SRMM_ERR_INVALID_ARGUMENT (a flag other than 0 or 1); SRMM_ERR_INVALID_LENGTH (a region count above
+ *         SRMM_MAX_REGIONS); SRMM_ERR_INVALID_CONFIGURATION (validation failed: unsupported pa_bits or l0gptsz,
+ *         cpus above 64, no DRAM, a misaligned, empty, overlapping or out-of-range region);
+ *         SRMM_ERR_PLATFORM (memory reservation failed); SRMM_ERR_ACTIVATION (bring-up failed).
+ */
+int srmm_platform_create(const srmm_options *options, srmm_platform **platform);
+
+/**
+ * Releases a platform and all its memory. NULL is accepted and ignored. Must not run concurrently with any
+ * other call on the same platform; the handle is invalid afterwards.
+ */
+void srmm_platform_destroy(srmm_platform *platform);
+
+/**
+ * Issues an SMC from host CPU `cpu` (the Non-secure world): x_in holds X0 (the function ID) and X1..X6; on
+ * SRMM_OK, x_out receives X0..X4 as the RMM or the firmware returned them. An FID that nothing implements
+ * returns X0 = 0xffffffffffffffff (SMCCC NOT_SUPPORTED) with SRMM_OK: that is the machine's answer, not an error.
+ * @return SRMM_OK; SRMM_ERR_NULL_POINTER; SRMM_ERR_INVALID_CPU (cpu < 0 or >= the platform's CPU count).
+ */
+int srmm_smc(srmm_platform *platform, int cpu, const uint64_t x_in[7], uint64_t x_out[5]);
+
+/**
+ * Reads `length` bytes at physical address `pa` as security state `world` into `buffer`. Every granule the
+ * access touches passes the granule protection check first.
+ * @param fault NULL, or where to describe a fault (set to SRMM_FAULT_KIND_NONE on SRMM_OK).
+ * @return SRMM_OK; SRMM_FAULT_GPC or SRMM_FAULT_NOT_MEMORY (buffer unchanged, *fault filled);
+ *         SRMM_ERR_NULL_POINTER; SRMM_ERR_INVALID_ARGUMENT (world not an srmm_world);
+ *         SRMM_ERR_INVALID_LENGTH (0 or above SRMM_MAX_ACCESS_LENGTH).
+ */
+int srmm_read(srmm_platform *platform, int world, uint64_t pa, void *buffer, size_t length, srmm_fault *fault);
+
+/**
+ * Writes `length` bytes from `buffer` at physical address `pa` as security state `world`. A faulting write
+ * changes no byte.
+ * @param fault NULL, or where to describe a fault (set to SRMM_FAULT_KIND_NONE on SRMM_OK).
+ * @return as srmm_read.
+ */
+int srmm_write(srmm_platform *platform, int world, uint64_t pa, const void *buffer, size_t length,
+               srmm_fault *fault);
+
+/**
+ * Inspects the granule that holds `pa`: its RMM state, its GPI and its reference count. An address no tracked
+ * memory covers answers state SRMM_GRANULE_NONE (and SRMM_OK).
+ * @return SRMM_OK; SRMM_ERR_NULL_POINTER.
+ */
+int srmm_granule(srmm_platform *platform, uint64_t pa, srmm_granule_info *info);
+
+/**
+ * Makes the next `count` matching events fail (serve-protocol.md, `inject`): "busy", "blocked",
+ * "zero_progress", "el3_refuse", "irq"; "clear" drops every pending injection (count ignored).
+ * @return SRMM_OK; SRMM_ERR_NULL_POINTER; SRMM_ERR_UNKNOWN_FAULT; SRMM_ERR_INVALID_ARGUMENT (count above
+ *         INT64_MAX).
+ */
+int srmm_inject(srmm_platform *platform, const char *fault, uint64_t count);
+
+/**
+ * Reads the platform's counters.
+ * @return SRMM_OK; SRMM_ERR_NULL_POINTER.
+ */
+int srmm_stats(srmm_platform *platform, srmm_stats_info *stats);
+
+/**
+ * Runs the machine-wide invariant checker (at most 64 violations reported). Writes the violations, one per line
+ * and each ending in '\n', into buffer as a NUL-terminated string ("" when every invariant holds) and their
+ * number into *violations. buffer may be NULL only when size is 0; violations may be NULL.
+ * @return SRMM_OK (whether or not invariants are violated: read *violations); SRMM_ERR_NULL_POINTER;
+ *         SRMM_ERR_BUFFER_TOO_SMALL (buffer holds a NUL-terminated prefix when size > 0; *violations is exact).
+ */
+int srmm_check(srmm_platform *platform, char *buffer, size_t size, size_t *violations);
+
+/**
+ * The name of the RMI status in bits 7:0 of an SMC's X0 ("RMI_SUCCESS", "RMI_BUSY", ...), "SMCCC_NOT_SUPPORTED"
+ * for X0 = 0xffffffffffffffff, "UNKNOWN" for other encodings. Static storage; never NULL.
+ */
+const char *srmm_status_name(uint64_t x0);
+
+/** A one-line description of an SRMM_OK, SRMM_FAULT_* or SRMM_ERR_* code; "unknown code" otherwise. Never NULL. */
+const char *srmm_error_string(int code);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SWIFT_RMM_H */
