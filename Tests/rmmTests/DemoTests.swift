@@ -87,3 +87,23 @@ struct DemoTests {
         #expect(text.contains("MMIO0  [0x0, 0x80000000)  2 GiB\n"))
     }
 }
+
+@Suite("rmm map --after")
+struct MapAfterTests {
+    @Test("the map after a scenario shows the memory the scenario left delegated")
+    func afterScenario() throws {
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("map-\(UUID().uuidString).jsonl")
+        defer { try? FileManager.default.removeItem(at: file) }
+        let scenario = """
+            {"op":"host.init","expect":{"ok":true}}
+            {"op":"host.delegate","base":"0x80000000","size":"0x200000","expect":{"ok":true}}
+            """
+        try scenario.write(to: file, atomically: true, encoding: .utf8)
+        let svg = FileManager.default.temporaryDirectory.appendingPathComponent("map-\(UUID().uuidString).svg").path
+        defer { try? FileManager.default.removeItem(atPath: svg) }
+        var command = try MapCommand.parse(["--after", file.path, "--svg", svg])
+        try command.run()
+        let picture = try String(contentsOfFile: svg, encoding: .utf8)
+        #expect(picture.contains("0x80000000-0x80200000 REALM contiguous 2MB"))
+    }
+}

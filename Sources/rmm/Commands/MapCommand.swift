@@ -15,6 +15,7 @@ struct MapCommand: ParsableCommand {
               rmm map
               rmm map --svg pas.svg
               rmm map --activate --dram 0x80000000:4GiB
+              rmm map --after Examples/scenarios/seed-review.jsonl --svg after.svg
             """
     )
 
@@ -23,8 +24,24 @@ struct MapCommand: ParsableCommand {
     @Option(name: .customLong("svg"), help: ArgumentHelp("Write an SVG picture to this file.", valueName: "path"))
     var svgPath: String?
 
+    @Option(
+        name: .customLong("after"),
+        help: ArgumentHelp("Replay this scenario (serve requests, JSON Lines) first.", valueName: "file"))
+    var scenario: String?
+
     func run() throws {
-        let (machine, _) = try platform.machine()
+        let (machine, host) = try platform.machine()
+        if let scenario {
+            guard let data = FileManager.default.contents(atPath: scenario) else {
+                throw ValidationError("cannot read \(scenario)")
+            }
+            let report = ScenarioRunner(session: ServeSession(machine: machine, host: host)).run(
+                String(decoding: data, as: UTF8.self))
+            if !report.failures.isEmpty {
+                for failure in report.failures { print("\(scenario):\(failure.line): \(failure.message)") }
+                throw ExitCode.failure
+            }
+        }
         let map = PASMap(machine: machine)
         if let svgPath {
             guard FileManager.default.createFile(atPath: svgPath, contents: Data(map.svg().utf8)) else {
