@@ -8,7 +8,9 @@ extension HostRMI {
         /// failure the RMM caused, a stall included: the suffix may still be Realm PAS, and memory the caller then
         /// forgets would be lost silently, which the ledger exists to prevent.
         case leak
-        /// Only report; the caller decides (for example to retry after a stall).
+        /// Only report; the caller decides (for example to retry after a stall). The range of an abandoned
+        /// stateful operation is quarantined all the same (`RangeOutcome.abandonedOperation`): no later call can
+        /// reach granules it holds.
         case report
     }
 
@@ -21,7 +23,10 @@ extension HostRMI {
     /// - Every RMI_SUCCESS must satisfy `base < out_top <= top` with out_top granule-aligned; otherwise the call
     ///   stops with `noProgress` naming the answer, never looping on an unchanged base.
     /// - RMI_BUSY / RMI_BLOCKED are retried within the retry policy, then `stalled`.
-    /// - RMI_INCOMPLETE is driven through its handle to the final answer, whose X1 is out_top.
+    /// - RMI_INCOMPLETE is driven through its handle to the final answer, whose X1 is out_top. An operation the
+    ///   host has to leave unfinished (a budget ran out, or a step it could not serve nor cancel) may hold any
+    ///   granule from the reported top on: that range is quarantined in the leak ledger and named in
+    ///   `abandonedOperation`.
     /// - Any other status ends the request with `rmmError(status)`.
     ///
     /// In every case the outcome's `top` is the end of the prefix actually delegated; undelegate exactly
@@ -102,10 +107,14 @@ extension HostRMI {
             let suffix = GranuleRange(uncheckedBase: progress.top, top: top, granuleSize: granuleSize)
             leakLedger.record(suffix)
             leaked = suffix.granuleCount
+        } else if let held = progress.abandoned {
+            // Whatever the policy: no later call can reach granules an unfinished operation holds PARTIAL.
+            leakLedger.record(held.range)
+            leaked = held.range.granuleCount
         }
         return RangeOutcome(
             operation: operation, base: base, size: size, top: progress.top, smcCount: smcCount,
-            failure: progress.failure, leakedGranules: leaked,
+            failure: progress.failure, leakedGranules: leaked, abandonedOperation: progress.abandoned,
             bookkeepingMismatchGranules: progress.mismatch >> UInt64(granuleSize.shift))
     }
 
@@ -113,6 +122,9 @@ extension HostRMI {
         var top: PhysicalAddress
         var failure: RangeFailure?
         var mismatch: UInt64 = 0
+        /// Set when a call went RMI_INCOMPLETE and its operation was left unfinished: `[top, request top)` may be
+        /// held PARTIAL.
+        var abandoned: AbandonedRangeOperation?
     }
 
     /// Re-issues the range command with base = out_top until out_top == top or something ends the request
@@ -135,12 +147,19 @@ extension HostRMI {
             if RMIResult(rawValue: answer.x0).status == .incomplete {
                 // Range commands do not transfer memory (sro.md section 2): a memory request is a breach.
                 let driven = driveIncomplete(answer, transfersMemory: false, smcCount: &smcCount)
+                let held = AbandonedRangeOperation(
+                    handle: answer.x1, range: GranuleRange(uncheckedBase: cursor, top: top, granuleSize: granuleSize))
                 switch driven {
                 case .completed(let final): answer = final
                 case .stalled(let status):
-                    return RangeProgress(top: cursor, failure: .stalled(status), mismatch: mismatch)
+                    return RangeProgress(top: cursor, failure: .stalled(status), mismatch: mismatch, abandoned: held)
                 case .failed(let failure):
-                    return RangeProgress(top: cursor, failure: .statefulOperation(failure), mismatch: mismatch)
+                    // A cancelled operation has ended (its roll-back was driven to a final answer); the others
+                    // are left pending under their handle.
+                    let ended = if case .cancelled = failure { true } else { false }
+                    return RangeProgress(
+                        top: cursor, failure: .statefulOperation(failure), mismatch: mismatch,
+                        abandoned: ended ? nil : held)
                 }
             }
             let status = RMIResult(rawValue: answer.x0).status

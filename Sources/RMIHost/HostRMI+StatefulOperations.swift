@@ -153,7 +153,13 @@ extension HostRMI {
                 undelegateAndFree(
                     GranuleRange(uncheckedBase: block.base, top: progress.top, granuleSize: granule),
                     smcCount: &smcCount)
-                allocator.free(GranuleRange(uncheckedBase: progress.top, top: block.top, granuleSize: granule))
+                // The unfinished suffix is Non-secure again, unless an abandoned operation may still hold it.
+                let suffix = GranuleRange(uncheckedBase: progress.top, top: block.top, granuleSize: granule)
+                if progress.abandoned != nil {
+                    leakLedger.record(suffix)
+                } else {
+                    allocator.free(suffix)
+                }
                 for later in blocks[(index + 1)...] { allocator.free(later) }
                 return .hostFailure(.delegationFailed(at: progress.top, status: failure.status))
             }

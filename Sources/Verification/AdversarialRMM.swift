@@ -73,6 +73,16 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
     /// Whether the operation `handle` names is still pending.
     public func isPending(handle: UInt64) -> Bool { state.operations.contains { $0.handle == handle } }
 
+    /// Whether the granule at model `index` lies in `[cursor, top)` of a range operation still pending: the host
+    /// cannot tell which of those granules the operation holds, so quarantining any of them is not a needless leak.
+    func isInUnfinishedRange(_ index: Int) -> Bool {
+        let address = layout.address(of: index)
+        return state.operations.contains { operation in
+            guard case .range(_, let cursor, let top, _) = operation.kind else { return false }
+            return (cursor..<top).contains(address)
+        }
+    }
+
     /// The handle the current OP_* call names (`nil` for an initiating call, until it starts an operation).
     var focus: UInt64?
 

@@ -350,6 +350,62 @@ struct RangeDelegationTests {
                 + Array(repeating: call(.opContinue, 5, 0), count: 4))
     }
 
+    @Test("a delegation abandoned in a BUSY storm on OP_CONTINUE quarantines the range its operation may hold")
+    func abandonedDelegationQuarantined() throws {
+        let (host, conduit) = try activeHost(policy: testPolicy(attempts: 2))
+        let prefixTop = base + page
+        conduit.enqueue(answers: [rmi(.success, prefixTop.rawValue), incomplete(x1: 6), rmi(.busy), rmi(.busy)])
+        let outcome = host.delegate(base: base, size: 4 * page)
+        let held = try GranuleRange(base: prefixTop, size: 3 * page)
+        #expect(outcome.failure == .stalled(.busy))
+        #expect(outcome.top == prefixTop)
+        #expect(outcome.abandonedOperation == AbandonedRangeOperation(handle: 6, range: held))
+        #expect(outcome.leakedGranules == 3)
+        #expect(host.leakLedger.leakedRanges == [held])
+        #expect(
+            outcome.description
+                == "delegate [0x80100000, +0x4000): moved to 0x80101000 in 4 SMCs, still RMI_BUSY when the retry "
+                + "budget ran out, operation 6 abandoned holding part of [0x80101000, 0x80104000), 3 granules leaked")
+
+        // Rollback reaches exactly the delegated prefix; the held run stays quarantined.
+        conduit.clearTrace()
+        conduit.enqueue(answers: [rmi(.success, prefixTop.rawValue)])
+        #expect(host.rollback(outcome).succeeded)
+        #expect(conduit.trace == [call(undelegateID, base.rawValue, prefixTop.rawValue)])
+        #expect(host.leakLedger.leakedRanges == [held])
+    }
+
+    @Test("a delegation abandoned at the continuation cap quarantines its range; a cancelled one does not")
+    func continuationCapQuarantinesCancelDoesNot() throws {
+        let (host, conduit) = try activeHost(policy: testPolicy(continuations: 2))
+        conduit.enqueue(answers: Array(repeating: incomplete(x1: 5), count: 3))
+        let capped = host.delegate(base: base, size: 2 * page)
+        #expect(capped.failure == .statefulOperation(.continuationLimit(handle: 5)))
+        #expect(capped.abandonedOperation?.range == (try GranuleRange(base: base, size: 2 * page)))
+        #expect(host.leakLedger.leakedGranuleCount == 2)
+
+        let other = base + 0x1_0000
+        let request = OpMemDonateRequest(blockSize: .level3, count: 1, contiguous: false, state: .delegated)
+        conduit.enqueue(answers: [incomplete(.donate, canCancel: true, x1: 4, x2: request.encoding), rmi(.errorInput)])
+        let cancelled = host.delegate(base: other, size: page)
+        #expect(cancelled.failure?.kind == "cancelled")
+        #expect(cancelled.abandonedOperation == nil)
+        #expect(cancelled.leakedGranules == 0)
+        #expect(host.leakLedger.leakedGranuleCount == 2)
+    }
+
+    @Test("an undelegation abandoned under the report policy still quarantines the range its operation may hold")
+    func abandonedUndelegationQuarantinedWhateverThePolicy() throws {
+        let (host, conduit) = try activeHost(policy: testPolicy(attempts: 1))
+        conduit.enqueue(answers: [incomplete(x1: 8), rmi(.busy)])
+        let outcome = host.undelegate(base: base, size: 2 * page, onFailure: .report)
+        #expect(outcome.failure == .stalled(.busy))
+        let held = try GranuleRange(base: base, size: 2 * page)
+        #expect(outcome.abandonedOperation == AbandonedRangeOperation(handle: 8, range: held))
+        #expect(outcome.leakedGranules == 2)
+        #expect(host.leakLedger.leakedGranules == [base, base + page])
+    }
+
     @Test("a range command asking for memory is cancelled when it may be")
     func rangeMemoryRequestCancelled() throws {
         let (host, conduit) = try activeHost()

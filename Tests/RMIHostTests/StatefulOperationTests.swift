@@ -220,6 +220,32 @@ struct StatefulOperationTests {
         #expect(host.allocator.freeGranuleCount == freeBefore)
     }
 
+    @Test("donated memory whose delegation is abandoned mid-operation is quarantined, never freed")
+    func abandonedDonationDelegationQuarantined() throws {
+        let (host, conduit) = try activeHost(policy: testPolicy(attempts: 2))
+        let request = OpMemDonateRequest(blockSize: .level2, count: 1, contiguous: false, state: .delegated)
+        let freeBefore = host.allocator.freeGranuleCount
+        let delegatedTop: UInt64 = 0x8020_0000 + 4 * page
+        conduit.enqueue(answers: [
+            incomplete(.donate, x1: handle, x2: request.encoding),
+            rmi(.success, delegatedTop),
+            incomplete(x1: 0x77), rmi(.busy), rmi(.busy),
+            rmi(.success, delegatedTop),
+        ])
+        let outcome = host.execute(command)
+        let block = try GranuleRange(base: PhysicalAddress(0x8020_0000), size: 0x20_0000)
+        let held = GranuleRange(uncheckedBase: PhysicalAddress(delegatedTop), top: block.top, granuleSize: .size4KB)
+        #expect(outcome.end == .failed(.hostFailure(.delegationFailed(at: held.base, status: .busy), handle: handle)))
+        #expect(conduit.trace[1] == call(.granuleRangeDelegate, block.base.rawValue, block.top.rawValue))
+        #expect(conduit.trace[2] == call(.granuleRangeDelegate, delegatedTop, block.top.rawValue))
+        #expect(conduit.trace[5] == call(.granuleRangeUndelegate, block.base.rawValue, delegatedTop))
+        #expect(host.leakLedger.leakedRanges == [held])
+        #expect(!host.allocator.isFree(held.base) && !host.allocator.isFree(PhysicalAddress(block.top.rawValue - page)))
+        #expect(host.allocator.isFree(block.base))
+        // The list page and the undelegated prefix came back; the held suffix did not.
+        #expect(host.allocator.freeGranuleCount == freeBefore - held.granuleCount)
+    }
+
     @Test("a writing fault on the list page gives the blocks back and fails without cancelling when not allowed")
     func listWriteFault() throws {
         let memory = MemoryDouble()

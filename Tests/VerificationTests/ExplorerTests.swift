@@ -75,24 +75,20 @@ struct RMIHostExplorationTests {
         #expect(report.violation(.operationMisreported) == nil)
     }
 
-    /// RMIHost bug (reported, not fixed here): `serveDonation` frees the unfinished suffix of a failed delegation
-    /// of donated memory, but when that delegation went RMI_INCOMPLETE and was abandoned (a BUSY storm on
-    /// RMI_OP_CONTINUE, or the continuation budget), the suffix is still held PARTIAL by the RMM, possibly Realm.
-    @Test func knownIssueTheSRODriverFreesMemoryHeldByAnAbandonedDelegation() {
+    /// Found by the explorer: `serveDonation` freed the unfinished suffix of a failed delegation of donated memory
+    /// even when that delegation went RMI_INCOMPLETE and was abandoned (a BUSY storm on RMI_OP_CONTINUE, or the
+    /// continuation budget), while the RMM still held the suffix PARTIAL. The driver now quarantines it.
+    @Test func theSRODriverQuarantinesMemoryHeldByAnAbandonedDelegation() {
         let report = explore(.statefulOperation, depth: 3)
-        withKnownIssue("RMIHost frees granules an abandoned RMI_INCOMPLETE delegation still holds") {
-            #expect(report.violation(.leakMismatch) == nil, "\(report)")
-        }
+        #expect(report.violation(.leakMismatch) == nil, "\(report)")
     }
 
-    /// RMIHost gap (reported, not fixed here): a delegation whose RMI_INCOMPLETE is abandoned reports the prefix
-    /// before the held run, but the run itself stays PARTIAL under a handle the outcome does not carry; rollback
-    /// cannot reach it and nothing records it in the leak ledger.
-    @Test func knownIssueAnAbandonedDelegationLeavesGranulesNeitherRolledBackNorLeaked() {
+    /// Found by the explorer: a delegation whose RMI_INCOMPLETE was abandoned reported the prefix before the held
+    /// run, but the run stayed PARTIAL under a handle the outcome did not carry; rollback could not reach it and
+    /// nothing recorded it. The outcome now names the operation and its range is quarantined.
+    @Test func anAbandonedDelegationQuarantinesTheGranulesItMayHold() {
         let report = explore(.rollback, depth: 2)
-        withKnownIssue("granules held by an abandoned range operation are neither reported nor leaked") {
-            #expect(report.violation(.leakMismatch) == nil, "\(report)")
-        }
+        #expect(report.violation(.leakMismatch) == nil, "\(report)")
     }
 }
 

@@ -141,6 +141,29 @@ public enum RangeFailure: Hashable, Sendable {
     }
 }
 
+/// A range operation the host started with RMI_INCOMPLETE and had to abandon: the BUSY or BLOCKED budget of an
+/// RMI_OP_CONTINUE ran out, the continuation budget ran out, or the host could not serve a step and could not
+/// cancel.
+///
+/// The RMM still holds the operation under `handle`, with an unknown part of `range` in its intermediate (PARTIAL)
+/// state: neither Non-secure memory the host may reuse nor a delegated prefix it could undelegate (any command
+/// that reaches a PARTIAL granule answers RMI_BLOCKED). The host cannot learn which granules are held, so the
+/// helpers quarantine the whole of `range` in the leak ledger: an over-approximation by at most the granules the
+/// RMM never reached, which is the price of never reusing Realm memory as Non-secure (granule-delegation.md
+/// section 8 item 7).
+@frozen
+public struct AbandonedRangeOperation: Hashable, Sendable {
+    /// The handle from the initiating RMI_INCOMPLETE answer.
+    public let handle: UInt64
+    /// `[cursor, top)` of the call that went incomplete: every granule the operation may hold.
+    public let range: GranuleRange
+
+    public init(handle: UInt64, range: GranuleRange) {
+        self.handle = handle
+        self.range = range
+    }
+}
+
 /// What a range delegation or undelegation achieved: always how far it got, what it cost, and why it stopped.
 ///
 /// granule-delegation.md section 8 item 6: a multi-call delegation can fail after moving a prefix; the caller must
@@ -172,8 +195,11 @@ public struct RangeOutcome: Hashable, Sendable {
     public let smcCount: Int
     /// Why the call stopped short; `nil` on success.
     public let failure: RangeFailure?
-    /// Granules this call recorded in the leak ledger (undelegation only: the unfinished suffix of a failure).
+    /// Granules this call recorded in the leak ledger: for an undelegation, the unfinished suffix of a failure;
+    /// for either direction, the range an abandoned stateful operation may hold (`abandonedOperation`).
     public let leakedGranules: UInt64
+    /// The stateful operation this call started and had to leave unfinished, if any; its range is quarantined.
+    public let abandonedOperation: AbandonedRangeOperation?
     /// Granules of `[base, top)` where the host's own records disagree with the move: for a delegation, granules
     /// the host had already delegated (with 2.0-bet3 skip semantics the RMM reports them as progress, so success
     /// does not prove the host owned them as Non-secure; section 8 item 9); for an undelegation, granules the host
@@ -182,7 +208,8 @@ public struct RangeOutcome: Hashable, Sendable {
 
     public init(
         operation: Operation, base: PhysicalAddress, size: UInt64, top: PhysicalAddress, smcCount: Int,
-        failure: RangeFailure?, leakedGranules: UInt64 = 0, bookkeepingMismatchGranules: UInt64 = 0
+        failure: RangeFailure?, leakedGranules: UInt64 = 0, abandonedOperation: AbandonedRangeOperation? = nil,
+        bookkeepingMismatchGranules: UInt64 = 0
     ) {
         self.operation = operation
         self.base = base
@@ -191,6 +218,7 @@ public struct RangeOutcome: Hashable, Sendable {
         self.smcCount = smcCount
         self.failure = failure
         self.leakedGranules = leakedGranules
+        self.abandonedOperation = abandonedOperation
         self.bookkeepingMismatchGranules = bookkeepingMismatchGranules
     }
 
@@ -206,6 +234,11 @@ public struct RangeOutcome: Hashable, Sendable {
         let name = operation == .delegate ? "delegate" : "undelegate"
         var line = "\(name) [\(hex(base.rawValue)), +\(hex(size))): moved to \(hex(top.rawValue)) in \(smcCount) SMCs"
         if let failure { line += ", " + failure.description }
+        if let held = abandonedOperation {
+            line +=
+                ", operation \(held.handle) abandoned holding part of [\(hex(held.range.base.rawValue)), "
+                + "\(hex(held.range.top.rawValue)))"
+        }
         if leakedGranules != 0 { line += ", \(leakedGranules) granules leaked" }
         return line
     }
