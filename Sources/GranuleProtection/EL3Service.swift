@@ -17,6 +17,10 @@ public final class EL3Service: Sendable {
     public static let baseServiceID: UInt64 = 0
     public static let granuleManagementServiceID: UInt64 = 1
 
+    /// Granule management feature register 0: GPI_SET (bit 0), L1_GPT_CREATE (bit 2) and L1_GPT_DESTROY (bit 3);
+    /// not GPI_OP_CONTINUE (bit 1), since this EL3 never keeps a stateful operation.
+    public static let granuleManagementFeatures: UInt64 = 0b1101
+
     public init(gpt: GranuleProtectionTable) {
         self.gpt = gpt
     }
@@ -26,10 +30,11 @@ public final class EL3Service: Sendable {
     /// - RMM_GTSI_DELEGATE / RMM_GTSI_UNDELEGATE (X1 PA): X0 = 0, -2 (bad address), -3 (bad PAS), -1 (not Realm).
     /// - FIRME_GM_GPI_SET (X1 base, X2 count, X3 attributes with the target GPI in 3:0): W0 status, X1 processed.
     /// - FIRME_SERVICE_VERSION (X1 service id): X0 = 0x10000 for services 0 and 1.
+    /// - FIRME_GM_L1_GPT_CREATE (X1 region, X2 table) / FIRME_GM_L1_GPT_DESTROY (X1 region): W0 status, X1 an
+    ///   address (see `l1GPTCreate` and `l1GPTDestroy`; gpt.md gives no register layout, so this is the model's).
     /// - FIRME_SERVICE_FEATURES (X1 service id, X2 register): X0 = SUCCESS, X1 the register; granule management
-    ///   register 0 advertises GPI_SET only (bit 0).
-    /// - Anything else, including GPI_OP_CONTINUE (this EL3 never keeps a stateful operation) and L1_GPT_CREATE /
-    ///   DESTROY (whose register interface gpt.md does not give; use the typed table methods): NOT_SUPPORTED (-1).
+    ///   register 0 advertises GPI_SET, L1_GPT_CREATE and L1_GPT_DESTROY (`granuleManagementFeatures`).
+    /// - Anything else, including GPI_OP_CONTINUE (this EL3 never keeps a stateful operation): NOT_SUPPORTED (-1).
     public func call(_ arguments: SMCArguments, from caller: SecurityState) -> EL3Response {
         switch EL3FunctionID(rawValue: arguments.x0) {
         case .gtsiDelegate, .gtsiUndelegate:
@@ -47,6 +52,15 @@ public final class EL3Service: Sendable {
             let result = gpiSet(base: PhysicalAddress(arguments.x1), count: arguments.x2, target: target, from: caller)
             return EL3Response(
                 registers: SMCReturn(result.status.x0, result.processed), maintenance: result.maintenance)
+        case .l1GPTCreate:
+            let result = l1GPTCreate(
+                region: PhysicalAddress(arguments.x1), table: PhysicalAddress(arguments.x2), from: caller)
+            return EL3Response(
+                registers: SMCReturn(result.status.x0, result.address.rawValue), maintenance: result.maintenance)
+        case .l1GPTDestroy:
+            let result = l1GPTDestroy(region: PhysicalAddress(arguments.x1), from: caller)
+            return EL3Response(
+                registers: SMCReturn(result.status.x0, result.address.rawValue), maintenance: result.maintenance)
         case .serviceVersion:
             guard caller == .realm else { return refuse(.notSupported) }
             switch arguments.x1 & 0xFF {
@@ -59,7 +73,8 @@ public final class EL3Service: Sendable {
             guard caller == .realm, arguments.x1 == Self.granuleManagementServiceID, arguments.x2 == 0 else {
                 return refuse(.notSupported)
             }
-            return EL3Response(registers: SMCReturn(FIRMEStatus.success.x0, 0b1), maintenance: .none)
+            return EL3Response(
+                registers: SMCReturn(FIRMEStatus.success.x0, Self.granuleManagementFeatures), maintenance: .none)
         default:
             return refuse(.notSupported)
         }

@@ -32,7 +32,13 @@ extension GranuleProtectionTable {
 
     /// Folds the L1 table of the L0 region at `region` back into a Block (FIRME_GM_L1_GPT_DESTROY, as
     /// RMI_GPT_L1_DESTROY uses it). Only a homogeneous table folds: every granule must share one GPI.
-    public func destroyL1Table(forRegionAt region: PhysicalAddress) -> GPTL1TableOutcome {
+    ///
+    /// When the table lies inside the region it describes (self-describing), its own granules are ignored
+    /// (DEN0137 A2.3.9), and, if `selfDescribingGPI` is given, the common GPI must be it: the fold gives the
+    /// table's memory the Block's GPI.
+    public func destroyL1Table(
+        forRegionAt region: PhysicalAddress, requiringSelfDescribing selfDescribingGPI: GPI? = nil
+    ) -> GPTL1TableOutcome {
         guard region.isAligned(to: l0RegionSize.bytes) else { return .regionMisaligned }
         guard let index = l0Index(of: region) else { return .beyondPPS }
         return withRegionLocked(index) {
@@ -44,18 +50,28 @@ extension GranuleProtectionTable {
             case .table(let l1Address)?:
                 guard let table = memory.l1(index) else { return .malformedDescriptor }
                 let regionBase = UInt64(index) << UInt64(l0Shift)
-                guard let first = GPTL1Descriptor(rawValue: table.load(0))?.gpi(ofGranule: 0) else {
-                    return .malformedDescriptor
+                // The table's own granules, as granule indexes within the region, if it is self-describing.
+                var own = 0..<0
+                if l1Address.rawValue >= regionBase && l1Address.rawValue - regionBase < l0RegionSize.bytes {
+                    let start = Int((l1Address.rawValue - regionBase) >> UInt64(granuleShift))
+                    own = start..<start + Int(l1TableBytes >> UInt64(granuleShift))
                 }
+                var common: GPI?
                 for word in 0..<table.count {
                     guard let descriptor = GPTL1Descriptor(rawValue: table.load(word)) else {
                         return .malformedDescriptor
                     }
-                    for granule in 0..<16 where descriptor.gpi(ofGranule: granule) != first {
-                        let granuleIndex = UInt64(word << 4 + granule)
-                        return .notHomogeneous(at: PhysicalAddress(regionBase + granuleIndex << UInt64(granuleShift)))
+                    for granule in 0..<16 where !own.contains(word << 4 + granule) {
+                        let gpi = descriptor.gpi(ofGranule: granule)
+                        if common == nil { common = gpi }
+                        if gpi != common || (!own.isEmpty && selfDescribingGPI.map { $0 != gpi } ?? false) {
+                            let granuleIndex = UInt64(word << 4 + granule)
+                            return .notHomogeneous(
+                                at: PhysicalAddress(regionBase + granuleIndex << UInt64(granuleShift)))
+                        }
                     }
                 }
+                guard let first = common else { return .malformedDescriptor }
                 memory.storeL0(index, GPTL0Descriptor.block(first).rawValue)
                 // Relaxed: a statistic; the region's locks order it against other create/destroy calls.
                 liveL1Tables.subtract(1, ordering: .relaxed)

@@ -133,17 +133,18 @@ struct EL3ServiceTests {
         #expect(smc(el3, .serviceVersion, 2).registers.x0 == FIRMEStatus.notSupported.x0)
     }
 
-    @Test("FIRME_SERVICE_FEATURES advertises GPI_SET alone in granule-management register 0")
+    @Test(
+        "FIRME_SERVICE_FEATURES advertises GPI_SET, L1_GPT_CREATE and L1_GPT_DESTROY in granule-management register 0")
     func features() throws {
         let el3 = try service()
-        #expect(smc(el3, .serviceFeatures, 1, 0).registers == SMCReturn(0, 1))
+        #expect(smc(el3, .serviceFeatures, 1, 0).registers == SMCReturn(0, 0b1101))
         #expect(smc(el3, .serviceFeatures, 1, 1).registers.x0 == FIRMEStatus.notSupported.x0)
         #expect(smc(el3, .serviceFeatures, 0, 0).registers.x0 == FIRMEStatus.notSupported.x0)
     }
 
     @Test(
         "functions this EL3 does not implement answer NOT_SUPPORTED",
-        arguments: [EL3FunctionID.gpiOpContinue, .l1GPTCreate, .l1GPTDestroy, EL3FunctionID(rawValue: 0xC400_0150)])
+        arguments: [EL3FunctionID.gpiOpContinue, EL3FunctionID(rawValue: 0xC400_0150)])
     func unsupported(id: EL3FunctionID) throws {
         let el3 = try service()
         #expect(smc(el3, id, 0x4000, 1).registers == SMCReturn.notSupported)
