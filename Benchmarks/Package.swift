@@ -22,7 +22,28 @@ let package = Package(
             ],
             path: "GranuleProtectionBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
-        )
+        ),
+        .executableTarget(
+            name: "DelegationBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "CCAArch", package: "swift-rmm"),
+                .product(name: "CCAPlatform", package: "swift-rmm"),
+                .product(name: "RMIHost", package: "swift-rmm"),
+            ],
+            path: "DelegationBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+        .executableTarget(
+            name: "PlatformBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "CCAArch", package: "swift-rmm"),
+                .product(name: "CCAPlatform", package: "swift-rmm"),
+            ],
+            path: "PlatformBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
