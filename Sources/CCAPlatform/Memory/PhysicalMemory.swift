@@ -4,8 +4,9 @@ import Synchronization
 
 /// The machine's DRAM as real bytes, sparse and lazily backed.
 ///
-/// Each DRAM region is one reservation of address space (see `_UnsafeReservation`): a 1 TiB layout costs memory
-/// only for the pages written, and memory reads as zero until written. Device (MMIO) regions and holes have no
+/// Each DRAM region is one reservation of address space (see `_UnsafeReservation`), advised for transparent huge
+/// pages: a 1 TiB layout costs memory only for the 2 MiB blocks written (4 KiB pages where the kernel has huge
+/// pages off), and memory reads as zero until written. Device (MMIO) regions and holes have no
 /// bytes: an access that touches them fails with `MemoryFault.notMemory` and changes nothing.
 ///
 /// The operations here are raw: they do not ask the granule protection check. `ProtectedMemory` is the checked
@@ -35,7 +36,7 @@ public final class PhysicalMemory: @unchecked Sendable {
                 banks.forEach { $0.reservation.release() }
                 throw .reservationFailed(region: region.name, size: region.size, errno: EOVERFLOW)
             }
-            switch _UnsafeReservation.reserve(byteCount: Int(region.size)) {
+            switch _UnsafeReservation.reserve(byteCount: Int(region.size), hugePages: true) {
             case .success(let reservation):
                 banks.append(_Bank(region: region, reservation: reservation))
             case .failure(let failure):

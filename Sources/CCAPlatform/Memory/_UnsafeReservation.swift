@@ -24,10 +24,18 @@ struct _UnsafeReservation: @unchecked Sendable {
     }
 
     /// Reserves `byteCount` bytes of lazily backed, zero-filled address space; fails with the `errno` of `mmap`.
-    static func reserve(byteCount: Int) -> Result<_UnsafeReservation, _ReservationFailure> {
+    ///
+    /// With `hugePages`, the range is advised `MADV_HUGEPAGE` (as QEMU advises guest RAM): where the kernel's
+    /// transparent huge pages allow it, a first write commits a whole 2 MiB page, and wiping whole 2 MiB pages
+    /// returns them in one step instead of 512, about ten times cheaper than clearing them. Memory then costs
+    /// per 2 MiB block written rather than per 4 KiB page; a wipe of part of a huge page splits it and drops only
+    /// the wiped small pages. Where huge pages are off, nothing changes.
+    static func reserve(byteCount: Int, hugePages: Bool = false) -> Result<_UnsafeReservation, _ReservationFailure> {
         let pointer = mmap(
             nil, byteCount, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
         guard let pointer, pointer != MAP_FAILED else { return .failure(_ReservationFailure(errno: errno)) }
+        // Only advice: refused (no THP support), the reservation works the same with small pages.
+        if hugePages { _ = madvise(pointer, byteCount, MADV_HUGEPAGE) }
         return .success(_UnsafeReservation(base: pointer, byteCount: byteCount))
     }
 
