@@ -59,7 +59,7 @@ extension EL3Service {
         case .alreadyTable: return EL3L1GPTResult(status: .exists)
         default: return EL3L1GPTResult(status: .invalidParameters)
         }
-        let granules = bytes >> UInt64(gpt.granuleSize.shift)
+        let granules = gpt.l1TableGranules
         let protect = gpt.transition(table, count: granules, from: .nonSecure, through: [.root], lockPolicy: .wait)
         gpt._checkInvariants()
         guard protect.stop == .completed else {
@@ -92,7 +92,7 @@ extension EL3Service {
             guard !(table >= region && table - region < regionBytes) else {
                 return EL3L1GPTResult(status: .success, address: table)
             }
-            let granules = gpt.l1TableBytes >> UInt64(gpt.granuleSize.shift)
+            let granules = gpt.l1TableGranules
             let release = gpt.transition(table, count: granules, from: .root, through: [.nonSecure], lockPolicy: .wait)
             gpt._checkInvariants()
             return EL3L1GPTResult(status: .success, address: table, maintenance: release.maintenance)

@@ -54,7 +54,7 @@ extension GranuleProtectionTable {
                 var own = 0..<0
                 if l1Address.rawValue >= regionBase && l1Address.rawValue - regionBase < l0RegionSize.bytes {
                     let start = Int((l1Address.rawValue - regionBase) >> UInt64(granuleShift))
-                    own = start..<start + Int(l1TableBytes >> UInt64(granuleShift))
+                    own = start..<start + Int(l1TableGranules)
                 }
                 var common: GPI?
                 for word in 0..<table.count {

@@ -123,6 +123,9 @@ public final class GranuleProtectionTable: Sendable {
     /// Bytes of one L1 table: 2^(30 + L0GPTSZ - PGS) granules at 4 bits each.
     public var l1TableBytes: UInt64 { UInt64(memory.l1WordCount) * 8 }
 
+    /// Granules a table in memory occupies: at least one, even when the table is smaller than a granule.
+    public var l1TableGranules: UInt64 { max(1, l1TableBytes >> UInt64(granuleShift)) }
+
     /// Bytes of the L0 table.
     public var l0TableBytes: UInt64 { UInt64(memory.l0Count) * 8 }
 

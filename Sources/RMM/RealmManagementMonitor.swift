@@ -11,6 +11,8 @@ public final class RealmManagementMonitor<Port: RMMPlatformPort>: Sendable {
     public let port: Port
     let operations: OperationPool
     let vmids = VMIDAllocator()
+    /// Who owns the L1 GPT table of each L0 region that holds memory.
+    let l1Directory: GPTL1Directory
 
     private let _lifecycle = Atomic<UInt8>(RMMLifecycleState.initial.rawValue)
     private let _trackingRegionEncoding = Atomic<UInt8>(0)
@@ -23,6 +25,7 @@ public final class RealmManagementMonitor<Port: RMMPlatformPort>: Sendable {
         self.manifest = manifest
         self.port = port
         self.operations = OperationPool(cpuCount: manifest.cpuCount)
+        self.l1Directory = GPTL1Directory(manifest: manifest)
     }
 
     /// The lifecycle state (DEN0137 A2.1.2).
@@ -70,10 +73,10 @@ public final class RealmManagementMonitor<Port: RMMPlatformPort>: Sendable {
         case .granuleRangeDelegate: return rangeDelegate(base: call.x1, top: call.x2, cpu: cpu)
         case .granuleRangeUndelegate: return rangeUndelegate(base: call.x1, top: call.x2, cpu: cpu)
         case .gptL1Create: return gptL1Create(address: call.x1)
-        case .gptL1Destroy: return gptL1Destroy(address: call.x1)
+        case .gptL1Destroy: return gptL1Destroy(address: call.x1, cpu: cpu)
         case .gptInfo: return gptInfo(base: call.x1, top: call.x2)
         case .opContinue: return opContinue(handle: call.x1, cpu: cpu)
-        case .opMemDonate: return opMemDonate(handle: call.x1, list: call.x2, count: call.x3)
+        case .opMemDonate: return opMemDonate(handle: call.x1, list: call.x2, count: call.x3, cpu: cpu)
         case .opMemReclaim: return opMemReclaim(handle: call.x1, list: call.x2, count: call.x3)
         case .opCancel: return opCancel(handle: call.x1)
         case .realmCreate: return realmCreate(rd: call.x1, params: call.x2)

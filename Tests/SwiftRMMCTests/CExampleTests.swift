@@ -47,10 +47,13 @@ struct CExampleTests {
         let fileManager = FileManager.default
         var objects: [String] = []
         for module in Self.modules {
-            let directory = bin.appendingPathComponent("\(module).build")
-            let names = try fileManager.contentsOfDirectory(atPath: directory.path).filter { $0.hasSuffix(".o") }
-            #expect(!names.isEmpty, "no objects for \(module) in \(directory.path)")
-            objects += names.sorted().map { directory.appendingPathComponent($0).path }
+            // The module's current objects, from the compiler's output file map: objects of since renamed or
+            // deleted sources may still lie in the directory and would clash at link time.
+            let map = bin.appendingPathComponent("\(module).build/output-file-map.json")
+            let entries = try JSONSerialization.jsonObject(with: Data(contentsOf: map)) as? [String: Any] ?? [:]
+            let names = entries.values.compactMap { ($0 as? [String: String])?["object"] }
+            #expect(!names.isEmpty, "no objects for \(module) in \(map.path)")
+            objects += names.sorted()
         }
         let work = fileManager.temporaryDirectory.appendingPathComponent("swift-rmm-c-host-\(UUID().uuidString)")
         try fileManager.createDirectory(at: work, withIntermediateDirectories: true)

@@ -52,10 +52,11 @@ public final class Machine: Sendable {
         }
         let l0Size = configuration.l0RegionSize
         let dramL0Regions = configuration.l0RegionsContainingDRAM()
+        // DRAM is Non-secure: granule-protected from boot, unless the host creates the L1 tables (Blocks until then).
         var boot: [GPTBootRegion] = dramL0Regions.map {
-            .granular(
-                GranuleRange(uncheckedBase: $0, top: $0 + l0Size, granuleSize: configuration.granuleSize),
-                initialGPI: .nonSecure)
+            let range = GranuleRange(uncheckedBase: $0, top: $0 + l0Size, granuleSize: configuration.granuleSize)
+            return configuration.hostCreatedL1Tables
+                ? .block(range, gpi: .nonSecure) : .granular(range, initialGPI: .nonSecure)
         }
         // Device memory is Non-secure; its L0 regions stay Block descriptors.
         var deviceL0: [PhysicalAddress] = []

@@ -2,7 +2,7 @@ public import CCAArch
 
 extension RealmManagementMonitor {
     /// The answer an operation gives while it still waits for the host.
-    private func incomplete(_ context: OperationContext, count: UInt64 = 0) -> SMCReturn {
+    func incomplete(_ context: OperationContext, count: UInt64 = 0) -> SMCReturn {
         _ = context.seal()
         switch context.step {
         case .proceed:
@@ -38,6 +38,10 @@ extension RealmManagementMonitor {
             answer = finishREC(operation, creating: true)
         case .recDestroy(let operation):
             answer = finishREC(operation, creating: false)
+        case .gptL1Create(let operation):
+            answer = finishGPTL1(operation, creating: true)
+        case .gptL1Destroy(let operation):
+            answer = finishGPTL1(operation, creating: false)
         case .none:
             answer = .result(.errorInput)
         }
@@ -53,10 +57,10 @@ extension RealmManagementMonitor {
     /// `mem_gt` (more memory than asked for), `mem_contig`, `mem_align` (block size or alignment not as asked),
     /// `mem_state` (a granule not in the asked state). Success: the granules are the operation's; the answer is
     /// RMI_INCOMPLETE again, asking for the rest or, when all has arrived, for RMI_OP_CONTINUE.
-    func opMemDonate(handle: UInt64, list: UInt64, count: UInt64) -> SMCReturn {
+    func opMemDonate(handle: UInt64, list: UInt64, count: UInt64, cpu: Int) -> SMCReturn {
         guard lifecycleState == .active else { return .result(.errorGlobal) }
         guard let context = operations.resume(handle: handle) else { return .result(.errorInput) }
-        guard case .donate(let request) = context.step, case .recCreate(var operation) = context.operation else {
+        guard case .donate(let request) = context.step else {
             _ = context.seal()
             return .result(.errorInput)
         }
@@ -66,6 +70,23 @@ extension RealmManagementMonitor {
             _ = context.seal()
             return .result(.errorInput)
         }
+        switch context.operation {
+        case .recCreate(let operation):
+            return donateRECAux(context, operation, request: request, list: listPA, entries: entries)
+        case .gptL1Create(let operation):
+            return donateL1Table(context, operation, request: request, list: listPA, entries: entries, cpu: cpu)
+        default:
+            _ = context.seal()
+            return .result(.errorInput)
+        }
+    }
+
+    /// RMI_OP_MEM_DONATE for REC_CREATE: DELEGATED L3 pages, taken in list order as auxiliary granules.
+    private func donateRECAux(
+        _ context: OperationContext, _ pending: RECOperation, request: OpMemDonateRequest, list listPA: PhysicalAddress,
+        entries: UInt64
+    ) -> SMCReturn {
+        var operation = pending
         // Validate the whole list before taking anything, so a failure changes nothing.
         let g = granuleSize.bytes
         var offered: UInt64 = 0
@@ -131,21 +152,22 @@ extension RealmManagementMonitor {
             _ = context.seal()
             return .result(.errorInput)
         }
-        var operation: RECOperation
-        var creating: Bool
-        switch context.operation {
-        case .recCreate(let pending): (operation, creating) = (pending, true)
-        case .recDestroy(let pending): (operation, creating) = (pending, false)
-        default:
-            _ = context.seal()
-            return .result(.errorInput)
-        }
         let listPA = PhysicalAddress(list)
         guard list & 7 == 0, port.read64(listPA, space: .nonSecure) != nil else {
             _ = context.seal()
             return .result(.errorInput)
         }
         let capacity = Swift.min(count, UInt64(AddressRangeDescriptor.maxListEntries) - (list & 0xFFF) / 8)
+        var operation: RECOperation
+        var creating: Bool
+        switch context.operation {
+        case .recCreate(let pending): (operation, creating) = (pending, true)
+        case .recDestroy(let pending): (operation, creating) = (pending, false)
+        case .gptL1Destroy(let pending): return reclaimL1Table(context, pending, list: listPA, capacity: capacity)
+        default:
+            _ = context.seal()
+            return .result(.errorInput)
+        }
         var written: UInt64 = 0
         while written < capacity && operation.reclaimed < operation.auxCount {
             let pa = PhysicalAddress(readObject(operation.rec, RECField.aux + UInt64(operation.reclaimed) * 8))
@@ -167,14 +189,27 @@ extension RealmManagementMonitor {
     /// RMI_OP_CANCEL (DEN0137 B4.5.21): X1 handle.
     ///
     /// Failure conditions: `complete` (no incomplete operation), `can_cancel` (not cancellable now); both
-    /// RMI_ERROR_INPUT, and the operation stays as it was. Range operations and REC destruction are never
-    /// cancellable; a REC creation is while it waits for its donation. Success starts the roll-back, which
+    /// RMI_ERROR_INPUT, and the operation stays as it was. Range operations, REC destruction and L1 GPT
+    /// destruction are never cancellable; a REC creation is while it waits for its donation, an L1 GPT creation
+    /// until its table memory arrives. Success starts the roll-back, which
     /// answers RMI_INCOMPLETE (RECLAIM if memory was donated, else NONE) and ends, on RMI_OP_CONTINUE, with
     /// RMI_ERROR_INPUT and every object as it was before the command.
     func opCancel(handle: UInt64) -> SMCReturn {
         guard lifecycleState == .active else { return .result(.errorGlobal) }
         guard let context = operations.resume(handle: handle) else { return .result(.errorInput) }
-        guard context.canCancel, case .recCreate(var operation) = context.operation else {
+        guard context.canCancel else {
+            _ = context.seal()
+            return .result(.errorInput)
+        }
+        if case .gptL1Create(var creation) = context.operation {
+            // Cancellable only while the table's memory has not arrived: nothing to hand back.
+            creation.cancelled = true
+            context.operation = .gptL1Create(creation)
+            context.canCancel = false
+            context.step = .proceed
+            return incomplete(context)
+        }
+        guard case .recCreate(var operation) = context.operation else {
             _ = context.seal()
             return .result(.errorInput)
         }

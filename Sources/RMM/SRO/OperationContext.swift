@@ -37,12 +37,24 @@ struct RECOperation {
     var cancelled: Bool
 }
 
+/// An L1 GPT table being created (its memory arriving by donation) or destroyed (its memory handed back by
+/// reclaim) for the L0 region of `entry`, which the operation holds CREATING or DESTROYING.
+struct GPTL1Operation {
+    var entry: GPTL1Entry
+    /// The table's memory, once donated (creation) or from the start (destruction); `nil` before the donation.
+    var table: PhysicalAddress?
+    /// Whether a creation was cancelled before its memory arrived.
+    var cancelled: Bool
+}
+
 /// The operation a context holds.
 enum PendingOperation {
     case none
     case range(RangeOperation)
     case recCreate(RECOperation)
     case recDestroy(RECOperation)
+    case gptL1Create(GPTL1Operation)
+    case gptL1Destroy(GPTL1Operation)
 }
 
 /// One stateful RMI operation context (sro.md section 6): FREE, RESERVED by the call running it, or SEALED
