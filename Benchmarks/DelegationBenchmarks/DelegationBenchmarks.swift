@@ -13,6 +13,12 @@ private let granulesPerGiB = Int(gibibyte / granule)
 /// DRAM starts here: 64 GiB-aligned, so every GiB below is one whole L0 region and one tracking region.
 private let dramBase = PhysicalAddress(0x10_0000_0000)
 
+private let smcsPerGiB = BenchmarkMetric.custom("SMCs per GiB", polarity: .prefersSmaller, useScalingFactor: false)
+private let el3CallsPerGiB = BenchmarkMetric.custom(
+    "EL3 calls per GiB", polarity: .prefersSmaller, useScalingFactor: false)
+/// The metrics of a benchmark that reports its SMC and EL3 call counts.
+private let countedMetrics: [BenchmarkMetric] = [.wallClock, .cpuTotal, .mallocCountTotal, smcsPerGiB, el3CallsPerGiB]
+
 /// A machine with `dramGiB` GiB of conventional DRAM, two CPUs and the default range work budget (1 GiB), brought
 /// up by the host library on CPU 0; one host per CPU.
 private final class Fixture: Sendable {
@@ -58,7 +64,7 @@ let benchmarks: @Sendable () -> Void = {
     let small = Fixture(dramGiB: 2)
 
     // The target: 10 ns per granule or less, at most 4 SMCs and 4 EL3 calls per GiB.
-    Benchmark("Full stack: delegate 1 GiB") { benchmark in
+    Benchmark("Full stack: delegate 1 GiB", configuration: .init(metrics: countedMetrics)) { benchmark in
         let host = small.hosts[0]
         small.counting(benchmark, gibMoved: 1) {
             benchmark.startMeasurement()
@@ -68,7 +74,8 @@ let benchmarks: @Sendable () -> Void = {
         expectMoved(host.undelegate(base: small.gib(0), size: gibibyte))
     }
 
-    Benchmark("Full stack: undelegate 1 GiB (never written)") { benchmark in
+    Benchmark("Full stack: undelegate 1 GiB (never written)", configuration: .init(metrics: countedMetrics)) {
+        benchmark in
         let host = small.hosts[0]
         expectMoved(host.delegate(base: small.gib(0), size: gibibyte))
         small.counting(benchmark, gibMoved: 1) {
@@ -104,7 +111,10 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     // The baseline the range interface replaces: one granule per SMC, as Linux's page helpers do.
-    Benchmark("Full stack: delegate+undelegate 1 GiB one granule per SMC", configuration: .init(maxIterations: 5)) {
+    Benchmark(
+        "Full stack: delegate+undelegate 1 GiB one granule per SMC",
+        configuration: .init(metrics: countedMetrics, maxIterations: 5)
+    ) {
         benchmark in
         let host = small.hosts[0]
         small.counting(benchmark, gibMoved: 2) {
@@ -149,7 +159,9 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     // 64 GiB: one host call each way, 64 SMCs each way at the default budget.
-    Benchmark("Full stack: delegate+undelegate 64 GiB", configuration: .init(maxIterations: 10)) { benchmark in
+    Benchmark(
+        "Full stack: delegate+undelegate 64 GiB", configuration: .init(metrics: countedMetrics, maxIterations: 10)
+    ) { benchmark in
         let large = Fixture(dramGiB: 64)
         let host = large.hosts[0]
         large.counting(benchmark, gibMoved: 128) {
