@@ -7,7 +7,7 @@ struct ABICommand: ParsableCommand {
         commandName: "abi",
         abstract: "Print the RMI and EL3 function IDs and the RMI status codes.",
         discussion: """
-            Every RMI v2.0 command the reference lists, with its SMC function ID, then the RMM-EL3 and FIRME IDs,
+            Every RMI v2.0 command the reference lists, with its SMC function ID, then the RMM-EL3 and FIRME IDs, \
             then the 17 RmiStatusCode values.
 
             Examples:

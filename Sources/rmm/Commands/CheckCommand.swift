@@ -16,8 +16,8 @@ struct CheckFuzzCommand: ParsableCommand {
         commandName: "fuzz",
         abstract: "Send random and structure-aware SMCs to the real RMM and check every answer.",
         discussion: """
-            Each call must answer a status its command may give; a failure must change nothing; the machine's
-            invariants must hold. A failure prints the seed, the call's index and the simplest register file that
+            Each call must answer a status its command may give; a failure must change nothing; the machine's \
+            invariants must hold. A failure prints the seed, the call's index and the simplest register file that \
             still fails. Exits 1 if anything failed.
 
             Examples:
@@ -53,7 +53,7 @@ struct CheckStressCommand: ParsableCommand {
         commandName: "stress",
         abstract: "Race range commands and realm operations from several CPUs on real threads.",
         discussion: """
-            Every answer is checked as it arrives and the invariant checker runs whenever all CPUs have joined.
+            Every answer is checked as it arrives and the invariant checker runs whenever all CPUs have joined. \
             Exits 1 if anything failed.
 
             Examples:

@@ -9,13 +9,13 @@ struct CheckHostCommand: ParsableCommand {
         commandName: "host",
         abstract: "Prove host loops terminate: run each helper against every schedule an adversarial RMM can choose.",
         discussion: """
-            The adversary answers each range command and stateful-operation step with any answer the specification
-            allows (and, with --forbidden, answers it forbids). Every schedule up to the bounds is run; each run
-            must stay within the stated SMC bound, report exactly the progress the adversary made, touch nothing
-            outside the range, and leave every granule that did not come back in the leak ledger. A violation
+            The adversary answers each range command and stateful-operation step with any answer the specification \
+            allows (and, with --forbidden, answers it forbids). Every schedule up to the bounds is run; each run \
+            must stay within the stated SMC bound, report exactly the progress the adversary made, touch nothing \
+            outside the range, and leave every granule that did not come back in the leak ledger. A violation \
             prints its shortest schedule. Exits 1 if any helper has a violation.
 
-            Helpers: delegate, undelegate, rollback, sro (RMIHost), linux-v14-delegate, linux-v14-undelegate
+            Helpers: delegate, undelegate, rollback, sro (RMIHost), linux-v14-delegate, linux-v14-undelegate \
             (the loop the Linux v14 patch shapes, for comparison: the explorer finds its defects).
 
             Examples:

@@ -7,9 +7,9 @@ struct DemoCommand: ParsableCommand {
         commandName: "demo",
         abstract: "Tell the story of Arm CCA memory delegation on a simulated machine, checking every step.",
         discussion: """
-            Brings the RMM up, delegates a gigabyte with one range command beside the cost of one granule per SMC,
-            shows the host faulting on delegated memory, builds a realm from delegated granules, tears it down in
-            order with the wipe checked, and answers the review's questions (size 0, wrap-around, an RMM that makes
+            Brings the RMM up, delegates a gigabyte with one range command beside the cost of one granule per SMC, \
+            shows the host faulting on delegated memory, builds a realm from delegated granules, tears it down in \
+            order with the wipe checked, and answers the review's questions (size 0, wrap-around, an RMM that makes \
             no progress, a BUSY storm). Exits non-zero if any check fails.
 
             Examples:

@@ -8,7 +8,7 @@ struct MapCommand: ParsableCommand {
         commandName: "map",
         abstract: "Show the physical address space coloured by GPI, as text or as an SVG picture.",
         discussion: """
-            Reads the GPT the way the hardware walks it: each memory region is split into runs of one GPI and one
+            Reads the GPT the way the hardware walks it: each memory region is split into runs of one GPI and one \
             kind of descriptor (L0 block, contiguous 512MB / 32MB / 2MB, or per-granule), so fused blocks show.
 
             Examples:

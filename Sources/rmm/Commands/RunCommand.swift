@@ -7,10 +7,10 @@ struct RunCommand: ParsableCommand {
         commandName: "run",
         abstract: "Replay a JSON Lines scenario of serve requests and check each response.",
         discussion: """
-            Each line is a request of the serve protocol, optionally with an "expect" object that the response must
-            match: every key of "expect" present with an equal value, nested objects matched the same way, arrays
-            element by element. Strings compare exactly, so write hexadecimal in lowercase, as the server prints it.
-            Blank lines and lines starting with # or // are skipped. Prints each mismatch with its line number, then a
+            Each line is a request of the serve protocol, optionally with an "expect" object that the response must \
+            match: every key of "expect" present with an equal value, nested objects matched the same way, arrays \
+            element by element. Strings compare exactly, so write hexadecimal in lowercase, as the server prints it. \
+            Blank lines and lines starting with # or // are skipped. Prints each mismatch with its line number, then a \
             summary; exits non-zero if anything did not match.
 
             Examples:

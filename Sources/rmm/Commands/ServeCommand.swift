@@ -6,8 +6,8 @@ struct ServeCommand: ParsableCommand {
         commandName: "serve",
         abstract: "Drive the platform model with JSON Lines requests on standard input.",
         discussion: """
-            Reads one JSON object per line from standard input and writes exactly one JSON object per line to
-            standard output, in request order, flushed after each. Diagnostics go to standard error. Exits 0 at the
+            Reads one JSON object per line from standard input and writes exactly one JSON object per line to \
+            standard output, in request order, flushed after each. Diagnostics go to standard error. Exits 0 at the \
             end of input. The protocol is described in serve-protocol.md.
 
             Examples:

@@ -8,7 +8,7 @@ struct TraceCommand: ParsableCommand {
         commandName: "trace",
         abstract: "Run a scenario and write its SMCs and EL3 calls as a trace (Perfetto, chrome://tracing).",
         discussion: """
-            The scenario is a JSON Lines file of `rmm serve` requests (as for `rmm run`; expectations are checked
+            The scenario is a JSON Lines file of `rmm serve` requests (as for `rmm run`; expectations are checked \
             too). The trace has one track per CPU for host SMCs and one for the RMM's calls to EL3.
 
             Examples:

@@ -38,6 +38,11 @@ struct PlatformOptions: ParsableArguments {
         help: "A granule already in the destination state stops a range command (the 2.0-bet2 reading).")
     var strictRangeState = false
 
+    @Flag(
+        name: .customLong("host-l1-tables"),
+        help: "DRAM regions start as GPT Blocks; the host creates their L1 tables with RMI_GPT_L1_CREATE.")
+    var hostL1Tables = false
+
     @Flag(name: .customLong("activate"), help: "Run the host bring-up sequence before anything else.")
     var activate = false
 
@@ -56,6 +61,7 @@ struct PlatformOptions: ParsableArguments {
         if let seed { configuration.seed = seed }
         if let budget { configuration.rangeWorkBudget = budget }
         configuration.strictRangeState = strictRangeState
+        configuration.hostCreatedL1Tables = hostL1Tables
         do {
             try configuration.validate()
         } catch {

@@ -1,0 +1,25 @@
+import CCAArch
+import CCAPlatform
+import Testing
+
+@testable import rmm
+
+@Suite("Platform options")
+struct PlatformOptionsTests {
+    @Test("--host-l1-tables leaves DRAM as GPT Blocks until host.init creates the tables with RMI_GPT_L1_CREATE")
+    func hostCreatedL1Tables() throws {
+        let (machine, host) = try PlatformOptions.parse(["--host-l1-tables"]).machine()
+        #expect(machine.configuration.hostCreatedL1Tables)
+        #expect(machine.gpt.l1Descriptor(at: PhysicalAddress(0x8000_0000)) == nil)
+        // RMI_GPT_INFO of DRAM0's first region: X2 = 3 (HOST_CREATED) once the host has brought the RMM up. The
+        // tables themselves come from the host's allocator (DRAM0's first pages), so delegate DRAM1.
+        let scenario = """
+            {"op":"host.init","expect":{"ok":true}}
+            {"op":"smc","x":["0xc4000211","0x80000000","0xc0000000"],"expect":{"x":["0x0","0xc0000000","0x3","0x0","0x0"]}}
+            {"op":"host.delegate","base":"0x880000000","size":"0x200000","expect":{"ok":true}}
+            """
+        let report = ScenarioRunner(session: ServeSession(machine: machine, host: host)).run(scenario)
+        #expect(report.failures.isEmpty, "\(report.failures)")
+        #expect(host.info?.createdL1Tables.count == 4)
+    }
+}
