@@ -151,6 +151,9 @@ typedef struct srmm_options {
     uint64_t budget;
     /** 1: run the host library's bring-up sequence on CPU 0 before returning (the CLI's --activate). 0: don't. */
     uint64_t activate;
+    /** 1: DRAM regions start as GPT Blocks and the host creates their L1 tables with RMI_GPT_L1_CREATE (the
+     *  CLI's --host-l1-tables). 0: the platform creates them at boot. */
+    uint64_t host_l1_tables;
 } srmm_options;
 
 /** Where and why a memory access faulted (filled by srmm_read and srmm_write). */
@@ -198,7 +201,7 @@ typedef struct srmm_stats_info {
 /* The Swift side reads and writes these structs at exactly these offsets (checked where C11 is available). */
 #if !defined(__cplusplus) && defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
 _Static_assert(sizeof(srmm_region) == 16, "srmm_region layout");
-_Static_assert(sizeof(srmm_options) == 88 && offsetof(srmm_options, activate) == 80, "srmm_options layout");
+_Static_assert(sizeof(srmm_options) == 96 && offsetof(srmm_options, host_l1_tables) == 88, "srmm_options layout");
 _Static_assert(sizeof(srmm_fault) == 24 && offsetof(srmm_fault, world) == 20, "srmm_fault layout");
 _Static_assert(sizeof(srmm_granule_info) == 32 && offsetof(srmm_granule_info, gpi_name) == 24,
                "srmm_granule_info layout");

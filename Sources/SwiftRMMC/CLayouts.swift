@@ -4,7 +4,7 @@ struct _CRegion {
     var size: UInt64
 }
 
-/// `srmm_options`: the CLI's platform options; zero and NULL mean defaults. 88 bytes.
+/// `srmm_options`: the CLI's platform options; zero and NULL mean defaults. 96 bytes.
 @unsafe
 struct _COptions {
     var dram: UnsafeRawPointer?
@@ -18,12 +18,13 @@ struct _COptions {
     var strictRangeState: UInt64
     var budget: UInt64
     var activate: UInt64
+    var hostL1Tables: UInt64
 
     /// All zero and NULL: the default platform.
     static var defaults: _COptions {
         unsafe _COptions(
             dram: nil, dramCount: 0, mmio: nil, mmioCount: 0, paBits: 0, l0gptsz: 0, cpus: 0, seed: 0,
-            strictRangeState: 0, budget: 0, activate: 0)
+            strictRangeState: 0, budget: 0, activate: 0, hostL1Tables: 0)
     }
 }
 

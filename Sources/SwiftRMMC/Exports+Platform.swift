@@ -57,7 +57,9 @@ public func srmm_platform_destroy(_ platform: OpaquePointer?) {
 /// Mirrors the CLI (`PlatformOptions.configuration()` of the rmm command): regions replace the default lists
 /// and are named DRAM0..., MMIO0...; zero fields keep the default platform's values.
 func platformConfiguration(_ options: _COptions) -> Result<PlatformConfiguration, ReturnCode> {
-    guard unsafe options.strictRangeState <= 1, unsafe options.activate <= 1 else { return .failure(.invalidArgument) }
+    guard unsafe options.strictRangeState <= 1, unsafe options.activate <= 1, unsafe options.hostL1Tables <= 1 else {
+        return .failure(.invalidArgument)
+    }
     var configuration = PlatformConfiguration.default
     switch unsafe regions(options.dram, count: options.dramCount) {
     case .failure(let code): return .failure(code)
@@ -82,6 +84,7 @@ func platformConfiguration(_ options: _COptions) -> Result<PlatformConfiguration
     if unsafe options.budget != 0 { configuration.rangeWorkBudget = unsafe options.budget }
     configuration.seed = unsafe options.seed
     configuration.strictRangeState = unsafe options.strictRangeState == 1
+    configuration.hostCreatedL1Tables = unsafe options.hostL1Tables == 1
     do {
         try configuration.validate()
     } catch {

@@ -15,19 +15,20 @@ struct PlatformCreationTests {
     func optionsInit() {
         var options = _COptions(
             dram: UnsafeRawPointer(bitPattern: 0x10), dramCount: 5, mmio: nil, mmioCount: 6, paBits: 7, l0gptsz: 8,
-            cpus: 9, seed: 10, strictRangeState: 1, budget: 12, activate: 1)
+            cpus: 9, seed: 10, strictRangeState: 1, budget: 12, activate: 1, hostL1Tables: 1)
         let code = withUnsafeMutableBytes(of: &options) { srmm_options_init($0.baseAddress) }
         #expect(code == ok)
         #expect(options.dram == nil && options.dramCount == 0 && options.mmioCount == 0)
         #expect(options.paBits == 0 && options.cpus == 0 && options.budget == 0 && options.activate == 0)
+        #expect(options.hostL1Tables == 0)
         #expect(srmm_options_init(nil) == nullPointer)
     }
 
     @Test("the struct mirrors have the sizes and offsets the header asserts")
     func layouts() {
         #expect(MemoryLayout<_CRegion>.size == 16)
-        #expect(MemoryLayout<_COptions>.size == 88)
-        #expect(MemoryLayout<_COptions>.offset(of: \.activate) == 80)
+        #expect(MemoryLayout<_COptions>.size == 96)
+        #expect(MemoryLayout<_COptions>.offset(of: \.hostL1Tables) == 88)
         #expect(MemoryLayout<_CFault>.size == 24)
         #expect(MemoryLayout<_CFault>.offset(of: \.world) == 20)
         #expect(MemoryLayout<_CGranuleInfo>.size == 32)
@@ -50,7 +51,7 @@ struct PlatformCreationTests {
                 CPlatform(
                     _COptions(
                         dram: regions.baseAddress, dramCount: 1, mmio: nil, mmioCount: 0, paBits: 36, l0gptsz: 30,
-                        cpus: 2, seed: 7, strictRangeState: 1, budget: 16, activate: 1)))
+                        cpus: 2, seed: 7, strictRangeState: 1, budget: 16, activate: 1, hostL1Tables: 0)))
         }
         dram.removeAll()
         #expect(platform.smc([0xC400_0150, 0x20000], cpu: 1).code == ok)
@@ -62,6 +63,21 @@ struct PlatformCreationTests {
         #expect(platform.smc([0xC400_01F1, dram0, dram0 + 0x1000]).x[0] == 1)
     }
 
+    @Test("host_l1_tables with activate: the bring-up creates every DRAM region's L1 GPT table by donation")
+    func hostCreatedL1Tables() throws {
+        var options = _COptions.defaults
+        options.activate = 1
+        options.hostL1Tables = 1
+        let platform = try #require(CPlatform(options))
+        // RMI_GPT_INFO of DRAM0's first and DRAM1's last region: X2 = 3, HOST_CREATED.
+        #expect(platform.smc([0xC400_0211, 0x8000_0000, 0xC000_0000]).x == [0, 0xC000_0000, 3, 0, 0])
+        #expect(platform.smc([0xC400_0211, 0x8_C000_0000, 0x9_0000_0000]).x == [0, 0x9_0000_0000, 3, 0, 0])
+        // Without the option the platform made them: X2 = 1, PLAT.
+        let plain = try #require(CPlatform(_COptions.defaults))
+        #expect(plain.activate())
+        #expect(plain.smc([0xC400_0211, 0x8000_0000, 0xC000_0000]).x[2] == 1)
+    }
+
     @Test("an MMIO array with count 0 means no device memory")
     func noMMIO() throws {
         var none = _CRegion(base: 0, size: 0)
@@ -70,7 +86,7 @@ struct PlatformCreationTests {
                 CPlatform(
                     _COptions(
                         dram: nil, dramCount: 0, mmio: region.baseAddress, mmioCount: 0, paBits: 0, l0gptsz: 0,
-                        cpus: 0, seed: 0, strictRangeState: 0, budget: 0, activate: 0)))
+                        cpus: 0, seed: 0, strictRangeState: 0, budget: 0, activate: 0, hostL1Tables: 0)))
         }
         // Device memory is gone: 0x1000 is NO_ACCESS now instead of Non-secure MMIO.
         #expect(platform.read(worldNS, 0x1000, count: 1).code == ReturnCode.faultGPC.rawValue)
@@ -86,6 +102,7 @@ struct PlatformCreationTests {
         return [
             ("strict_range_state 2", options { $0.strictRangeState = 2 }, .invalidArgument),
             ("activate 2", options { $0.activate = 2 }, .invalidArgument),
+            ("host_l1_tables 2", options { $0.hostL1Tables = 2 }, .invalidArgument),
             ("a DRAM count without its array", options { $0.dramCount = 1 }, .nullPointer),
             ("an MMIO count without its array", options { $0.mmioCount = 3 }, .nullPointer),
             ("pa_bits 33", options { $0.paBits = 33 }, .invalidConfiguration),
