@@ -1,4 +1,4 @@
-public import CCAArch
+import CCAArch
 
 extension RealmManagementMonitor {
     /// RMI_RMM_CONFIG_SET (DEN0137 B4.5.54): X1 the PA of an RmiRmmConfig page in Non-secure memory.

@@ -1,4 +1,4 @@
-public import CCAArch
+import CCAArch
 
 extension RealmManagementMonitor {
     /// RMI_GRANULE_RANGE_DELEGATE (DEN0137 B4.5.17): X1 base, X2 top; answers X1 out_top, with [base, out_top)

@@ -1,4 +1,4 @@
-public import CCAArch
+import CCAArch
 
 /// What the RMM makes of an EL3 FIRME_GM_GPI_SET answer (gpt.md section 4.2, as newest TF-RMM classifies it).
 enum EL3GPISetOutcome: Equatable {

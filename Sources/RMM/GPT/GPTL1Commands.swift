@@ -1,4 +1,4 @@
-public import CCAArch
+import CCAArch
 
 extension RealmManagementMonitor {
     /// The size of the PA region one L0 GPT entry describes.

@@ -1,4 +1,4 @@
-public import CCAArch
+import CCAArch
 import Synchronization
 
 /// Who owns the L1 GPT table of one L0 region, as the RMM records it (DEN0137 A2.3.9), and where a host-created

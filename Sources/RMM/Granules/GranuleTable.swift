@@ -1,4 +1,4 @@
-public import CCAArch
+import CCAArch
 
 /// Every tracking region that holds memory, sorted by base. Built once, at activation.
 final class GranuleTable: Sendable {

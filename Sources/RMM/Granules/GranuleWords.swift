@@ -1,4 +1,4 @@
-public import CCAArch
+import CCAArch
 import Synchronization
 
 /// The granule words of one tracking region, in metadata memory the platform gave the RMM.

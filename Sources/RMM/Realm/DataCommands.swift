@@ -1,4 +1,4 @@
-public import CCAArch
+import CCAArch
 
 extension RealmManagementMonitor {
     /// Whether `ipa` is a Protected IPA of the realm: below half its IPA space.

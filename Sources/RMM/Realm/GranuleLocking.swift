@@ -1,4 +1,4 @@
-public import CCAArch
+import CCAArch
 
 /// A granule whose lock the calling command holds.
 struct LockedGranule {

@@ -1,4 +1,4 @@
-public import CCAArch
+import CCAArch
 
 /// Offsets in RmiRecParams (DEN0137 B4.6).
 enum RECParams {

@@ -1,4 +1,4 @@
-public import CCAArch
+import CCAArch
 
 extension RealmManagementMonitor {
     /// The checks RTT_CREATE and RTT_DESTROY share after the RD: `level_bound` (the level must lie below the

@@ -1,4 +1,4 @@
-public import CCAArch
+import CCAArch
 
 /// A Realm Translation Table entry as this model stores it in an RTT granule (one 64-bit word per entry).
 ///

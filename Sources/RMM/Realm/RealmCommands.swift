@@ -1,4 +1,4 @@
-public import CCAArch
+import CCAArch
 
 /// Offsets in RmiRealmParams (DEN0137 B4.6.62).
 enum RealmParams {

@@ -1,4 +1,4 @@
-public import CCAArch
+import CCAArch
 
 /// The realm lifecycle state (DEN0137 A2.2.5).
 public enum RealmState: UInt64, Sendable {

@@ -1,4 +1,4 @@
-public import CCAArch
+import CCAArch
 
 extension RealmManagementMonitor {
     /// The answer an operation gives while it still waits for the host.

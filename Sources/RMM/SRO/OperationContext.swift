@@ -1,4 +1,4 @@
-public import CCAArch
+import CCAArch
 import Synchronization
 
 /// What an incomplete operation waits for next (sro.md section 6): the OP_* command that may drive it.

@@ -1,4 +1,4 @@
-public import CCAArch
+import CCAArch
 
 extension RealmManagementMonitor {
     /// The tracking view at `pa`: category, state, and the end of the stretch that shares them.

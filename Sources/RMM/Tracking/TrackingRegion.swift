@@ -1,4 +1,4 @@
-public import CCAArch
+import CCAArch
 import Synchronization
 
 /// One tracking region (DEN0137 A2.3.4): a naturally aligned block of the tracking region size, its category,
