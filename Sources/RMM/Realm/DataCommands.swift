@@ -17,17 +17,16 @@ extension RealmManagementMonitor {
         }
         guard port.read64(PhysicalAddress(source), space: .nonSecure) != nil else { return .result(.errorInput) }
         let rdGranule: LockedGranule
-        switch lockRealm(rd) {
-        case .success(let locked): rdGranule = locked
+        let target: LockedGranule
+        switch lockRealm(rd, and: data) {
+        case .success(let locked): (rdGranule, target) = locked
         case .failure(let error): return .result(error.result)
         }
         defer { unlock(rdGranule) }
         let realm = readRealm(rdGranule.address)
-        guard isProtected(realm, ipa) else { return .result(.errorInput) }
-        guard let target = lockGranule(PhysicalAddress(data)) else { return .result(.errorInput) }
-        guard target.state == .delegated, target.word.refcount == 0 else {
+        guard isProtected(realm, ipa) else {
             unlock(target)
-            return .result(target.state == .partial ? .blocked : .errorInput)
+            return .result(.errorInput)
         }
         guard realm.state == .new else {
             unlock(target)

@@ -40,16 +40,12 @@ extension RealmManagementMonitor {
             let pc = port.read64(paramsPA + RECParams.pc, space: .nonSecure)
         else { return .result(.errorInput) }
         let rdGranule: LockedGranule
-        switch lockRealm(rd) {
-        case .success(let locked): rdGranule = locked
+        let recGranule: LockedGranule
+        switch lockRealm(rd, and: rec) {
+        case .success(let locked): (rdGranule, recGranule) = locked
         case .failure(let error): return .result(error.result)
         }
         defer { unlock(rdGranule) }
-        guard let recGranule = lockGranule(PhysicalAddress(rec)) else { return .result(.errorInput) }
-        guard recGranule.state == .delegated, recGranule.word.refcount == 0 else {
-            unlock(recGranule)
-            return .result(recGranule.state == .partial ? .blocked : .errorInput)
-        }
         let realm = readRealm(rdGranule.address)
         let failure: RMIStatus?
         if realm.recCreating {
@@ -126,9 +122,11 @@ extension RealmManagementMonitor {
 
     /// The last step of REC_CREATE (or of its cancellation) and of REC_DESTROY, from RMI_OP_CONTINUE.
     func finishREC(_ operation: RECOperation, creating: Bool) -> SMCReturn {
+        // The RD before the REC, as every command that holds an RD and waits for an object does.
+        let rdGranule = creating ? lockGranule(operation.rd) : nil
         guard let recGranule = lockGranule(operation.rec) else { preconditionFailure("REC granule not tracked") }
         if creating {
-            guard let rdGranule = lockGranule(operation.rd) else { preconditionFailure("RD granule not tracked") }
+            guard let rdGranule else { preconditionFailure("RD granule not tracked") }
             writeObject(operation.rd, RDField.recCreating, 0)
             if operation.cancelled {
                 unlock(rdGranule)

@@ -20,19 +20,16 @@ extension RealmManagementMonitor {
     /// it, and the parent's reference count (its live entries) grows by one.
     func rttCreate(rd: UInt64, rtt: UInt64, ipa: UInt64, level rawLevel: UInt64) -> SMCReturn {
         let rdGranule: LockedGranule
-        switch lockRealm(rd) {
-        case .success(let locked): rdGranule = locked
+        let table: LockedGranule
+        switch lockRealm(rd, and: rtt) {
+        case .success(let locked): (rdGranule, table) = locked
         case .failure(let error): return .result(error.result)
         }
         defer { unlock(rdGranule) }
         let realm = readRealm(rdGranule.address)
-        guard let level = checkRTTTarget(realm, ipa: ipa, level: rawLevel), isGranuleAligned(rtt) else {
-            return .result(.errorInput)
-        }
-        guard let table = lockGranule(PhysicalAddress(rtt)) else { return .result(.errorInput) }
-        guard table.state == .delegated, table.word.refcount == 0 else {
+        guard let level = checkRTTTarget(realm, ipa: ipa, level: rawLevel) else {
             unlock(table)
-            return .result(table.state == .partial ? .blocked : .errorInput)
+            return .result(.errorInput)
         }
         let parent = walk(realm, ipa: ipa, to: level - 1)
         guard parent.level == level - 1 else {

@@ -59,11 +59,15 @@ extension RealmManagementMonitor {
             return .result(.errorInput)
         }
 
-        // Lock the RD and the starting tables in ascending PA order.
+        // Lock the RD and the starting tables in ascending PA order, each checked as soon as it is locked.
         let rdFirst = rd < rttBaseRaw
         var rdGranule: LockedGranule? = nil
         if rdFirst {
             guard let locked = lockGranule(PhysicalAddress(rd)) else { return .result(.errorInput) }
+            guard locked.state == .delegated, locked.word.refcount == 0 else {
+                unlock(locked)
+                return .result(locked.state == .partial ? .blocked : .errorInput)
+            }
             rdGranule = locked
         }
         var lockedTables = 0

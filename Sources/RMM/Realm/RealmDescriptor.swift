@@ -65,8 +65,41 @@ extension RealmManagementMonitor {
     /// Locks a granule that must be an RD: the shared `rd_align`, `rd_bound` and `rd_state` checks.
     func lockRealm(_ rd: UInt64) -> Result<LockedGranule, RMIStatusError> {
         guard isGranuleAligned(rd) else { return .failure(RMIStatusError(.errorInput)) }
-        guard let granule = lockGranule(PhysicalAddress(rd)) else { return .failure(RMIStatusError(.errorInput)) }
-        guard granule.state == .rd else {
+        return lockExpecting(PhysicalAddress(rd), .rd)
+    }
+
+    /// Locks the RD at `rd` and the DELEGATED, unreferenced granule at `object` that a command is about to make
+    /// part of the realm (RTT_CREATE, REC_CREATE, DATA_MAP_INIT): both, or neither with the status to answer.
+    ///
+    /// The two are locked in ascending PA order, each checked for its expected state as soon as it is locked and
+    /// released at once on a mismatch (TF-RMM's find_lock_two_granules), so a command never waits for a lock while
+    /// holding a granule in a state it did not expect. Locking the RD first whatever the addresses deadlocks: two
+    /// CPUs passing each other's RD as the object, or this call against a REC creation finishing. The same
+    /// granule as both is `RMI_ERROR_INPUT` (waiting for a lock the command holds would never end).
+    func lockRealm(
+        _ rd: UInt64, and object: UInt64
+    ) -> Result<(rd: LockedGranule, object: LockedGranule), RMIStatusError> {
+        guard isGranuleAligned(rd), isGranuleAligned(object), rd != object else {
+            return .failure(RMIStatusError(.errorInput))
+        }
+        let rdFirst = rd < object
+        let first =
+            rdFirst ? lockExpecting(PhysicalAddress(rd), .rd) : lockExpecting(PhysicalAddress(object), .delegated)
+        guard case .success(let firstGranule) = first else { return first.map { ($0, $0) } }
+        let second =
+            rdFirst ? lockExpecting(PhysicalAddress(object), .delegated) : lockExpecting(PhysicalAddress(rd), .rd)
+        guard case .success(let secondGranule) = second else {
+            unlock(firstGranule)
+            return second.map { ($0, $0) }
+        }
+        return .success(rdFirst ? (firstGranule, secondGranule) : (secondGranule, firstGranule))
+    }
+
+    /// Locks the granule at `pa` if it is in `state` (and, for DELEGATED, unreferenced); otherwise leaves it
+    /// unlocked and fails: RMI_BLOCKED for a PARTIAL granule, RMI_ERROR_INPUT for anything else.
+    private func lockExpecting(_ pa: PhysicalAddress, _ state: GranuleState) -> Result<LockedGranule, RMIStatusError> {
+        guard let granule = lockGranule(pa) else { return .failure(RMIStatusError(.errorInput)) }
+        guard granule.state == state, state != .delegated || granule.word.refcount == 0 else {
             unlock(granule)
             return .failure(RMIStatusError(granule.state == .partial ? .blocked : .errorInput))
         }

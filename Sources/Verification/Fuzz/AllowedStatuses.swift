@@ -14,8 +14,8 @@ enum AllowedStatuses {
         case .granuleTrackingSet: [.success, .errorGlobal, .errorInput, .busy, .blocked]
         case .granuleRangeDelegate, .granuleRangeUndelegate:
             [.success, .errorGlobal, .errorInput, .errorTracking, .busy, .blocked, .incomplete]
-        case .gptL1Create: [.errorGlobal, .errorInput, .errorGPT]
-        case .gptL1Destroy: [.errorGlobal, .errorInput]
+        case .gptL1Create: [.incomplete, .errorGlobal, .errorInput, .errorGPT, .blocked, .busy]
+        case .gptL1Destroy: [.incomplete, .errorGlobal, .errorInput, .blocked, .busy]
         case .gptInfo: [.success, .errorGlobal, .errorInput]
         case .opContinue: [.success, .errorGlobal, .errorInput, .busy, .blocked, .incomplete]
         case .opMemDonate, .opMemReclaim, .opCancel: [.errorGlobal, .errorInput, .incomplete]

@@ -34,8 +34,9 @@ public struct FuzzReport: Sendable {
 /// after every call that the status is one the command may return, that a failure changed nothing, and the
 /// machine's invariants.
 public struct SMCFuzzer: Sendable {
-    /// The small machine the fuzzer drives: 64 MiB of DRAM in one region, device memory below it, 2 CPUs.
-    public static func configuration(seed: UInt64) -> PlatformConfiguration {
+    /// The small machine the fuzzer drives: 64 MiB of DRAM in one region, device memory below it, 2 CPUs; with
+    /// `hostCreatedL1Tables`, the host's bring-up creates the L1 GPT tables (so GPT_L1_DESTROY can fold them).
+    public static func configuration(seed: UInt64, hostCreatedL1Tables: Bool = false) -> PlatformConfiguration {
         var configuration = PlatformConfiguration.default
         configuration.dramRegions = [
             DRAMRegion(name: "DRAM0", base: PhysicalAddress(0x8000_0000), size: 64 << 20),
@@ -43,6 +44,7 @@ public struct SMCFuzzer: Sendable {
         ]
         configuration.cpuCount = 2
         configuration.seed = seed
+        configuration.hostCreatedL1Tables = hostCreatedL1Tables
         return configuration
     }
 
@@ -56,7 +58,12 @@ public struct SMCFuzzer: Sendable {
     ]
 
     let seed: UInt64
-    public init(seed: UInt64) { self.seed = seed }
+    let hostCreatedL1Tables: Bool
+
+    public init(seed: UInt64, hostCreatedL1Tables: Bool = false) {
+        self.seed = seed
+        self.hostCreatedL1Tables = hostCreatedL1Tables
+    }
 
     /// A fingerprint of every granule's RMM state and every GPT descriptor over the fuzzer's memory.
     static func fingerprint(_ machine: Machine) -> UInt64 {
@@ -134,7 +141,8 @@ public struct SMCFuzzer: Sendable {
         iterations: Int, stopAt: Int?, report: inout FuzzReport, progress: (Int) -> Void,
         override: SMCArguments? = nil
     ) throws -> FuzzViolation? {
-        let machine = try Machine(configuration: Self.configuration(seed: seed))
+        let machine = try Machine(
+            configuration: Self.configuration(seed: seed, hostCreatedL1Tables: hostCreatedL1Tables))
         let host = machine.host()
         try host.initialize()
         var random = DeterministicRandom(seed: seed, stream: 0xF022)

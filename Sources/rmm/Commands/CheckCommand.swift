@@ -28,6 +28,10 @@ struct CheckFuzzCommand: ParsableCommand {
 
     @Option(help: "Calls per seed.") var iterations = 10_000
     @Option(help: "The seed (the run is reproducible from it).") var seed: UInt64 = 1
+    @Flag(
+        name: .customLong("host-l1-tables"),
+        help: "The host creates the L1 GPT tables at bring-up, so the calls can fold and re-create them.")
+    var hostL1Tables = false
 
     func validate() throws {
         guard iterations > 0 else { throw ValidationError("--iterations must be positive") }
@@ -35,7 +39,9 @@ struct CheckFuzzCommand: ParsableCommand {
 
     func run() throws {
         var bar = ProgressBar("fuzzing", total: iterations)
-        let report = try SMCFuzzer(seed: seed).run(iterations: iterations) { bar.update($0) }
+        let report = try SMCFuzzer(seed: seed, hostCreatedL1Tables: hostL1Tables).run(iterations: iterations) {
+            bar.update($0)
+        }
         bar.finish()
         let seconds = Double(report.elapsed.components.seconds) + Double(report.elapsed.components.attoseconds) / 1e18
         print(

@@ -1,0 +1,21 @@
+import Testing
+
+@testable import Verification
+
+/// Runs in CI a second time under ThreadSanitizer (the `ConcurrencyStressTests` filter of `.ci/run`).
+@Suite("Concurrency stress: several CPUs on real threads")
+struct ConcurrencyStressTests {
+    @Test("random delegations, undelegations and realm operations from four CPUs break no invariant")
+    func fourCPUs() throws {
+        let report = try ConcurrencyStress(seed: 1, cpus: 4).run(rounds: 3, callsPerCPU: 150)
+        #expect(report.violations.isEmpty, "\(report.violations)")
+        #expect(report.calls == 3 * 4 * 150)
+    }
+
+    @Test("the same with two CPUs and another seed")
+    func twoCPUs() throws {
+        let report = try ConcurrencyStress(seed: 2, cpus: 2).run(rounds: 2, callsPerCPU: 200)
+        #expect(report.violations.isEmpty, "\(report.violations)")
+        #expect(report.calls == 2 * 2 * 200)
+    }
+}
