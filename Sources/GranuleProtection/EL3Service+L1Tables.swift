@@ -44,8 +44,7 @@ extension EL3Service {
             table.isAligned(to: bytes), table.rawValue < gpt.limit,
             bytes <= gpt.limit - table.rawValue
         else { return EL3L1GPTResult(status: .invalidParameters) }
-        let selfDescribing = table >= region && table - region < regionBytes
-        if selfDescribing {
+        if isSelfDescribing(table, region: region) {
             // The whole table lies in the region (both are aligned powers of two and the table is smaller).
             guard let index = gpt.l0Index(of: region), case .block(let gpi)? = gpt.l0Descriptor(at: index) else {
                 return EL3L1GPTResult(status: .exists)
@@ -88,8 +87,7 @@ extension EL3Service {
         guard caller == .realm else { return EL3L1GPTResult(status: .notSupported) }
         switch gpt.destroyL1Table(forRegionAt: region, requiringSelfDescribing: .nonSecure) {
         case .destroyed(let table, _):
-            let regionBytes = gpt.l0RegionSize.bytes
-            guard !(table >= region && table - region < regionBytes) else {
+            guard !isSelfDescribing(table, region: region) else {
                 return EL3L1GPTResult(status: .success, address: table)
             }
             let granules = gpt.l1TableGranules
@@ -103,6 +101,11 @@ extension EL3Service {
         default:
             return EL3L1GPTResult(status: .invalidParameters)
         }
+    }
+
+    /// Whether a table at `table` lies in the L0 region it describes.
+    private func isSelfDescribing(_ table: PhysicalAddress, region: PhysicalAddress) -> Bool {
+        table >= region && table - region < gpt.l0RegionSize.bytes
     }
 
     /// Whether every granule of `[base, base + bytes)` lies in a region with an L1 table and has `gpi`.

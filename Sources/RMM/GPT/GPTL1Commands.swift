@@ -7,10 +7,13 @@ extension RealmManagementMonitor {
     /// Bytes of one L1 GPT table: one 64-bit word per sixteen granules of an L0 region.
     var l1TableBytes: UInt64 { (l0RegionSize >> UInt64(granuleSize.shift + 4)) << 3 }
 
+    /// Granules a table's memory occupies: at least one, even when the table is smaller than a granule.
+    var l1TableGranules: UInt64 { Swift.max(1, l1TableBytes >> UInt64(granuleSize.shift)) }
+
     /// The donation RMI_GPT_L1_CREATE asks for: the table's memory as one contiguous, naturally aligned run of
     /// UNDELEGATED blocks (at least one granule), of the smallest block size whose count fits a descriptor.
     var l1TableDonationRequest: OpMemDonateRequest {
-        let bytes = Swift.max(l1TableBytes, granuleSize.bytes)
+        let bytes = l1TableGranules << UInt64(granuleSize.shift)
         let countLimit = Swift.min(
             UInt64(OpMemDonateRequest.maxCount),
             (1 << UInt64(AddressRangeDescriptor.countWidth(granule: granuleSize))) - 1)
@@ -148,10 +151,10 @@ extension RealmManagementMonitor {
         for i in 0..<entries {
             guard let raw = port.read64(list + i * 8, space: .nonSecure),
                 let descriptor = try? AddressRangeDescriptor(encoding: raw, granule: granuleSize)
-            else { return refuseDonation(context) }
+            else { return refuse(context) }
             guard descriptor.count > 0 else { continue }
             // `mem_contig`: a contiguous request takes one descriptor.
-            guard given == nil else { return refuseDonation(context) }
+            guard given == nil else { return refuse(context) }
             given = descriptor
         }
         // An empty list makes no progress.
@@ -159,7 +162,7 @@ extension RealmManagementMonitor {
         let bytes = descriptor.byteCount(granule: granuleSize)
         guard descriptor.blockSize == request.blockSize, descriptor.state == request.state,
             descriptor.count == UInt64(request.count), descriptor.base.isAligned(to: bytes)
-        else { return refuseDonation(context) }
+        else { return refuse(context) }
         let granules = Int(bytes >> UInt64(granuleSize.shift))
         // Hold every granule PARTIAL (ascending addresses); undo on the first that is not UNDELEGATED memory.
         var held = 0
@@ -183,7 +186,7 @@ extension RealmManagementMonitor {
             accepted = false
         }
         setGranules(descriptor.base, count: held, to: accepted ? .gptL1 : .undelegated)
-        guard accepted else { return refuseDonation(context) }
+        guard accepted else { return refuse(context) }
         var updated = operation
         updated.table = descriptor.base
         context.operation = .gptL1Create(updated)
@@ -206,8 +209,7 @@ extension RealmManagementMonitor {
             ).encoding(granule: granuleSize),
             port.write64(encoding, at: list, space: .nonSecure)
         else { return incomplete(context, count: 0) }
-        let granules = Int(Swift.max(l1TableBytes, granuleSize.bytes) >> UInt64(granuleSize.shift))
-        setGranules(table, count: granules, to: .undelegated)
+        setGranules(table, count: Int(l1TableGranules), to: .undelegated)
         context.step = .proceed
         return incomplete(context, count: 1)
     }
@@ -219,12 +221,6 @@ extension RealmManagementMonitor {
             guard let granule = lockGranule(pa) else { preconditionFailure("L1 table granule not tracked") }
             unlock(granule, as: GranuleWord(state: state))
         }
-    }
-
-    /// A donation refused: RMI_ERROR_INPUT, donated_count 0, the operation still waiting.
-    private func refuseDonation(_ context: OperationContext) -> SMCReturn {
-        _ = context.seal()
-        return .result(.errorInput)
     }
 
     /// RMI_GPT_INFO (2.0-bet3): X1 base, X2 top, both L0-region aligned, base < top <= the PA size. Answers

@@ -1,6 +1,13 @@
 import CCAArch
 
 extension RealmManagementMonitor {
+    /// A request the operation refuses: RMI_ERROR_INPUT, and the operation stays as it was, waiting for the same
+    /// OP_* call (sro.md section 6 items 3 and 5).
+    func refuse(_ context: OperationContext) -> SMCReturn {
+        _ = context.seal()
+        return .result(.errorInput)
+    }
+
     /// The answer an operation gives while it still waits for the host.
     func incomplete(_ context: OperationContext, count: UInt64 = 0) -> SMCReturn {
         _ = context.seal()
@@ -23,8 +30,7 @@ extension RealmManagementMonitor {
         guard lifecycleState == .active else { return .result(.errorGlobal) }
         guard let context = operations.resume(handle: handle) else { return .result(.errorInput) }
         guard context.step == .proceed else {
-            _ = context.seal()
-            return .result(.errorInput)
+            return refuse(context)
         }
         let answer: SMCReturn
         switch context.operation {
@@ -61,14 +67,12 @@ extension RealmManagementMonitor {
         guard lifecycleState == .active else { return .result(.errorGlobal) }
         guard let context = operations.resume(handle: handle) else { return .result(.errorInput) }
         guard case .donate(let request) = context.step else {
-            _ = context.seal()
-            return .result(.errorInput)
+            return refuse(context)
         }
         let listPA = PhysicalAddress(list)
         let entries = Swift.min(count, UInt64(AddressRangeDescriptor.maxListEntries) - (list & 0xFFF) / 8)
         guard list & 7 == 0, port.read64(listPA, space: .nonSecure) != nil else {
-            _ = context.seal()
-            return .result(.errorInput)
+            return refuse(context)
         }
         switch context.operation {
         case .recCreate(let operation):
@@ -76,8 +80,7 @@ extension RealmManagementMonitor {
         case .gptL1Create(let operation):
             return donateL1Table(context, operation, request: request, list: listPA, entries: entries, cpu: cpu)
         default:
-            _ = context.seal()
-            return .result(.errorInput)
+            return refuse(context)
         }
     }
 
@@ -94,25 +97,21 @@ extension RealmManagementMonitor {
             guard let raw = port.read64(listPA + i * 8, space: .nonSecure),
                 let descriptor = try? AddressRangeDescriptor(encoding: raw, granule: granuleSize)
             else {
-                _ = context.seal()
-                return .result(.errorInput)
+                return refuse(context)
             }
             if descriptor.count == 0 { continue }
             guard descriptor.blockSize == request.blockSize, descriptor.state == request.state else {
-                _ = context.seal()
-                return .result(.errorInput)
+                return refuse(context)
             }
             offered += descriptor.count
             for j in 0..<descriptor.count {
                 guard let word = granuleWord(descriptor.base + j * g), word == GranuleWord(state: .delegated) else {
-                    _ = context.seal()
-                    return .result(.errorInput)
+                    return refuse(context)
                 }
             }
         }
         guard offered <= UInt64(request.count) else {
-            _ = context.seal()
-            return .result(.errorInput)
+            return refuse(context)
         }
         // Take the granules in list order; one that changed since validation ends the donation there.
         var taken: UInt64 = 0
@@ -149,13 +148,11 @@ extension RealmManagementMonitor {
         guard lifecycleState == .active else { return .result(.errorGlobal) }
         guard let context = operations.resume(handle: handle) else { return .result(.errorInput) }
         guard context.step == .reclaim else {
-            _ = context.seal()
-            return .result(.errorInput)
+            return refuse(context)
         }
         let listPA = PhysicalAddress(list)
         guard list & 7 == 0, port.read64(listPA, space: .nonSecure) != nil else {
-            _ = context.seal()
-            return .result(.errorInput)
+            return refuse(context)
         }
         let capacity = Swift.min(count, UInt64(AddressRangeDescriptor.maxListEntries) - (list & 0xFFF) / 8)
         var operation: RECOperation
@@ -165,8 +162,7 @@ extension RealmManagementMonitor {
         case .recDestroy(let pending): (operation, creating) = (pending, false)
         case .gptL1Destroy(let pending): return reclaimL1Table(context, pending, list: listPA, capacity: capacity)
         default:
-            _ = context.seal()
-            return .result(.errorInput)
+            return refuse(context)
         }
         var written: UInt64 = 0
         while written < capacity && operation.reclaimed < operation.auxCount {
@@ -198,8 +194,7 @@ extension RealmManagementMonitor {
         guard lifecycleState == .active else { return .result(.errorGlobal) }
         guard let context = operations.resume(handle: handle) else { return .result(.errorInput) }
         guard context.canCancel else {
-            _ = context.seal()
-            return .result(.errorInput)
+            return refuse(context)
         }
         if case .gptL1Create(var creation) = context.operation {
             // Cancellable only while the table's memory has not arrived: nothing to hand back.
@@ -210,8 +205,7 @@ extension RealmManagementMonitor {
             return incomplete(context)
         }
         guard case .recCreate(var operation) = context.operation else {
-            _ = context.seal()
-            return .result(.errorInput)
+            return refuse(context)
         }
         operation.cancelled = true
         context.operation = .recCreate(operation)
