@@ -14,6 +14,7 @@ let package = Package(
     products: [
         .executable(name: "rmm", targets: ["rmm"]),
         .library(name: "CCAArch", targets: ["CCAArch"]),
+        .library(name: "FirmwareSync", targets: ["FirmwareSync"]),
         .library(name: "GranuleProtection", targets: ["GranuleProtection"]),
         .library(name: "RMM", targets: ["RMM"]),
         .library(name: "CCAPlatform", targets: ["CCAPlatform"]),
@@ -29,16 +30,23 @@ let package = Package(
     targets: [
         // Architectural values only: encode, decode, validate.
         .target(name: "CCAArch", swiftSettings: firmwareSettings),
+        // The firmware's shared-memory steps, each through one scheduling point an interleaving checker can take.
+        .target(name: "FirmwareSync", swiftSettings: firmwareSettings),
         // EL3: the Granule Protection Table, the granule protection check, GPI transitions.
-        .target(name: "GranuleProtection", dependencies: ["CCAArch"], swiftSettings: firmwareSettings),
+        .target(
+            name: "GranuleProtection", dependencies: ["CCAArch", "FirmwareSync"], swiftSettings: firmwareSettings),
         // The Realm Management Monitor.
-        .target(name: "RMM", dependencies: ["CCAArch", "GranuleProtection"], swiftSettings: firmwareSettings),
+        .target(
+            name: "RMM", dependencies: ["CCAArch", "FirmwareSync", "GranuleProtection"],
+            swiftSettings: firmwareSettings),
         // The simulated machine: memory, CPUs, SMC routing, tracing, fault injection.
-        .target(name: "CCAPlatform", dependencies: ["CCAArch", "GranuleProtection", "RMM", "RMIHost"]),
+        .target(name: "CCAPlatform", dependencies: ["CCAArch", "FirmwareSync", "GranuleProtection", "RMM", "RMIHost"]),
         // The host-side library: bring-up and delegation helpers done right.
         .target(name: "RMIHost", dependencies: ["CCAArch"]),
         // Adversarial RMM, schedule explorer, reference host loops.
-        .target(name: "Verification", dependencies: ["CCAArch", "GranuleProtection", "RMM", "RMIHost", "CCAPlatform"]),
+        .target(
+            name: "Verification",
+            dependencies: ["CCAArch", "FirmwareSync", "GranuleProtection", "RMM", "RMIHost", "CCAPlatform"]),
         // The C interface: @_cdecl exports declared in include/swift_rmm.h.
         .target(
             name: "SwiftRMMC", dependencies: ["CCAArch", "CCAPlatform", "RMIHost"],

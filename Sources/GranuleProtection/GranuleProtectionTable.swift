@@ -1,4 +1,5 @@
 public import CCAArch
+public import FirmwareSync
 import Synchronization
 
 /// The Granule Protection Table EL3 owns, laid out as the architecture defines it (Arm ARM, FEAT_RME, "GPT
@@ -42,9 +43,10 @@ public final class GranuleProtectionTable: Sendable {
     ///   - l1Base: where the platform's L1 tables live, one after another in region order (for the Table
     ///     descriptors' address field).
     ///   - options: fusing limit and lock block size.
+    ///   - observer: who watches EL3's shared-memory steps (its bit locks), if anyone; it must outlive the table.
     public init(
         gpccr: GPCCR, regions: [GPTBootRegion], defaultGPI: GPI = .noAccess, l1Base: PhysicalAddress,
-        options: GPTOptions = GPTOptions()
+        options: GPTOptions = GPTOptions(), observer: (any SchedulingObserver)? = nil
     ) throws(GPTConfigurationError) {
         guard let pps = gpccr.pps, let pgs = gpccr.pgs, let l0Size = gpccr.l0gptsz else {
             throw .reservedGPCCREncoding(gpccr)
@@ -92,7 +94,7 @@ public final class GranuleProtectionTable: Sendable {
         let lockCount = 1 << (pps.bits - options.lockBlockShift)
         self.memory = _GPTMemory(
             l0Count: l0Count, l1WordCount: l1WordCount, lockCount: lockCount,
-            initialL0: GPTL0Descriptor.block(defaultGPI).rawValue)
+            initialL0: GPTL0Descriptor.block(defaultGPI).rawValue, observer: observer)
         self.liveL1Tables = Atomic(0)
 
         var nextL1 = l1Base

@@ -1,3 +1,4 @@
+import FirmwareSync
 import Synchronization
 
 /// The GPT's raw memory: the L0 descriptors, the L1 tables, and the bit locks. The only type that holds pointers.
@@ -20,13 +21,16 @@ final class _GPTMemory: @unchecked Sendable {
     /// One bit per lock block, 64 to a word.
     private let locks: UnsafeMutablePointer<Atomic<UInt64>>
     private let lockWordCount: Int
+    /// Who watches the bit locks (the steps other CPUs contend on), if anyone.
+    unowned(unsafe) let observer: (any SchedulingObserver)?
 
-    init(l0Count: Int, l1WordCount: Int, lockCount: Int, initialL0: UInt64) {
+    init(l0Count: Int, l1WordCount: Int, lockCount: Int, initialL0: UInt64, observer: (any SchedulingObserver)?) {
         precondition(l0Count > 0 && l1WordCount > 0 && lockCount > 0, "empty GPT geometry")
         self.l0Count = l0Count
         self.l1WordCount = l1WordCount
         self.lockCount = lockCount
         self.lockWordCount = (lockCount + 63) / 64
+        unsafe self.observer = observer
         let l0 = UnsafeMutablePointer<Atomic<UInt64>>.allocate(capacity: l0Count)
         let l1Tables = UnsafeMutablePointer<Atomic<UInt>>.allocate(capacity: l0Count)
         let locks = UnsafeMutablePointer<Atomic<UInt64>>.allocate(capacity: lockWordCount)
@@ -110,6 +114,7 @@ final class _GPTMemory: @unchecked Sendable {
     func tryLock(_ index: Int) -> Bool {
         precondition(index >= 0 && index < lockCount, "lock index out of range")
         let bit: UInt64 = 1 << UInt64(index & 63)
+        unsafe schedulingPoint(observer, SharedLocation(.gptLock, UInt64(index)), .readModifyWrite)
         let old = unsafe locks[index >> 6].bitwiseOr(bit, ordering: .acquiring).oldValue
         return old & bit == 0
     }
@@ -117,9 +122,13 @@ final class _GPTMemory: @unchecked Sendable {
     /// Takes lock `index`, spinning while another CPU holds it.
     func lock(_ index: Int) {
         let bit: UInt64 = 1 << UInt64(index & 63)
+        let location = SharedLocation(.gptLock, UInt64(index))
         while !tryLock(index) {
             // Relaxed: this only waits for the bit to clear; `tryLock` supplies the ordering once it is taken.
-            while unsafe locks[index >> 6].load(ordering: .relaxed) & bit != 0 {}
+            repeat {
+                unsafe waitingPoint(observer, location)
+                unsafe schedulingPoint(observer, location, .load)
+            } while unsafe locks[index >> 6].load(ordering: .relaxed) & bit != 0
         }
     }
 
@@ -127,6 +136,7 @@ final class _GPTMemory: @unchecked Sendable {
     func unlock(_ index: Int) {
         precondition(index >= 0 && index < lockCount, "lock index out of range")
         let bit: UInt64 = 1 << UInt64(index & 63)
+        unsafe schedulingPoint(observer, SharedLocation(.gptLock, UInt64(index)), .readModifyWrite)
         let old = unsafe locks[index >> 6].bitwiseAnd(~bit, ordering: .releasing).oldValue
         precondition(old & bit != 0, "unlocking a GPT lock that is not held")
     }

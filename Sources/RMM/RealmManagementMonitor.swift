@@ -1,4 +1,5 @@
 public import CCAArch
+public import FirmwareSync
 import Synchronization
 
 /// The Realm Management Monitor: the RMI v2.0 commands of memory delegation, answered at register level.
@@ -9,28 +10,36 @@ import Synchronization
 public final class RealmManagementMonitor<Port: RMMPlatformPort>: Sendable {
     public let manifest: RMMBootManifest
     public let port: Port
+    /// Who watches the RMM's shared-memory steps (an interleaving checker), if anyone. Not retained by the steps.
+    public let observer: (any SchedulingObserver)?
     let operations: OperationPool
-    let vmids = VMIDAllocator()
+    let vmids: VMIDAllocator
     /// Who owns the L1 GPT table of each L0 region that holds memory.
     let l1Directory: GPTL1Directory
 
-    private let _lifecycle = Atomic<UInt8>(RMMLifecycleState.initial.rawValue)
+    private let _lifecycle: SharedWord
     private let _trackingRegionEncoding = Atomic<UInt8>(0)
     private let _halted = Atomic<Bool>(false)
     /// Written once while the lifecycle is INTERMEDIATE (activation owns it exclusively), then published by the
     /// releasing store of ACTIVE; read only after an acquiring load of ACTIVE.
     nonisolated(unsafe) private var _table: GranuleTable?
 
-    public init(manifest: RMMBootManifest, port: Port) {
+    /// An RMM for the platform `manifest` describes, reaching the machine through `port`. An `observer` sees every
+    /// shared-memory step the RMM takes (see `SchedulingObserver`); it must outlive the RMM.
+    public init(manifest: RMMBootManifest, port: Port, observer: (any SchedulingObserver)? = nil) {
         self.manifest = manifest
         self.port = port
-        self.operations = OperationPool(cpuCount: manifest.cpuCount)
-        self.l1Directory = GPTL1Directory(manifest: manifest)
+        self.observer = observer
+        self._lifecycle = SharedWord(
+            UInt64(RMMLifecycleState.initial.rawValue), location: SharedLocation(.rmmLifecycle), observer: observer)
+        self.operations = OperationPool(cpuCount: manifest.cpuCount, observer: observer)
+        self.l1Directory = GPTL1Directory(manifest: manifest, observer: observer)
+        self.vmids = VMIDAllocator(observer: observer)
     }
 
     /// The lifecycle state (DEN0137 A2.1.2).
     public var lifecycleState: RMMLifecycleState {
-        RMMLifecycleState(rawValue: _lifecycle.load(ordering: .acquiring)) ?? .initial
+        RMMLifecycleState(rawValue: UInt8(truncatingIfNeeded: _lifecycle.load(ordering: .acquiring))) ?? .initial
     }
 
     /// Whether the RMM met a fatal condition and stopped serving.
@@ -60,6 +69,16 @@ public final class RealmManagementMonitor<Port: RMMPlatformPort>: Sendable {
     public func handle(_ call: SMCArguments, cpu: Int) -> SMCReturn {
         precondition(cpu >= 0 && cpu < manifest.cpuCount, "CPU index out of range")
         guard !isHalted else { return .notSupported }
+        do {
+            return try dispatch(call, cpu: cpu)
+        } catch {
+            // A command's prelude (locking its granules, reserving a context) refused: the status, nothing changed.
+            return SMCReturn(error.result.rawValue)
+        }
+    }
+
+    /// Runs the command `call` names.
+    private func dispatch(_ call: SMCArguments, cpu: Int) throws(RMIStatusError) -> SMCReturn {
         let fid = FunctionID(call.x0).withoutSVEHint
         switch fid {
         case .version: return version(requested: call.x1)
@@ -79,16 +98,17 @@ public final class RealmManagementMonitor<Port: RMMPlatformPort>: Sendable {
         case .opMemDonate: return opMemDonate(handle: call.x1, list: call.x2, count: call.x3, cpu: cpu)
         case .opMemReclaim: return opMemReclaim(handle: call.x1, list: call.x2, count: call.x3)
         case .opCancel: return opCancel(handle: call.x1)
-        case .realmCreate: return realmCreate(rd: call.x1, params: call.x2)
-        case .realmActivate: return realmActivate(rd: call.x1)
-        case .realmTerminate: return realmTerminate(rd: call.x1)
-        case .realmDestroy: return realmDestroy(rd: call.x1)
-        case .recCreate: return recCreate(rd: call.x1, rec: call.x2, params: call.x3)
-        case .recDestroy: return recDestroy(rec: call.x1)
-        case .rttCreate: return rttCreate(rd: call.x1, rtt: call.x2, ipa: call.x3, level: call.x4)
-        case .rttDestroy: return rttDestroy(rd: call.x1, ipa: call.x2, level: call.x3)
-        case .rttDataMapInit: return rttDataMapInit(rd: call.x1, data: call.x2, ipa: call.x3, source: call.x4)
-        case .rttDataUnmap: return rttDataUnmap(rd: call.x1, base: call.x2, top: call.x3, flags: call.x4, list: call.x5)
+        case .realmCreate: return try realmCreate(rd: call.x1, params: call.x2)
+        case .realmActivate: return try realmActivate(rd: call.x1)
+        case .realmTerminate: return try realmTerminate(rd: call.x1)
+        case .realmDestroy: return try realmDestroy(rd: call.x1)
+        case .recCreate: return try recCreate(rd: call.x1, rec: call.x2, params: call.x3)
+        case .recDestroy: return try recDestroy(rec: call.x1)
+        case .rttCreate: return try rttCreate(rd: call.x1, rtt: call.x2, ipa: call.x3, level: call.x4)
+        case .rttDestroy: return try rttDestroy(rd: call.x1, ipa: call.x2, level: call.x3)
+        case .rttDataMapInit: return try rttDataMapInit(rd: call.x1, data: call.x2, ipa: call.x3, source: call.x4)
+        case .rttDataUnmap:
+            return try rttDataUnmap(rd: call.x1, base: call.x2, top: call.x3, flags: call.x4, list: call.x5)
         default:
             return fid.isRMI ? .result(.errorNotSupported) : .notSupported
         }
@@ -112,7 +132,8 @@ public final class RealmManagementMonitor<Port: RMMPlatformPort>: Sendable {
     /// Moves INIT to INTERMEDIATE for exclusive activation work.
     func claimActivation() -> Bool {
         _lifecycle.compareExchange(
-            expected: RMMLifecycleState.initial.rawValue, desired: RMMLifecycleState.intermediate.rawValue,
+            expected: UInt64(RMMLifecycleState.initial.rawValue),
+            desired: UInt64(RMMLifecycleState.intermediate.rawValue),
             ordering: .acquiring
         ).exchanged
     }
@@ -121,7 +142,7 @@ public final class RealmManagementMonitor<Port: RMMPlatformPort>: Sendable {
     func publishActivation(_ table: GranuleTable) {
         _table = table
         // Releasing: every command that reads ACTIVE with acquiring ordering sees the table and its regions.
-        _lifecycle.store(RMMLifecycleState.active.rawValue, ordering: .releasing)
+        _lifecycle.store(UInt64(RMMLifecycleState.active.rawValue), ordering: .releasing)
     }
 
     func setTrackingRegionEncoding(_ encoding: UInt8) {

@@ -46,7 +46,7 @@ struct GranuleLockOrderTests {
         }
         @Sendable func unlockWord(_ pa: UInt64, _ word: GranuleWord) {
             let region = h.rmm.table!.region(containing: PhysicalAddress(pa))!
-            region.words.store(region.index(of: PhysicalAddress(pa)), word)
+            region.words._overwrite(region.index(of: PhysicalAddress(pa)), word)
         }
         let heldWord = lockWord(held, until: .now() + 5)!
         let got = Locked(false)

@@ -1,6 +1,6 @@
 import CCAArch
+public import FirmwareSync
 import GranuleProtection
-import RMIHost
 import RMM
 
 /// Why a machine could not be built.
@@ -38,7 +38,11 @@ public final class Machine: Sendable {
         PhysicalAddress(configuration.physicalAddressSpaceSize)
     }
 
-    public init(configuration: PlatformConfiguration = .default) throws(MachineError) {
+    /// A machine for `configuration`. An `observer` sees every shared-memory step the RMM and EL3 take (an
+    /// interleaving checker's scheduler); it must outlive the machine.
+    public init(
+        configuration: PlatformConfiguration = .default, observer: (any SchedulingObserver)? = nil
+    ) throws(MachineError) {
         do {
             try configuration.validate()
         } catch {
@@ -78,7 +82,8 @@ public final class Machine: Sendable {
             gpt = try GranuleProtectionTable(
                 gpccr: GPCCR(pps: pps, pgs: configuration.granuleSize, l0gptsz: l0), regions: boot,
                 defaultGPI: .noAccess, l1Base: Self.l1Base(for: configuration),
-                options: GPTOptions(largestContiguousBlock: configuration.largestContiguousBlock.gptSize))
+                options: GPTOptions(largestContiguousBlock: configuration.largestContiguousBlock.gptSize),
+                observer: observer)
         } catch {
             throw .gpt(error)
         }
@@ -102,7 +107,7 @@ public final class Machine: Sendable {
             platformL1Regions: configuration.hostCreatedL1Tables ? [] : dramL0Regions,
             cpuCount: configuration.cpuCount, strictRangeState: configuration.strictRangeState,
             rangeWorkBudget: configuration.rangeWorkBudget)
-        rmm = RealmManagementMonitor(manifest: manifest, port: port)
+        rmm = RealmManagementMonitor(manifest: manifest, port: port, observer: observer)
         hostRouter = SMCRouter(
             rmi: RMIService(rmm: rmm, injector: resources.faultInjector, interrupts: resources.interrupts),
             el3: el3Firmware, counters: resources.counters, tracer: resources.tracer)

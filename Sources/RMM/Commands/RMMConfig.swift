@@ -44,7 +44,7 @@ extension RealmManagementMonitor {
     /// region that holds memory is tracked FINE, with metadata from the platform (as when EL3 preallocates it).
     func activate() -> SMCReturn {
         guard claimActivation() else { return .result(.errorGlobal) }
-        let table = GranuleTable(manifest: manifest, regionSize: trackingRegionSize) {
+        let table = GranuleTable(manifest: manifest, regionSize: trackingRegionSize, observer: observer) {
             port.allocateMetadata(byteCount: $0)
         }
         publishActivation(table)

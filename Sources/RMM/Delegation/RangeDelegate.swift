@@ -114,17 +114,20 @@ extension RealmManagementMonitor {
 
         // An interrupt is pending: hand the run to a stateful operation and let the host take the interrupt.
         if port.isInterruptPending(cpu: cpu) {
-            for i in start..<index { words.store(i, GranuleWord(state: .partial)) }
+            if direction == .delegate {
+                for i in start..<index { words.unlock(i, as: .partial) }
+            }
             context.operation = .range(
                 RangeOperation(
                     direction: direction, region: region, runStart: start, runEnd: index, scrubbed: 0,
-                    progressed: progressed))
+                    progressed: progressed, heldLocked: false))
             context.step = .proceed
             context.canCancel = false
             return SMCReturn(RMIResult.incomplete(.none, canCancel: false).rawValue, context.seal())
         }
         var operation = RangeOperation(
-            direction: direction, region: region, runStart: start, runEnd: index, scrubbed: 0, progressed: progressed)
+            direction: direction, region: region, runStart: start, runEnd: index, scrubbed: 0, progressed: progressed,
+            heldLocked: direction == .delegate)
         defer { context.release() }
         return finishRun(&operation, cpu: cpu, interruptible: false) ?? .notSupported
     }
@@ -166,10 +169,12 @@ extension RealmManagementMonitor {
         case .busy: processed = 0
         case .conflict(let n), .refused(let n): processed = n
         }
-        let destination = GranuleWord(state: direction.destination)
-        let source = GranuleWord(state: direction.source)
-        for i in start..<(start + Int(processed)) { words.store(i, destination) }
-        for i in (start + Int(processed))..<end { words.store(i, source) }
+        // Publish the outcome: a run claimed by its locks is unlocked; a PARTIAL run changes state only, as another
+        // CPU may hold a granule's lock for a look (it will find the new state when it lets go).
+        for i in start..<end {
+            let state = i < start + Int(processed) ? direction.destination : direction.source
+            if operation.heldLocked { words.unlock(i, as: state) } else { words.publish(i, state) }
+        }
 
         if direction == .undelegate {
             switch outcome {

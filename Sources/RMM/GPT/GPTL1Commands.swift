@@ -168,12 +168,8 @@ extension RealmManagementMonitor {
         var held = 0
         while held < granules {
             let pa = descriptor.base + (UInt64(held) << UInt64(granuleSize.shift))
-            guard let granule = lockGranule(pa) else { break }
-            guard granule.state == .undelegated else {
-                unlock(granule)
-                break
-            }
-            unlock(granule, as: GranuleWord(state: .partial))
+            guard let granule = lockGranule(pa), granule.state == .undelegated else { break }
+            granule.unlock(as: .partial)
             held += 1
         }
         let accepted: Bool
@@ -218,8 +214,7 @@ extension RealmManagementMonitor {
     private func setGranules(_ base: PhysicalAddress, count: Int, to state: GranuleState) {
         for index in 0..<count {
             let pa = base + (UInt64(index) << UInt64(granuleSize.shift))
-            guard let granule = lockGranule(pa) else { preconditionFailure("L1 table granule not tracked") }
-            unlock(granule, as: GranuleWord(state: state))
+            lockHeld(pa, "L1 table granule not tracked").unlock(as: state)
         }
     }
 

@@ -1,4 +1,5 @@
 import CCAArch
+import FirmwareSync
 import Synchronization
 
 /// Who owns the L1 GPT table of one L0 region, as the RMM records it (DEN0137 A2.3.9), and where a host-created
@@ -20,11 +21,12 @@ enum GPTL1State: UInt64 {
 /// address while a host-created table exists.
 final class GPTL1Entry: Sendable {
     let base: PhysicalAddress
-    private let word: Atomic<UInt64>
+    private let word: SharedWord
 
-    init(base: PhysicalAddress, state: GPTL1State) {
+    init(base: PhysicalAddress, state: GPTL1State, observer: (any SchedulingObserver)?) {
         self.base = base
-        self.word = Atomic(state.rawValue)
+        self.word = SharedWord(
+            state.rawValue, location: SharedLocation(.gptL1Directory, base.rawValue), observer: observer)
     }
 
     /// The state and the table's address (0 when there is no host-created table).
@@ -52,7 +54,7 @@ final class GPTL1Entry: Sendable {
 final class GPTL1Directory: Sendable {
     let entries: [GPTL1Entry]
 
-    init(manifest: RMMBootManifest) {
+    init(manifest: RMMBootManifest, observer: (any SchedulingObserver)?) {
         let size = UInt64(1) << UInt64(manifest.l0RegionBits)
         var entries: [GPTL1Entry] = []
         for bank in manifest.banks {
@@ -61,7 +63,7 @@ final class GPTL1Directory: Sendable {
                 let base = PhysicalAddress(region)
                 if entries.last?.base != base {
                     let platform = manifest.platformL1Regions.contains(base)
-                    entries.append(GPTL1Entry(base: base, state: platform ? .platform : .absent))
+                    entries.append(GPTL1Entry(base: base, state: platform ? .platform : .absent, observer: observer))
                 }
                 region += size
             }

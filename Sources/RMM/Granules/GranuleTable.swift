@@ -1,11 +1,15 @@
 import CCAArch
+import FirmwareSync
 
 /// Every tracking region that holds memory, sorted by base. Built once, at activation.
 final class GranuleTable: Sendable {
     let regions: [TrackingRegion]
     let regionSize: UInt64
 
-    init(manifest: RMMBootManifest, regionSize: UInt64, allocateMetadata: (Int) -> UnsafeMutableRawPointer) {
+    init(
+        manifest: RMMBootManifest, regionSize: UInt64, observer: (any SchedulingObserver)?,
+        allocateMetadata: (Int) -> UnsafeMutableRawPointer
+    ) {
         self.regionSize = regionSize
         let granuleShift = manifest.granuleSize.shift
         var regions: [TrackingRegion] = []
@@ -22,7 +26,8 @@ final class GranuleTable: Sendable {
             regions.append(
                 TrackingRegion(
                     base: base, size: regionSize, granuleShift: granuleShift, category: category,
-                    isHomogeneous: homogeneous, populated: pending, metadata: metadata, state: .fine))
+                    isHomogeneous: homogeneous, populated: pending, metadata: metadata, state: .fine,
+                    observer: observer))
             pending = []
             pendingBase = nil
         }

@@ -21,10 +21,14 @@ public struct GranuleWord: RawRepresentable, Hashable, Sendable {
     public static let lockBit: UInt32 = 1 << 31
     /// Largest reference count (16 bits).
     public static let maxRefcount: UInt32 = 0xFFFF
+    /// The state bits (4:0).
+    public static let stateMask: UInt32 = 0x1F
+    /// The reference count bits (23:8).
+    public static let refcountMask: UInt32 = 0xFFFF << 8
 
     @inlinable
     public var state: GranuleState {
-        guard let state = GranuleState(rawValue: UInt8(truncatingIfNeeded: rawValue & 0x1F)) else {
+        guard let state = GranuleState(rawValue: UInt8(truncatingIfNeeded: rawValue & Self.stateMask)) else {
             preconditionFailure("corrupt granule word")
         }
         return state

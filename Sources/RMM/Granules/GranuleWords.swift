@@ -1,39 +1,155 @@
 import CCAArch
+import FirmwareSync
 import Synchronization
 
 /// The granule words of one tracking region, in metadata memory the platform gave the RMM.
 ///
-/// The only place the RMM touches granule metadata through a raw pointer. Every access is atomic and names its
-/// ordering: taking a granule (lock or state change that claims it) acquires, so the claimer sees the last
-/// owner's writes; giving it up releases. Plain reads for inspection are relaxed.
+/// The only place the RMM touches granule metadata through a raw pointer. Every access is atomic, passes the
+/// scheduling point, and names its ordering: taking a granule (a lock, or a state change that claims it) acquires,
+/// so the claimer sees the last owner's writes; giving it up releases. Plain reads for inspection acquire too.
+///
+/// Who may change what (the rule every command follows, and the reason `unlock` is not a plain store):
+/// - the state and the lock bit belong to whoever holds the lock, or to the operation that holds the granule
+///   PARTIAL; nobody else writes them;
+/// - the reference count changes only by `adjustRefcount`, an atomic add that leaves state and lock alone, made
+///   by a command that holds the lock of the granule's owner (the RD of the realm whose table or REC it counts),
+///   whether or not another CPU holds the granule's own lock at that moment.
+/// So a command that locks a granule and lets it go must change only the state and the lock bit: writing back the
+/// whole word it saw when it locked would erase a reference another CPU added meanwhile.
 struct GranuleWords: @unchecked Sendable {
     // @unchecked: the pointee is only ever reached through atomic operations.
     private let words: UnsafeMutablePointer<Atomic<UInt32>>
     let count: Int
+    /// The PA of granule 0 and the granule size, to name locations for the scheduling point.
+    let base: PhysicalAddress
+    let granuleShift: Int
+    unowned(unsafe) let observer: (any SchedulingObserver)?
 
-    init(memory: UnsafeMutableRawPointer, count: Int) {
+    init(
+        memory: UnsafeMutableRawPointer, count: Int, base: PhysicalAddress, granuleShift: Int,
+        observer: (any SchedulingObserver)?
+    ) {
         // Zero-filled memory is a valid array of Atomic<UInt32>(0): UNDELEGATED, unlocked, refcount 0.
         self.words = memory.bindMemory(to: Atomic<UInt32>.self, capacity: count)
         self.count = count
+        self.base = base
+        self.granuleShift = granuleShift
+        self.observer = observer
+    }
+
+    @inline(__always)
+    private func point(_ index: Int, _ access: SharedAccess) {
+        precondition(index >= 0 && index < count, "granule index out of the region")
+        #if !hasFeature(Embedded)
+        if observer != nil { schedulingPoint(observer, location(index), access) }
+        #endif
+    }
+
+    /// The scheduling point's name for granule `index`.
+    func location(_ index: Int) -> SharedLocation {
+        SharedLocation(.granule, base.rawValue + UInt64(index) << UInt64(granuleShift))
     }
 
     @inline(__always)
     func load(_ index: Int) -> GranuleWord {
-        GranuleWord(rawValue: words[index].load(ordering: .acquiring))
+        point(index, .load)
+        return GranuleWord(rawValue: words[index].load(ordering: .acquiring))
     }
 
-    /// Replaces `expected` with `desired`; acquiring so the new owner sees what the previous owner wrote.
+    /// Replaces `expected` with `desired`; acquiring so the new owner sees what the previous owner wrote. For
+    /// claims of whole words: an unlocked, unreferenced granule in a known state.
     @inline(__always)
     func exchange(_ index: Int, expected: GranuleWord, desired: GranuleWord) -> Bool {
-        words[index].compareExchange(
+        point(index, .readModifyWrite)
+        return words[index].compareExchange(
             expected: expected.rawValue, desired: desired.rawValue, successOrdering: .acquiringAndReleasing,
             failureOrdering: .acquiring
         ).exchanged
     }
 
-    /// Publishes a word the caller owns (it holds the lock, or the granule is PARTIAL under its operation).
+    /// Publishes `state` for a granule the caller holds PARTIAL under its operation: only the state bits change. The
+    /// lock bit may be set by another CPU that locked the granule to look at it (it sees PARTIAL and lets go,
+    /// changing nothing), and stays as that CPU left it.
     @inline(__always)
-    func store(_ index: Int, _ word: GranuleWord) {
+    func publish(_ index: Int, _ state: GranuleState) {
+        point(index, .readModifyWrite)
+        var current = words[index].load(ordering: .relaxed)
+        while true {
+            firmwarePrecondition(
+                current & GranuleWord.stateMask == UInt32(GranuleState.partial.rawValue),
+                "publishing a granule its operation does not hold", observer: observer, at: location(index))
+            let desired = (current & ~GranuleWord.stateMask) | UInt32(state.rawValue)
+            // Releasing: whoever sees the new state sees the operation's work on the granule (the scrub).
+            let (exchanged, original) = words[index].compareExchange(
+                expected: current, desired: desired, successOrdering: .releasing, failureOrdering: .relaxed)
+            if exchanged { return }
+            current = original
+        }
+    }
+
+    /// Sets the lock bit if it is clear; answers the word as it was (lock bit clear), or `nil` if it was held.
+    @inline(__always)
+    func tryLock(_ index: Int) -> GranuleWord? {
+        point(index, .readModifyWrite)
+        // Acquiring: the holder sees everything the previous holder published with `unlock`.
+        let old = words[index].bitwiseOr(GranuleWord.lockBit, ordering: .acquiring).oldValue
+        return old & GranuleWord.lockBit == 0 ? GranuleWord(rawValue: old) : nil
+    }
+
+    /// Whether the lock bit is set now (a relaxed look while waiting; `tryLock` orders what follows).
+    @inline(__always)
+    func isLocked(_ index: Int) -> Bool {
+        point(index, .load)
+        return words[index].load(ordering: .relaxed) & GranuleWord.lockBit != 0
+    }
+
+    /// Releases the lock of a granule the caller holds, giving it `state` (`nil`: the state it has): only the state
+    /// bits and the lock bit change; the reference count stays as other CPUs left it.
+    @inline(__always)
+    func unlock(_ index: Int, as state: GranuleState?) {
+        point(index, .readModifyWrite)
+        var current = words[index].load(ordering: .relaxed)
+        while true {
+            firmwarePrecondition(
+                current & GranuleWord.lockBit != 0, "unlocking a granule that is not locked", observer: observer,
+                at: location(index))
+            firmwarePrecondition(
+                state != .delegated || current & GranuleWord.refcountMask == 0,
+                "a granule with references would become DELEGATED", observer: observer, at: location(index))
+            var desired = current & ~GranuleWord.lockBit
+            if let state { desired = (desired & ~GranuleWord.stateMask) | UInt32(state.rawValue) }
+            // Releasing: the next holder (acquiring in `tryLock`) sees what this holder wrote.
+            let (exchanged, original) = words[index].compareExchange(
+                expected: current, desired: desired, successOrdering: .releasing, failureOrdering: .relaxed)
+            if exchanged { return }
+            current = original
+        }
+    }
+
+    /// Adds `delta` to the reference count, leaving the state and the lock bit as they are.
+    @inline(__always)
+    func adjustRefcount(_ index: Int, by delta: Int32) {
+        point(index, .readModifyWrite)
+        var current = words[index].load(ordering: .relaxed)
+        while true {
+            let word = GranuleWord(rawValue: current)
+            let count = Int64(word.refcount) + Int64(delta)
+            firmwarePrecondition(
+                count >= 0 && count <= Int64(GranuleWord.maxRefcount), "granule refcount out of range",
+                observer: observer, at: location(index))
+            let desired = (current & ~GranuleWord.refcountMask) | UInt32(count) << 8
+            // Relaxed: a count, ordered by the owner's lock that every adjusting command holds.
+            let (exchanged, original) = words[index].compareExchange(
+                expected: current, desired: desired, ordering: .relaxed)
+            if exchanged { return }
+            current = original
+        }
+    }
+
+    /// Replaces the whole word, ignoring who owns which field: for tests that set up a state directly, never for
+    /// commands.
+    func _overwrite(_ index: Int, _ word: GranuleWord) {
+        point(index, .store)
         words[index].store(word.rawValue, ordering: .releasing)
     }
 }

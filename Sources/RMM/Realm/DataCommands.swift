@@ -11,43 +11,29 @@ extension RealmManagementMonitor {
     /// (not NEW): RMI_ERROR_REALM; `rtt_walk` (no level-3 table) and `rtte_state` (entry not VOID):
     /// RMI_ERROR_RTT with the walk's level. Success: the source page's bytes are copied into the granule, which
     /// becomes DATA, mapped at ipa with RIPAS RAM; the leaf table's reference count grows by one.
-    func rttDataMapInit(rd: UInt64, data: UInt64, ipa: UInt64, source: UInt64) -> SMCReturn {
+    func rttDataMapInit(rd: UInt64, data: UInt64, ipa: UInt64, source: UInt64) throws(RMIStatusError) -> SMCReturn {
         guard isGranuleAligned(source), isGranuleAligned(data), isGranuleAligned(ipa) else {
             return .result(.errorInput)
         }
         guard port.read64(PhysicalAddress(source), space: .nonSecure) != nil else { return .result(.errorInput) }
-        let rdGranule: LockedGranule
-        let target: LockedGranule
-        switch lockRealm(rd, and: data) {
-        case .success(let locked): (rdGranule, target) = locked
-        case .failure(let error): return .result(error.result)
-        }
-        defer { unlock(rdGranule) }
+        let locked = try lockRealm(rd, and: data)
+        let rdGranule = locked.rd
+        let target = locked.object
         let realm = readRealm(rdGranule.address)
-        guard isProtected(realm, ipa) else {
-            unlock(target)
-            return .result(.errorInput)
-        }
-        guard realm.state == .new else {
-            unlock(target)
-            return .result(.errorRealm)
-        }
+        guard isProtected(realm, ipa) else { return .result(.errorInput) }
+        guard realm.state == .new else { return .result(.errorRealm) }
         let leaf = walk(realm, ipa: ipa, to: 3)
         guard leaf.level == 3, leaf.entry.kind == .void else {
-            unlock(target)
             return .result(RMIResult.level(.errorRTT, Int8(leaf.level)))
         }
         guard
             port.copy(
                 from: PhysicalAddress(source), space: .nonSecure, to: target.address, space: .realm,
                 byteCount: granuleSize.bytes)
-        else {
-            unlock(target)
-            return .result(.errorInput)
-        }
+        else { return .result(.errorInput) }
         write(RTTEntry(.data, ripas: .ram, address: target.address), at: leaf)
         adjustRefcount(leaf.table, by: 1)
-        unlock(target, as: GranuleWord(state: .data))
+        target.unlock(as: .data)
         return .result(.success)
     }
 
@@ -60,7 +46,9 @@ extension RealmManagementMonitor {
     /// Success: every DATA entry in [base, out_top) is VOID with RIPAS DESTROYED and its granule is DELEGATED
     /// again, reported to the host so it can undelegate it. The call stops early at the end of a leaf table, at
     /// a discontinuity in PA (SINGLE), or when the list is full (LIST).
-    func rttDataUnmap(rd: UInt64, base: UInt64, top: UInt64, flags: UInt64, list: UInt64) -> SMCReturn {
+    func rttDataUnmap(
+        rd: UInt64, base: UInt64, top: UInt64, flags: UInt64, list: UInt64
+    ) throws(RMIStatusError) -> SMCReturn {
         let outputType = flags & 3
         guard isGranuleAligned(base), isGranuleAligned(top), top > base, outputType != 3 else {
             return .result(.errorInput)
@@ -70,12 +58,7 @@ extension RealmManagementMonitor {
                 return .result(.errorInput)
             }
         }
-        let rdGranule: LockedGranule
-        switch lockRealm(rd) {
-        case .success(let locked): rdGranule = locked
-        case .failure(let error): return .result(error.result)
-        }
-        defer { unlock(rdGranule) }
+        let rdGranule = try lockRealm(rd)
         let realm = readRealm(rdGranule.address)
         guard isProtected(realm, top - 1) else { return .result(.errorInput) }
 
@@ -97,10 +80,10 @@ extension RealmManagementMonitor {
                 let pa = leaf.entry.address
                 if outputType == 1, let start = runBase, start + runCount << UInt64(granuleSize.shift) != pa { break }
                 if outputType == 2 && written == listCapacity { break }
-                guard let granule = lockGranule(pa) else { preconditionFailure("DATA granule not tracked") }
+                let granule = lockHeld(pa, "DATA granule not tracked")
                 write(RTTEntry(.void, ripas: .destroyed), at: leaf)
                 adjustRefcount(leaf.table, by: -1)
-                unlock(granule, as: GranuleWord(state: .delegated))
+                granule.unlock(as: .delegated)
                 switch outputType {
                 case 1:
                     if runBase == nil { runBase = pa }

@@ -32,41 +32,26 @@ extension RealmManagementMonitor {
     /// Success starts a memory-transferring stateful operation: RMI_INCOMPLETE asking for RecAuxCount DELEGATED
     /// pages (cancellable), then RMI_OP_CONTINUE builds the REC: it becomes REC, owned by the realm, whose RD
     /// reference count (its number of RECs) grows by one.
-    func recCreate(rd: UInt64, rec: UInt64, params: UInt64) -> SMCReturn {
+    func recCreate(rd: UInt64, rec: UInt64, params: UInt64) throws(RMIStatusError) -> SMCReturn {
         guard isGranuleAligned(params), isGranuleAligned(rec) else { return .result(.errorInput) }
         let paramsPA = PhysicalAddress(params)
         guard let flags = port.read64(paramsPA + RECParams.flags, space: .nonSecure),
             let mpidr = port.read64(paramsPA + RECParams.mpidr, space: .nonSecure),
             let pc = port.read64(paramsPA + RECParams.pc, space: .nonSecure)
         else { return .result(.errorInput) }
-        let rdGranule: LockedGranule
-        let recGranule: LockedGranule
-        switch lockRealm(rd, and: rec) {
-        case .success(let locked): (rdGranule, recGranule) = locked
-        case .failure(let error): return .result(error.result)
-        }
-        defer { unlock(rdGranule) }
+        let locked = try lockRealm(rd, and: rec)
+        let rdGranule = locked.rd
+        let recGranule = locked.object
         let realm = readRealm(rdGranule.address)
-        let failure: RMIStatus?
-        if realm.recCreating {
-            failure = .blocked
-        } else if realm.state != .new || rdGranule.word.refcount >= (1 << featureRegister1.maxRecsOrder) - 1 {
-            failure = .errorRealm
-        } else if Self.recIndex(mpidr: mpidr) != realm.recIndex {
-            failure = .errorInput
-        } else {
-            failure = nil
+        guard !realm.recCreating else { return .result(.blocked) }
+        guard realm.state == .new, rdGranule.refcount < (1 << featureRegister1.maxRecsOrder) - 1 else {
+            return .result(.errorRealm)
         }
-        if let failure {
-            unlock(recGranule)
-            return .result(failure)
-        }
+        guard Self.recIndex(mpidr: mpidr) == realm.recIndex else { return .result(.errorInput) }
         let context: OperationContext
         switch operations.reserve() {
         case .success(let reserved): context = reserved
-        case .failure(let reserveFailure):
-            unlock(recGranule)
-            return .result(reserveFailure.status)
+        case .failure(let reserveFailure): return .result(reserveFailure.status)
         }
         clearObject(recGranule.address)
         writeObject(recGranule.address, RECField.owner, rd)
@@ -74,9 +59,10 @@ extension RealmManagementMonitor {
         writeObject(recGranule.address, RECField.pc, pc)
         writeObject(recGranule.address, RECField.flags, flags & 1)
         writeObject(rdGranule.address, RDField.recCreating, 1)
-        unlock(recGranule, as: GranuleWord(state: .partial))
+        let recPA = recGranule.address
+        recGranule.unlock(as: .partial)
         context.operation = .recCreate(
-            RECOperation(rec: recGranule.address, rd: rdGranule.address, auxCount: 0, reclaimed: 0, cancelled: false))
+            RECOperation(rec: recPA, rd: rdGranule.address, auxCount: 0, reclaimed: 0, cancelled: false))
         let request = Self.recAuxRequest(remaining: Self.recAuxCount)
         context.step = .donate(request)
         context.canCancel = true
@@ -89,31 +75,24 @@ extension RealmManagementMonitor {
     /// REC is in use: RMI_ERROR_REC). Success starts a memory-transferring stateful operation: RMI_INCOMPLETE
     /// asking the host to reclaim the auxiliary granules (returned DELEGATED), then RMI_OP_CONTINUE leaves the REC
     /// granule DELEGATED. The realm loses the REC at once: its RD reference count drops by one.
-    func recDestroy(rec: UInt64) -> SMCReturn {
-        guard isGranuleAligned(rec), let recGranule = lockGranule(PhysicalAddress(rec)) else {
-            return .result(.errorInput)
-        }
-        guard recGranule.state == .rec else {
-            unlock(recGranule)
-            return .result(recGranule.state == .partial ? .blocked : .errorInput)
-        }
-        guard recGranule.word.refcount == 0 else {
-            unlock(recGranule)
-            return .result(.errorREC)
-        }
+    func recDestroy(rec: UInt64) throws(RMIStatusError) -> SMCReturn {
+        guard isGranuleAligned(rec) else { return .result(.errorInput) }
+        let recGranule = try lockExpecting(PhysicalAddress(rec), .rec)
+        guard recGranule.refcount == 0 else { return .result(.errorREC) }
         let context: OperationContext
         switch operations.reserve() {
         case .success(let reserved): context = reserved
-        case .failure(let reserveFailure):
-            unlock(recGranule)
-            return .result(reserveFailure.status)
+        case .failure(let reserveFailure): return .result(reserveFailure.status)
         }
-        let rd = PhysicalAddress(readObject(recGranule.address, RECField.owner))
-        let auxCount = Int(readObject(recGranule.address, RECField.auxCount))
+        let recPA = recGranule.address
+        let rd = PhysicalAddress(readObject(recPA, RECField.owner))
+        let auxCount = Int(readObject(recPA, RECField.auxCount))
+        // The REC holds a reference to its realm, so the RD stays an RD while this runs; the count drops
+        // atomically (TF-RMM's atomic_granule_put), without the RD's lock.
         adjustRefcount(rd, by: -1)
-        unlock(recGranule, as: GranuleWord(state: .partial))
+        recGranule.unlock(as: .partial)
         context.operation = .recDestroy(
-            RECOperation(rec: recGranule.address, rd: rd, auxCount: auxCount, reclaimed: 0, cancelled: false))
+            RECOperation(rec: recPA, rd: rd, auxCount: auxCount, reclaimed: 0, cancelled: false))
         context.step = auxCount > 0 ? .reclaim : .proceed
         context.canCancel = false
         let request: OpMemRequest = auxCount > 0 ? .reclaim : .none
@@ -123,23 +102,23 @@ extension RealmManagementMonitor {
     /// The last step of REC_CREATE (or of its cancellation) and of REC_DESTROY, from RMI_OP_CONTINUE.
     func finishREC(_ operation: RECOperation, creating: Bool) -> SMCReturn {
         // The RD before the REC, as every command that holds an RD and waits for an object does.
-        let rdGranule = creating ? lockGranule(operation.rd) : nil
-        guard let recGranule = lockGranule(operation.rec) else { preconditionFailure("REC granule not tracked") }
-        if creating {
-            guard let rdGranule else { preconditionFailure("RD granule not tracked") }
-            writeObject(operation.rd, RDField.recCreating, 0)
-            if operation.cancelled {
-                unlock(rdGranule)
-                unlock(recGranule, as: GranuleWord(state: .delegated))
-                return .result(.errorInput)
-            }
-            writeObject(operation.rd, RDField.recIndex, readObject(operation.rd, RDField.recIndex) + 1)
-            writeObject(operation.rec, RECField.auxCount, UInt64(operation.auxCount))
-            unlock(rdGranule, as: GranuleWord(state: .rd, refcount: rdGranule.word.refcount + 1))
-            unlock(recGranule, as: GranuleWord(state: .rec))
+        guard creating else {
+            lockHeld(operation.rec, "REC granule not tracked").unlock(as: .delegated)
             return .result(.success)
         }
-        unlock(recGranule, as: GranuleWord(state: .delegated))
+        let rdGranule = lockHeld(operation.rd, "RD granule not tracked")
+        let recGranule = lockHeld(operation.rec, "REC granule not tracked")
+        writeObject(operation.rd, RDField.recCreating, 0)
+        if operation.cancelled {
+            recGranule.unlock(as: .delegated)
+            return .result(.errorInput)
+        }
+        writeObject(operation.rd, RDField.recIndex, readObject(operation.rd, RDField.recIndex) + 1)
+        writeObject(operation.rec, RECField.auxCount, UInt64(operation.auxCount))
+        // The new REC's reference to its realm: an atomic add, never a write of the RD's whole word.
+        adjustRefcount(operation.rd, by: 1)
+        recGranule.unlock(as: .rec)
+        rdGranule.unlock()
         return .result(.success)
     }
 }

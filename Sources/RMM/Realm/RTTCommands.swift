@@ -18,26 +18,14 @@ extension RealmManagementMonitor {
     /// and `rtte_state` (the parent entry is already a TABLE), RMI_ERROR_RTT with the level the walk reached.
     /// Success: the granule is an RTT whose entries inherit the parent entry's state; the parent entry points to
     /// it, and the parent's reference count (its live entries) grows by one.
-    func rttCreate(rd: UInt64, rtt: UInt64, ipa: UInt64, level rawLevel: UInt64) -> SMCReturn {
-        let rdGranule: LockedGranule
-        let table: LockedGranule
-        switch lockRealm(rd, and: rtt) {
-        case .success(let locked): (rdGranule, table) = locked
-        case .failure(let error): return .result(error.result)
-        }
-        defer { unlock(rdGranule) }
+    func rttCreate(rd: UInt64, rtt: UInt64, ipa: UInt64, level rawLevel: UInt64) throws(RMIStatusError) -> SMCReturn {
+        let locked = try lockRealm(rd, and: rtt)
+        let rdGranule = locked.rd
+        let table = locked.object
         let realm = readRealm(rdGranule.address)
-        guard let level = checkRTTTarget(realm, ipa: ipa, level: rawLevel) else {
-            unlock(table)
-            return .result(.errorInput)
-        }
+        guard let level = checkRTTTarget(realm, ipa: ipa, level: rawLevel) else { return .result(.errorInput) }
         let parent = walk(realm, ipa: ipa, to: level - 1)
-        guard parent.level == level - 1 else {
-            unlock(table)
-            return .result(RMIResult.level(.errorRTT, Int8(parent.level)))
-        }
-        guard parent.entry.kind == .void else {
-            unlock(table)
+        guard parent.level == level - 1, parent.entry.kind == .void else {
             return .result(RMIResult.level(.errorRTT, Int8(parent.level)))
         }
         // The new table inherits the parent entry's RIPAS: it is VOID everywhere, as the parent entry was.
@@ -48,7 +36,7 @@ extension RealmManagementMonitor {
         }
         write(RTTEntry(.table, address: table.address), at: parent)
         adjustRefcount(parent.table, by: 1)
-        unlock(table, as: GranuleWord(state: .rtt))
+        table.unlock(as: .rtt)
         return .result(.success)
     }
 
@@ -58,13 +46,8 @@ extension RealmManagementMonitor {
     /// Failure conditions: the RD and target checks (RMI_ERROR_INPUT, X2 = 0); `rtt_walk` and `rtte_state`
     /// (RMI_ERROR_RTT at the walk's level, X2 = walk top); `rtt_live` (the RTT has live entries: RMI_ERROR_RTT at
     /// `level`, X2 = ipa). Success: the parent entry is VOID with RIPAS DESTROYED and the granule DELEGATED.
-    func rttDestroy(rd: UInt64, ipa: UInt64, level rawLevel: UInt64) -> SMCReturn {
-        let rdGranule: LockedGranule
-        switch lockRealm(rd) {
-        case .success(let locked): rdGranule = locked
-        case .failure(let error): return .result(error.result)
-        }
-        defer { unlock(rdGranule) }
+    func rttDestroy(rd: UInt64, ipa: UInt64, level rawLevel: UInt64) throws(RMIStatusError) -> SMCReturn {
+        let rdGranule = try lockRealm(rd)
         let realm = readRealm(rdGranule.address)
         guard let level = checkRTTTarget(realm, ipa: ipa, level: rawLevel) else { return .result(.errorInput) }
         let parent = walk(realm, ipa: ipa, to: level - 1)
@@ -72,15 +55,14 @@ extension RealmManagementMonitor {
         guard parent.level == level - 1, parent.entry.kind == .table else {
             return .result(RMIResult.level(.errorRTT, Int8(parent.level)), 0, walkTop)
         }
-        guard let child = lockGranule(parent.entry.address) else { preconditionFailure("RTT granule not tracked") }
-        guard child.word.refcount == 0 else {
-            unlock(child)
-            return .result(RMIResult.level(.errorRTT, Int8(level)), 0, ipa)
-        }
+        let child = lockHeld(parent.entry.address, "RTT granule not tracked")
+        // The RD's lock keeps the count still: entries are added only under it.
+        guard child.refcount == 0 else { return .result(RMIResult.level(.errorRTT, Int8(level)), 0, ipa) }
         write(RTTEntry(.void, ripas: .destroyed), at: parent)
         adjustRefcount(parent.table, by: -1)
-        unlock(child, as: GranuleWord(state: .delegated))
+        let childAddress = child.address
+        child.unlock(as: .delegated)
         let top = ipa + (1 << UInt64(entryShift(level: level - 1)))
-        return .result(.success, child.address.rawValue, top)
+        return .result(.success, childAddress.rawValue, top)
     }
 }

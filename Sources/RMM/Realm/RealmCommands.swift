@@ -26,7 +26,7 @@ extension RealmManagementMonitor {
     /// `rtt_num_level`, `rtt_state`, `ats_plane`: RMI_ERROR_INPUT. `vmid` and `mec_policy` (private MEC
     /// asked for; none exists): RMI_ERROR_GLOBAL. `pat_valid` never fails in this model.
     /// Success: RD and the starting-level RTTs take their states; the realm is NEW with every entry VOID.
-    func realmCreate(rd: UInt64, params: UInt64) -> SMCReturn {
+    func realmCreate(rd: UInt64, params: UInt64) throws(RMIStatusError) -> SMCReturn {
         guard isGranuleAligned(params) else { return .result(.errorInput) }
         func param(_ offset: UInt64) -> UInt64? { port.read64(PhysicalAddress(params) + offset, space: .nonSecure) }
         guard let flags0 = param(RealmParams.flags0), let s2sz = param(RealmParams.s2sz),
@@ -59,78 +59,46 @@ extension RealmManagementMonitor {
             return .result(.errorInput)
         }
 
-        // Lock the RD and the starting tables in ascending PA order, each checked as soon as it is locked.
-        let rdFirst = rd < rttBaseRaw
-        var rdGranule: LockedGranule? = nil
-        if rdFirst {
-            guard let locked = lockGranule(PhysicalAddress(rd)) else { return .result(.errorInput) }
-            guard locked.state == .delegated, locked.word.refcount == 0 else {
-                unlock(locked)
-                return .result(locked.state == .partial ? .blocked : .errorInput)
-            }
-            rdGranule = locked
-        }
-        var lockedTables = 0
-        var failure: RMIStatus? = nil
-        while lockedTables < Int(numStartRaw) {
-            guard let rtt = lockGranule(rttBase + UInt64(lockedTables) << UInt64(granuleSize.shift)) else {
-                failure = .errorInput
-                break
-            }
-            lockedTables += 1
-            if rtt.state != .delegated || rtt.word.refcount != 0 {
-                failure = rtt.state == .partial ? .blocked : .errorInput
-                break
-            }
-        }
-        if failure == nil && !rdFirst {
-            if let locked = lockGranule(PhysicalAddress(rd)) { rdGranule = locked } else { failure = .errorInput }
-        }
-        if failure == nil, let granule = rdGranule, granule.state != .delegated || granule.word.refcount != 0 {
-            failure = granule.state == .partial ? .blocked : .errorInput
-        }
-        var vmid: UInt64? = nil
-        if failure == nil {
-            vmid = vmids.allocate()
-            if vmid == nil { failure = .errorGlobal }
-        }
-        func unlockAll(tables: GranuleWord?, rdWord: GranuleWord?) {
-            for i in 0..<lockedTables {
-                let pa = rttBase + UInt64(i) << UInt64(granuleSize.shift)
-                guard let region = table?.region(containing: pa) else { continue }
-                let index = region.index(of: pa)
-                region.words.store(index, tables ?? region.words.load(index).locked(false))
-            }
-            if let granule = rdGranule { unlock(granule, as: rdWord ?? granule.word) }
-        }
-        if let failure {
-            unlockAll(tables: nil, rdWord: nil)
-            return .result(failure)
-        }
-
+        // Lock the RD and the starting tables in ascending PA order, each checked as soon as it is locked; a
+        // failure releases what was locked (the tokens' ends) and answers the status.
         let rdPA = PhysicalAddress(rd)
+        if rd < rttBaseRaw {
+            let rdGranule = try lockExpecting(rdPA, .delegated)
+            let tables = try lockRun(rttBase, count: Int(numStartRaw), expecting: .delegated)
+            return try createRealm(
+                rd: rdGranule, tables: tables, s2sz: s2sz, levelStart: levelRaw, numStart: numStartRaw, hash: hash)
+        }
+        let tables = try lockRun(rttBase, count: Int(numStartRaw), expecting: .delegated)
+        let rdGranule = try lockExpecting(rdPA, .delegated)
+        return try createRealm(
+            rd: rdGranule, tables: tables, s2sz: s2sz, levelStart: levelRaw, numStart: numStartRaw, hash: hash)
+    }
+
+    /// The last step of REALM_CREATE, with the RD and the starting tables locked and checked.
+    private func createRealm(
+        rd: consuming LockedGranule, tables: consuming LockedGranuleRun, s2sz: UInt64, levelStart: UInt64,
+        numStart: UInt64, hash: UInt64
+    ) throws(RMIStatusError) -> SMCReturn {
+        guard let vmid = vmids.allocate() else { throw RMIStatusError(.errorGlobal) }
+        let rdPA = rd.address
         clearObject(rdPA)
         writeObject(rdPA, RDField.state, RealmState.new.rawValue)
         writeObject(rdPA, RDField.ipaWidth, s2sz)
-        writeObject(rdPA, RDField.rttBase, rttBaseRaw)
-        writeObject(rdPA, RDField.rttLevelStart, levelRaw)
-        writeObject(rdPA, RDField.rttNumStart, numStartRaw)
+        writeObject(rdPA, RDField.rttBase, tables.base.rawValue)
+        writeObject(rdPA, RDField.rttLevelStart, levelStart)
+        writeObject(rdPA, RDField.rttNumStart, numStart)
         writeObject(rdPA, RDField.hashAlgorithm, hash)
-        writeObject(rdPA, RDField.vmid, vmid ?? 0)
-        for i in 0..<numStartRaw { clearObject(rttBase + i << UInt64(granuleSize.shift)) }
-        unlockAll(tables: GranuleWord(state: .rtt), rdWord: GranuleWord(state: .rd))
+        writeObject(rdPA, RDField.vmid, vmid)
+        for i in 0..<numStart { clearObject(tables.base + i << UInt64(granuleSize.shift)) }
+        tables.unlock(as: .rtt)
+        rd.unlock(as: .rd)
         return .result(.success)
     }
 
     /// RMI_REALM_ACTIVATE (DEN0137 B4.5.45): X1 rd. Failure conditions: `rd_align`, `rd_bound`, `rd_state`
     /// (RMI_ERROR_INPUT), then `realm_state` (not NEW: RMI_ERROR_REALM).
-    func realmActivate(rd: UInt64) -> SMCReturn {
-        let granule: LockedGranule
-        switch lockRealm(rd) {
-        case .success(let locked): granule = locked
-        case .failure(let error): return .result(error.result)
-        }
-        defer { unlock(granule) }
+    func realmActivate(rd: UInt64) throws(RMIStatusError) -> SMCReturn {
+        let granule = try lockRealm(rd)
         let realm = readRealm(granule.address)
         guard !realm.recCreating else { return .result(.blocked) }
         guard realm.state == .new else { return .result(.errorRealm) }
@@ -141,13 +109,8 @@ extension RealmManagementMonitor {
     /// RMI_REALM_TERMINATE (DEN0137 B4.5.48): X1 rd. Failure conditions: `rd_align`, `rd_tracking`, `rd_state`
     /// (RMI_ERROR_INPUT); `rec_running` cannot arise (no REC runs in this model). An already ZOMBIE realm
     /// succeeds again, as no condition covers it.
-    func realmTerminate(rd: UInt64) -> SMCReturn {
-        let granule: LockedGranule
-        switch lockRealm(rd) {
-        case .success(let locked): granule = locked
-        case .failure(let error): return .result(error.result)
-        }
-        defer { unlock(granule) }
+    func realmTerminate(rd: UInt64) throws(RMIStatusError) -> SMCReturn {
+        let granule = try lockRealm(rd)
         writeObject(granule.address, RDField.state, RealmState.zombie.rawValue)
         return .result(.success)
     }
@@ -155,32 +118,25 @@ extension RealmManagementMonitor {
     /// RMI_REALM_DESTROY (DEN0137 B4.5.47): X1 rd. Failure conditions: `rd_align`, `rd_tracking`, `rd_state`
     /// (RMI_ERROR_INPUT), then `realm_state` (not ZOMBIE) and `realm_live` (RECs remain, or a starting-level RTT
     /// has live entries), both RMI_ERROR_REALM. Success: the RD and the starting RTTs are DELEGATED again.
-    func realmDestroy(rd: UInt64) -> SMCReturn {
-        let granule: LockedGranule
-        switch lockRealm(rd) {
-        case .success(let locked): granule = locked
-        case .failure(let error): return .result(error.result)
-        }
+    ///
+    /// The RD's lock keeps both counts from growing: RECs and RTT entries are added only under it.
+    func realmDestroy(rd: UInt64) throws(RMIStatusError) -> SMCReturn {
+        let granule = try lockRealm(rd)
         let realm = readRealm(granule.address)
         guard realm.state == .zombie, !realm.recCreating else {
-            unlock(granule)
             return .result(realm.recCreating ? .blocked : .errorRealm)
         }
-        var live = granule.word.refcount != 0
+        var live = granule.refcount != 0
         for i in 0..<realm.rttNumStart where !live {
             live = (granuleWord(realm.rttBase + i << UInt64(granuleSize.shift))?.refcount ?? 0) != 0
         }
-        guard !live else {
-            unlock(granule)
-            return .result(.errorRealm)
-        }
+        guard !live else { return .result(.errorRealm) }
         for i in 0..<realm.rttNumStart {
-            let pa = realm.rttBase + i << UInt64(granuleSize.shift)
-            guard let rtt = lockGranule(pa) else { preconditionFailure("starting RTT of a realm is not tracked") }
-            unlock(rtt, as: GranuleWord(state: .delegated))
+            lockHeld(realm.rttBase + i << UInt64(granuleSize.shift), "starting RTT of a realm is not tracked")
+                .unlock(as: .delegated)
         }
         vmids.free(readObject(granule.address, RDField.vmid))
-        unlock(granule, as: GranuleWord(state: .delegated))
+        granule.unlock(as: .delegated)
         return .result(.success)
     }
 }

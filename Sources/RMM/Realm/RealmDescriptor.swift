@@ -63,9 +63,9 @@ extension RealmManagementMonitor {
     }
 
     /// Locks a granule that must be an RD: the shared `rd_align`, `rd_bound` and `rd_state` checks.
-    func lockRealm(_ rd: UInt64) -> Result<LockedGranule, RMIStatusError> {
-        guard isGranuleAligned(rd) else { return .failure(RMIStatusError(.errorInput)) }
-        return lockExpecting(PhysicalAddress(rd), .rd)
+    func lockRealm(_ rd: UInt64) throws(RMIStatusError) -> LockedGranule {
+        guard isGranuleAligned(rd) else { throw RMIStatusError(.errorInput) }
+        return try lockExpecting(PhysicalAddress(rd), .rd)
     }
 
     /// Locks the RD at `rd` and the DELEGATED, unreferenced granule at `object` that a command is about to make
@@ -76,35 +76,33 @@ extension RealmManagementMonitor {
     /// holding a granule in a state it did not expect. Locking the RD first whatever the addresses deadlocks: two
     /// CPUs passing each other's RD as the object, or this call against a REC creation finishing. The same
     /// granule as both is `RMI_ERROR_INPUT` (waiting for a lock the command holds would never end).
-    func lockRealm(
-        _ rd: UInt64, and object: UInt64
-    ) -> Result<(rd: LockedGranule, object: LockedGranule), RMIStatusError> {
+    func lockRealm(_ rd: UInt64, and object: UInt64) throws(RMIStatusError) -> LockedRealmObject {
         guard isGranuleAligned(rd), isGranuleAligned(object), rd != object else {
-            return .failure(RMIStatusError(.errorInput))
+            throw RMIStatusError(.errorInput)
         }
-        let rdFirst = rd < object
-        let first =
-            rdFirst ? lockExpecting(PhysicalAddress(rd), .rd) : lockExpecting(PhysicalAddress(object), .delegated)
-        guard case .success(let firstGranule) = first else { return first.map { ($0, $0) } }
-        let second =
-            rdFirst ? lockExpecting(PhysicalAddress(object), .delegated) : lockExpecting(PhysicalAddress(rd), .rd)
-        guard case .success(let secondGranule) = second else {
-            unlock(firstGranule)
-            return second.map { ($0, $0) }
+        if rd < object {
+            let rdGranule = try lockExpecting(PhysicalAddress(rd), .rd)
+            return LockedRealmObject(rd: rdGranule, object: try lockExpecting(PhysicalAddress(object), .delegated))
         }
-        return .success(rdFirst ? (firstGranule, secondGranule) : (secondGranule, firstGranule))
+        let objectGranule = try lockExpecting(PhysicalAddress(object), .delegated)
+        return LockedRealmObject(rd: try lockExpecting(PhysicalAddress(rd), .rd), object: objectGranule)
     }
 
     /// Locks the granule at `pa` if it is in `state` (and, for DELEGATED, unreferenced); otherwise leaves it
     /// unlocked and fails: RMI_BLOCKED for a PARTIAL granule, RMI_ERROR_INPUT for anything else.
-    private func lockExpecting(_ pa: PhysicalAddress, _ state: GranuleState) -> Result<LockedGranule, RMIStatusError> {
-        guard let granule = lockGranule(pa) else { return .failure(RMIStatusError(.errorInput)) }
-        guard granule.state == state, state != .delegated || granule.word.refcount == 0 else {
-            unlock(granule)
-            return .failure(RMIStatusError(granule.state == .partial ? .blocked : .errorInput))
+    func lockExpecting(_ pa: PhysicalAddress, _ state: GranuleState) throws(RMIStatusError) -> LockedGranule {
+        guard let granule = lockGranule(pa) else { throw RMIStatusError(.errorInput) }
+        guard granule.state == state, state != .delegated || granule.refcount == 0 else {
+            throw RMIStatusError(granule.state == .partial ? .blocked : .errorInput)
         }
-        return .success(granule)
+        return granule
     }
+}
+
+/// An RD and the granule a command is adding to its realm, both locked (`lockRealm(_:and:)`).
+struct LockedRealmObject: ~Copyable {
+    var rd: LockedGranule
+    var object: LockedGranule
 }
 
 /// An RMI status carried as an error inside the RMM's command code.

@@ -1,14 +1,20 @@
+import FirmwareSync
 import Synchronization
 
 /// Virtual machine identifiers for realms: 256 of them, in four atomic bitmap words. VMID 0 is kept back.
 final class VMIDAllocator: Sendable {
     final class Word: Sendable {
-        let bits: Atomic<UInt64>
-        init(_ initial: UInt64) { bits = Atomic(initial) }
+        let bits: SharedWord
+        init(_ initial: UInt64, index: Int, observer: (any SchedulingObserver)?) {
+            bits = SharedWord(initial, location: SharedLocation(.vmidBitmap, UInt64(index)), observer: observer)
+        }
     }
 
-    private let words = [Word(1), Word(0), Word(0), Word(0)]
+    private let words: [Word]
 
+    init(observer: (any SchedulingObserver)?) {
+        words = (0..<4).map { Word($0 == 0 ? 1 : 0, index: $0, observer: observer) }
+    }
     /// A free VMID, now taken; `nil` if none is left.
     func allocate() -> UInt64? {
         for (index, word) in words.enumerated() {
@@ -26,6 +32,6 @@ final class VMIDAllocator: Sendable {
     }
 
     func free(_ vmid: UInt64) {
-        words[Int(vmid / 64)].bits.bitwiseAnd(~(1 << (vmid % 64)), ordering: .relaxed)
+        words[Int(vmid / 64)].bits.bitwiseAndRelaxed(~(1 << (vmid % 64)))
     }
 }

@@ -121,14 +121,10 @@ extension RealmManagementMonitor {
             else { break }
             for j in 0..<descriptor.count {
                 let pa = descriptor.base + j * g
-                guard let granule = lockGranule(pa) else { break consume }
-                guard granule.word == GranuleWord(state: .delegated) else {
-                    unlock(granule)
-                    break consume
-                }
+                guard let granule = try? lockExpecting(pa, .delegated) else { break consume }
                 writeObject(operation.rec, RECField.aux + UInt64(operation.auxCount) * 8, pa.rawValue)
                 operation.auxCount += 1
-                unlock(granule, as: GranuleWord(state: .recAux))
+                granule.unlock(as: .recAux)
                 taken += 1
             }
         }
@@ -172,8 +168,7 @@ extension RealmManagementMonitor {
                 port.write64(
                     descriptor.encoding(granule: granuleSize) ?? 0, at: listPA + written * 8, space: .nonSecure)
             else { break }
-            guard let granule = lockGranule(pa) else { preconditionFailure("auxiliary granule not tracked") }
-            unlock(granule, as: GranuleWord(state: .delegated))
+            lockHeld(pa, "auxiliary granule not tracked").unlock(as: .delegated)
             operation.reclaimed += 1
             written += 1
         }

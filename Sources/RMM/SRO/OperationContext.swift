@@ -1,4 +1,5 @@
 import CCAArch
+import FirmwareSync
 import Synchronization
 
 /// What an incomplete operation waits for next (sro.md section 6): the OP_* command that may drive it.
@@ -22,6 +23,9 @@ struct RangeOperation {
     var scrubbed: Int
     /// Whether the command had already skipped granules before the run (progress to report on failure).
     var progressed: Bool
+    /// Whether the run is held by its granules' locks (a delegation finishing in the same call) rather than
+    /// PARTIAL (an undelegation, or any run an interrupt handed to an operation).
+    var heldLocked: Bool
 }
 
 /// A REC being created (auxiliary granules arriving by donation) or destroyed (handed back by reclaim). The
@@ -64,20 +68,23 @@ enum PendingOperation {
 /// reaches a later operation. Fields other than the state word belong to whoever holds the context RESERVED:
 /// reserving acquires, sealing and freeing release.
 final class OperationContext: Sendable {
-    static let free: UInt32 = 0
-    static let reserved: UInt32 = 1
-    static let sealed: UInt32 = 2
+    static let free: UInt64 = 0
+    static let reserved: UInt64 = 1
+    static let sealed: UInt64 = 2
 
     let index: Int
     /// Bits 1:0 the state, bits 31:2 the generation.
-    private let _word = Atomic<UInt32>(0)
+    private let _word: SharedWord
     nonisolated(unsafe) var operation = PendingOperation.none
     nonisolated(unsafe) var step = OperationStep.proceed
     nonisolated(unsafe) var canCancel = false
 
-    init(index: Int) { self.index = index }
+    init(index: Int, observer: (any SchedulingObserver)?) {
+        self.index = index
+        self._word = SharedWord(0, location: SharedLocation(.operationContext, UInt64(index)), observer: observer)
+    }
 
-    var word: UInt32 { _word.load(ordering: .acquiring) }
+    var word: UInt64 { _word.load(ordering: .acquiring) }
 
     /// FREE to RESERVED.
     func reserve() -> Bool {
@@ -91,7 +98,7 @@ final class OperationContext: Sendable {
     /// SEALED to RESERVED, if `handle` names this context's current generation.
     func resume(generation: UInt32) -> Bool {
         _word.compareExchange(
-            expected: generation << 2 | Self.sealed, desired: generation << 2 | Self.reserved,
+            expected: UInt64(generation) << 2 | Self.sealed, desired: UInt64(generation) << 2 | Self.reserved,
             ordering: .acquiringAndReleasing
         ).exchanged
     }
@@ -100,7 +107,7 @@ final class OperationContext: Sendable {
     func seal() -> UInt64 {
         let generation = _word.load(ordering: .relaxed) >> 2
         _word.store(generation << 2 | Self.sealed, ordering: .releasing)
-        return UInt64(generation) << 16 | UInt64(index)
+        return generation << 16 | UInt64(index)
     }
 
     /// RESERVED to FREE, with a new generation.
@@ -120,9 +127,11 @@ final class OperationPool: Sendable {
     /// Contexts per CPU.
     static let perCPU = 4
 
-    init(cpuCount: Int) {
+    init(cpuCount: Int, observer: (any SchedulingObserver)?) {
         var contexts: [OperationContext] = []
-        for index in 0..<(cpuCount * Self.perCPU) { contexts.append(OperationContext(index: index)) }
+        for index in 0..<(cpuCount * Self.perCPU) {
+            contexts.append(OperationContext(index: index, observer: observer))
+        }
         self.contexts = contexts
     }
 

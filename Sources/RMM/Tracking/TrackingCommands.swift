@@ -65,6 +65,14 @@ extension RealmManagementMonitor {
         let current = region.state
         let outcome = transition(region, from: current, to: target)
         region.endTransition(state: outcome == .success ? target : current)
+        // A granule word the transition rewrote or vetted stayed locked until the region's new state was out, so a
+        // realm command that reads the old state and locks the granule finds the new one when it looks again.
+        if outcome == .success && current != target && (current == .fine || target == .fine) {
+            let coarse = region.coarseWord.state
+            for index in 0..<region.granuleCount where region.isPopulated(index) {
+                region.words.unlock(index, as: current == .fine ? nil : coarse)
+            }
+        }
         return .result(outcome)
     }
 
@@ -74,7 +82,9 @@ extension RealmManagementMonitor {
         state == .undelegated || (target != .none && state == .delegated)
     }
 
-    /// Checks and performs a tracking transition on a region the caller owns.
+    /// Checks and performs a tracking transition on a region the caller owns. A transition from or to FINE
+    /// tracking locks every granule word first (a held one answers RMI_BUSY, with every lock taken released) and,
+    /// when it succeeds, leaves them locked for the caller to release once the region's new state is published.
     private func transition(
         _ region: TrackingRegion, from current: TrackingState, to target: TrackingState
     )
@@ -91,15 +101,28 @@ extension RealmManagementMonitor {
         case (.fine, .coarse), (.fine, .none):
             if target == .coarse && !region.isHomogeneous { return .errorInput }
             var common: GranuleState? = nil
+            var failure: RMIStatus? = nil
+            var locked = 0
             for index in 0..<region.granuleCount where region.isPopulated(index) {
-                let word = region.words.load(index)
-                if word.state == .partial { return .blocked }
-                if word.isLocked { return .busy }
+                guard let word = region.words.tryLock(index) else {
+                    failure = .busy
+                    break
+                }
+                locked = index + 1
+                if word.state == .partial {
+                    failure = .blocked
+                    break
+                }
                 guard word.refcount == 0, Self.mayCross(word.state, to: target), common == nil || common == word.state
                 else {
-                    return .errorInput
+                    failure = .errorInput
+                    break
                 }
                 common = word.state
+            }
+            if let failure {
+                for index in 0..<locked where region.isPopulated(index) { region.words.unlock(index, as: nil) }
+                return failure
             }
             region.storeCoarse(GranuleWord(state: common ?? .undelegated))
             return .success
@@ -108,8 +131,12 @@ extension RealmManagementMonitor {
             if word.state == .partial { return .blocked }
             if word.isLocked { return .busy }
             guard Self.mayCross(word.state, to: target) else { return .errorInput }
+            // A realm command that saw FINE long ago may still hold a word for a look: it lets go on its own.
             for index in 0..<region.granuleCount where region.isPopulated(index) {
-                region.words.store(index, GranuleWord(state: word.state))
+                guard region.words.tryLock(index) != nil else {
+                    for taken in 0..<index where region.isPopulated(taken) { region.words.unlock(taken, as: nil) }
+                    return .busy
+                }
             }
             return .success
         default:

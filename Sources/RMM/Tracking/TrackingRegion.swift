@@ -1,4 +1,5 @@
 import CCAArch
+import FirmwareSync
 import Synchronization
 
 /// One tracking region (DEN0137 A2.3.4): a naturally aligned block of the tracking region size, its category,
@@ -18,15 +19,16 @@ final class TrackingRegion: Sendable {
     let populated: [Range<Int>]
     let words: GranuleWords
 
-    private let _state: Atomic<UInt8>
+    private let _state: SharedWord
     /// The state of the single unit while the region is COARSE.
-    private let _coarse: Atomic<UInt32>
+    private let _coarse: SharedWord
     /// Bit 31: a TRACKING_SET transition owns the region; bits 30:0: commands using its granules now.
-    private let _users: Atomic<UInt32>
+    private let _users: SharedWord
 
     init(
         base: PhysicalAddress, size: UInt64, granuleShift: Int, category: TrackingCategory, isHomogeneous: Bool,
-        populated: [Range<Int>], metadata: UnsafeMutableRawPointer, state: TrackingState
+        populated: [Range<Int>], metadata: UnsafeMutableRawPointer, state: TrackingState,
+        observer: (any SchedulingObserver)?
     ) {
         self.base = base
         self.size = size
@@ -34,10 +36,13 @@ final class TrackingRegion: Sendable {
         self.category = category
         self.isHomogeneous = isHomogeneous
         self.populated = populated
-        self.words = GranuleWords(memory: metadata, count: Int(size >> UInt64(granuleShift)))
-        self._state = Atomic(state.rawValue)
-        self._coarse = Atomic(0)
-        self._users = Atomic(0)
+        self.words = GranuleWords(
+            memory: metadata, count: Int(size >> UInt64(granuleShift)), base: base, granuleShift: granuleShift,
+            observer: observer)
+        self._state = SharedWord(
+            UInt64(state.rawValue), location: SharedLocation(.trackingState, base.rawValue), observer: observer)
+        self._coarse = SharedWord(0, location: SharedLocation(.coarseUnit, base.rawValue), observer: observer)
+        self._users = SharedWord(0, location: SharedLocation(.trackingUsers, base.rawValue), observer: observer)
     }
 
     var top: PhysicalAddress { base + size }
@@ -45,7 +50,9 @@ final class TrackingRegion: Sendable {
     var granuleCount: Int { words.count }
 
     /// The tracking state; acquiring so a command sees the granule words as the last transition left them.
-    var state: TrackingState { TrackingState(rawValue: _state.load(ordering: .acquiring)) ?? .reserved }
+    var state: TrackingState {
+        TrackingState(rawValue: UInt8(truncatingIfNeeded: _state.load(ordering: .acquiring))) ?? .reserved
+    }
 
     /// The index of the granule at `pa` (which must lie in the region).
     @inline(__always)
@@ -84,7 +91,7 @@ final class TrackingRegion: Sendable {
     /// Ends a command registered with `enter()`.
     func leave() {
         // Releasing: the command's granule updates happen before a later transition takes the region.
-        _users.subtract(1, ordering: .releasing)
+        _users.wrappingSubtractReleasing(1)
     }
 
     /// Takes the region for a tracking transition; fails if any command is using it.
@@ -95,22 +102,25 @@ final class TrackingRegion: Sendable {
 
     /// Publishes the new state and releases the region.
     func endTransition(state newState: TrackingState) {
-        _state.store(newState.rawValue, ordering: .releasing)
+        _state.store(UInt64(newState.rawValue), ordering: .releasing)
         _users.store(0, ordering: .releasing)
     }
 
     // MARK: The coarse unit
 
-    var coarseWord: GranuleWord { GranuleWord(rawValue: _coarse.load(ordering: .acquiring)) }
+    var coarseWord: GranuleWord {
+        GranuleWord(rawValue: UInt32(truncatingIfNeeded: _coarse.load(ordering: .acquiring)))
+    }
 
     func exchangeCoarse(expected: GranuleWord, desired: GranuleWord) -> Bool {
         _coarse.compareExchange(
-            expected: expected.rawValue, desired: desired.rawValue, successOrdering: .acquiringAndReleasing,
+            expected: UInt64(expected.rawValue), desired: UInt64(desired.rawValue),
+            successOrdering: .acquiringAndReleasing,
             failureOrdering: .acquiring
         ).exchanged
     }
 
-    func storeCoarse(_ word: GranuleWord) { _coarse.store(word.rawValue, ordering: .releasing) }
+    func storeCoarse(_ word: GranuleWord) { _coarse.store(UInt64(word.rawValue), ordering: .releasing) }
 
     /// The state of the granule at `index` as the tracking mode sees it.
     func effectiveWord(_ index: Int) -> GranuleWord {

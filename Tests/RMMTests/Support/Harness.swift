@@ -60,7 +60,7 @@ struct Harness {
     /// Puts the granule at `pa` in `word` directly, as another CPU or operation would have left it.
     func force(_ pa: UInt64, _ word: GranuleWord) {
         let region = rmm.table!.region(containing: PhysicalAddress(pa))!
-        region.words.store(region.index(of: PhysicalAddress(pa)), word)
+        region.words._overwrite(region.index(of: PhysicalAddress(pa)), word)
     }
 
     /// The invariant of the whole machine: DELEGATED and object states have GPI Realm, UNDELEGATED has GPI

@@ -1,0 +1,64 @@
+/// Who watches the firmware's shared-memory steps: the one choke point of every atomic access the RMM and EL3 make.
+///
+/// Normal runs have no observer. A deterministic interleaving checker installs one and runs simulated CPUs as
+/// cooperative tasks: each step calls `willAccess` before it touches memory, and the checker decides there which
+/// CPU takes the next step, so every interleaving of the steps can be explored and replayed exactly. Code that
+/// spins until another CPU changes a word calls `willWait(for:)` first, so a checker does not schedule the spinner
+/// again until the word has been written (and can tell a deadlock from a long wait).
+///
+/// Implementations must tolerate calls from any thread and from code they do not schedule (they should return at
+/// once there).
+public protocol SchedulingObserver: AnyObject, Sendable {
+    /// The calling CPU is about to make one `access` to `location`.
+    func willAccess(_ location: SharedLocation, _ access: SharedAccess)
+
+    /// The calling CPU found `location` held by another CPU and will look again: it has nothing to do until
+    /// another CPU writes the location.
+    func willWait(for location: SharedLocation)
+
+    /// The calling CPU failed one of the firmware's own consistency checks (a precondition) at `location`. A
+    /// checker records it with the interleaving that led there; it need not return (the firmware traps if it does).
+    func preconditionFailed(_ message: StaticString, at location: SharedLocation)
+}
+
+/// The scheduling point: where every shared-memory step of the firmware passes, observed or not.
+///
+/// In Embedded builds it is empty; elsewhere it costs one load and a branch when `observer` is `nil`.
+@inlinable
+@inline(__always)
+public func schedulingPoint(
+    _ observer: (any SchedulingObserver)?, _ location: SharedLocation, _ access: SharedAccess
+) {
+    #if !hasFeature(Embedded)
+    if let observer { observer.willAccess(location, access) }
+    #endif
+}
+
+/// The point before a spin: the caller will look at `location` again only after another CPU wrote it.
+@inlinable
+@inline(__always)
+public func waitingPoint(_ observer: (any SchedulingObserver)?, _ location: SharedLocation) {
+    #if !hasFeature(Embedded)
+    if let observer { observer.willWait(for: location) }
+    #endif
+}
+
+/// A consistency check of the firmware: traps when `condition` is false, after telling the observer (which may
+/// keep the failing CPU from going on, so that a checker can report the interleaving instead of crashing).
+@inlinable
+@inline(__always)
+public func firmwarePrecondition(
+    _ condition: Bool, _ message: StaticString, observer: (any SchedulingObserver)?, at location: SharedLocation
+) {
+    if !condition { firmwarePreconditionFailure(message, observer: observer, at: location) }
+}
+
+/// A consistency check that failed: tells the observer, then traps.
+public func firmwarePreconditionFailure(
+    _ message: StaticString, observer: (any SchedulingObserver)?, at location: SharedLocation
+) -> Never {
+    #if !hasFeature(Embedded)
+    if let observer { observer.preconditionFailed(message, at: location) }
+    #endif
+    preconditionFailure(message.description)
+}

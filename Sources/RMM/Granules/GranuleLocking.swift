@@ -1,0 +1,100 @@
+import CCAArch
+import FirmwareSync
+
+extension RealmManagementMonitor {
+    /// Locks the granule at `pa`, waiting while another CPU holds it; `nil` if `pa` is not delegable conventional
+    /// memory with FINE tracking (the spec's `*_bound` conditions for object granules).
+    ///
+    /// Locking order (the reference's): a command locks the external object (the RD) before internal ones, and
+    /// never waits for a lock while holding a granule of lower rank; two granules of one rank are locked in
+    /// ascending PA order (`lockRealm(_:and:)`). Range commands never wait at all.
+    func lockGranule(_ pa: PhysicalAddress) -> LockedGranule? {
+        guard let table, let region = table.region(containing: pa), region.state == .fine,
+            region.category == .conventional
+        else { return nil }
+        let index = region.index(of: pa)
+        guard region.isPopulated(index) else { return nil }
+        let words = region.words
+        while true {
+            if let word = words.tryLock(index) {
+                let granule = LockedGranule(words: words, index: index, address: pa, state: word.state)
+                // A tracking transition may have taken the region since the check above; it held every word
+                // until the new state was out, so this look sees it. The granule is not FINE-tracked any more.
+                guard region.state == .fine else { return nil }
+                return granule
+            }
+            // Held by another CPU: look again only once it has been released.
+            waitingPoint(words.observer, SharedLocation(.granule, pa.rawValue))
+            while words.isLocked(index) { waitingPoint(words.observer, SharedLocation(.granule, pa.rawValue)) }
+        }
+    }
+
+    /// Adds `delta` to the reference count of the granule at `pa`, which the caller knows is tracked, without
+    /// taking its lock (as TF-RMM updates refcounts atomically). The caller holds the lock of the granule's owner.
+    func adjustRefcount(_ pa: PhysicalAddress, by delta: Int32) {
+        guard let region = table?.region(containing: pa) else { preconditionFailure("refcount of untracked granule") }
+        region.words.adjustRefcount(region.index(of: pa), by: delta)
+    }
+
+    /// The unlocked word of a tracked granule.
+    func granuleWord(_ pa: PhysicalAddress) -> GranuleWord? {
+        guard let region = table?.region(containing: pa), region.state == .fine else { return nil }
+        return region.words.load(region.index(of: pa)).locked(false)
+    }
+
+    // MARK: Object contents, kept in the object's own granule through the Realm PAS
+
+    func readObject(_ pa: PhysicalAddress, _ offset: UInt64) -> UInt64 {
+        guard let value = port.read64(pa + offset, space: .realm) else {
+            preconditionFailure("RMM object granule not accessible through the Realm PAS")
+        }
+        return value
+    }
+
+    func writeObject(_ pa: PhysicalAddress, _ offset: UInt64, _ value: UInt64) {
+        guard port.write64(value, at: pa + offset, space: .realm) else {
+            preconditionFailure("RMM object granule not accessible through the Realm PAS")
+        }
+    }
+
+    /// Zeroes an object granule before it takes a new role.
+    func clearObject(_ pa: PhysicalAddress) {
+        guard port.zero(pa, byteCount: granuleSize.bytes, space: .realm) else {
+            preconditionFailure("RMM object granule not accessible through the Realm PAS")
+        }
+    }
+}
+
+extension RealmManagementMonitor {
+    /// Locks a granule the calling command already owns through an object or operation (a realm's table, a REC's
+    /// auxiliary granule, an operation's PARTIAL run), so it must be tracked: anything else is a broken invariant.
+    func lockHeld(_ pa: PhysicalAddress, _ invariant: StaticString) -> LockedGranule {
+        guard let granule = lockGranule(pa) else {
+            firmwarePreconditionFailure(invariant, observer: observer, at: SharedLocation(.granule, pa.rawValue))
+        }
+        return granule
+    }
+
+    /// Locks the `count` granules from `base` in ascending order, each expected in `state` (and, for DELEGATED,
+    /// unreferenced): all of them, or none with the status to answer (RMI_BLOCKED for a PARTIAL granule,
+    /// RMI_ERROR_INPUT for anything else or for memory that is not delegable).
+    func lockRun(
+        _ base: PhysicalAddress, count: Int, expecting state: GranuleState
+    ) throws(RMIStatusError) -> LockedGranuleRun {
+        guard let table, let region = table.region(containing: base), region.state == .fine,
+            region.category == .conventional, count > 0,
+            base + (UInt64(count) << UInt64(granuleSize.shift)) <= region.top
+        else { throw RMIStatusError(.errorInput) }
+        let first = region.index(of: base)
+        var run = LockedGranuleRun(words: region.words, first: first, base: base)
+        for index in first..<(first + count) {
+            guard region.isPopulated(index) else { throw RMIStatusError(.errorInput) }
+            let granule = lockGranule(region.address(ofIndex: index))!
+            guard granule.state == state, state != .delegated || granule.refcount == 0 else {
+                throw RMIStatusError(granule.state == .partial ? .blocked : .errorInput)
+            }
+            run.append(consume granule)
+        }
+        return run
+    }
+}
