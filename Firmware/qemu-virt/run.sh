@@ -66,7 +66,7 @@ done
 link host "${host_objects[@]}" "${common[@]}"
 
 for image in el3 rmm host; do  # section sizes (hex) of each image
-    echo "$image.elf: $(llvm-objdump -h "$out/$image.elf" | awk '$2 ~ /^\./ { printf "%s 0x%s  ", $2, $3 }')"
+    echo "$image.elf: $(llvm-objdump -h "$out/$image.elf" | awk '$2 ~ /^\.(text|rodata|data|bss)$/ { printf "%s 0x%s  ", $2, $3 }')"
 done
 [ -n "${BUILD_ONLY:-}" ] && exit 0
 

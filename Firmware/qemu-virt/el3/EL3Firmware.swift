@@ -82,7 +82,9 @@ final class EL3Firmware: Sendable {
     /// board's SiP calls are answered here, and everything else, the granule services included, is refused with
     /// SMCCC NOT_SUPPORTED. From the RMM: its answer goes back to the host, its boot status is recorded, and the
     /// FIRME granule services change the GPT.
-    func dispatch(cpu: UInt64, origin: World, ns: UnsafeMutablePointer<UInt64>, realm: UnsafeMutablePointer<UInt64>)
+    func dispatch(
+        cpu: UInt64, origin: World, ns: UnsafeMutablePointer<UInt64>, realm: UnsafeMutablePointer<UInt64>
+    )
         -> World
     {
         switch origin {

@@ -13,7 +13,8 @@ import RMM
 @_silgen_name("heap_allocations") func heapAllocations() -> UInt64
 @_silgen_name("zero_memory") func zeroMemory(_ destination: UnsafeMutableRawPointer, _ count: Int)
 @_silgen_name("memmove") func moveMemory(
-    _ destination: UnsafeMutableRawPointer, _ source: UnsafeRawPointer, _ count: Int) -> UnsafeMutableRawPointer
+    _ destination: UnsafeMutableRawPointer, _ source: UnsafeRawPointer, _ count: Int
+) -> UnsafeMutableRawPointer
 @_silgen_name("rmm_maps") func rmmMaps(_ pa: UInt64, _ size: UInt64) -> Int32
 @_silgen_name("rmm_interrupt_pending") func rmmInterruptPending() -> UInt64
 @_silgen_name("rmm_el3_call") func rmmEL3Call(_ registers: UnsafeMutablePointer<UInt64>)
