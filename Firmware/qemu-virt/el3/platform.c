@@ -40,6 +40,7 @@ static struct {
 } cpus[BOARD_CPU_COUNT];
 
 static uint64_t reset_ticks;
+static uint64_t boot_heap_used, boot_heap_allocations;
 static uint64_t rmm_ready_ticks;
 
 void el3_mmu_build(void) {
@@ -108,6 +109,8 @@ struct world_context *el3_cold_boot(void) {
     console_hex(HOST_BASE);
     console_puts("\n");
     if (el3_gpt_init() != 0) semihosting_exit(10);
+    boot_heap_used = heap_used();
+    boot_heap_allocations = heap_allocations();
     write_manifest();
     cpus[0].state = CPU_ON;
     context_init(0, WORLD_REALM, RMM_BASE, 0, RMM_BOOT_VERSION, BOARD_CPU_COUNT, RMM_SHARED_BUFFER);
@@ -220,16 +223,22 @@ void el3_report(void) {
         console_dec(stack_depth(rmm, rmm + RMM_STACK_SIZE / 8));
     }
     console_puts("\n[EL3] heap: EL3 ");
-    console_dec(heap_used());
+    console_dec(boot_heap_used);
     console_puts(" bytes in ");
+    console_dec(boot_heap_allocations);
+    console_puts(" allocations at boot, ");
+    console_dec(heap_used());
+    console_puts(" in ");
     console_dec(heap_allocations());
-    console_puts(" allocations; RMM ");
+    console_puts(" now (L1 tables the host created); RMM ");
     console_dec(manifest->heap_used);
     console_puts(" bytes in ");
     console_dec(manifest->heap_allocations);
     console_puts(" allocations at boot, ");
     console_dec(manifest->heap_used_now);
-    console_puts(" now\n[EL3] RMI calls forwarded ");
+    console_puts(" now (granule metadata at activation), ");
+    console_dec(manifest->call_allocations);
+    console_puts(" allocations serving other RMI calls\n[EL3] RMI calls forwarded ");
     console_dec(counts[0]);
     console_puts(", granule services for the RMM ");
     console_dec(counts[1]);

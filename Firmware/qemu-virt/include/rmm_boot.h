@@ -23,6 +23,7 @@ struct rmm_boot_manifest {
     uint64_t heap_allocations;          // 20
     uint64_t stacks_base;               // 21: the RMM's per-CPU stacks, RMM_STACK_SIZE each
     uint64_t boot_ticks;                // 22: counter ticks the cold boot took
-    uint64_t heap_used_now;             // 23: refreshed on every RMI call: heap growth on the SMC path
+    uint64_t heap_used_now;             // 23: refreshed on every RMI call
+    uint64_t call_allocations;          // 24: heap allocations made serving RMI calls other than RMM_ACTIVATE
 };
 #endif

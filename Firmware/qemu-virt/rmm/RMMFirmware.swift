@@ -36,6 +36,7 @@ enum RMMBootWord {
     static let heapAllocations = 20
     static let bootTicks = 22
     static let heapUsedNow = 23
+    static let callAllocations = 24
     static let maximumBanks = 4
     static let maximumL1Regions = 4
     /// The boot interface version this RMM understands.
@@ -175,7 +176,12 @@ public func rmmHandle(_ registers: UnsafeMutablePointer<UInt64>, _ cpu: UInt64) 
     }
     let call = SMCArguments(
         registers[0], registers[1], registers[2], registers[3], registers[4], registers[5], registers[6])
+    let allocationsBefore = heapAllocations()
     let answer = monitor.handle(call, cpu: Int(cpu))
+    let allocations = heapAllocations() &- allocationsBefore
+    if allocations != 0 && FunctionID(call.x0).withoutSVEHint != .rmmActivate {
+        sharedBuffer?[RMMBootWord.callAllocations] &+= allocations
+    }
     (registers[0], registers[1], registers[2], registers[3], registers[4]) = (
         answer.x0, answer.x1, answer.x2, answer.x3, answer.x4
     )
