@@ -27,6 +27,8 @@ struct mmu_tables el3_tables;
 uint32_t el3_tables_ready;
 extern uint64_t __el3_stacks[];
 
+__attribute__((noreturn)) void el3_report_unexpected(uint64_t kind, uint64_t esr, uint64_t elr, uint64_t far);
+
 // Implemented in Swift.
 int el3_gpt_init(void);
 uint64_t el3_dispatch(uint64_t cpu, uint64_t origin, uint64_t *ns, uint64_t *realm);
@@ -178,16 +180,15 @@ void el3_rmm_booted(uint64_t cpu, uint64_t status) {
 struct world_context *el3_handle_sync(struct world_context *from) {
     uint64_t esr, elr, far;
     __asm__ volatile("mrs %0, esr_el3; mrs %1, elr_el3; mrs %2, far_el3" : "=r"(esr), "=r"(elr), "=r"(far));
-    if ((esr >> 26) != 0x17 || (esr & 0xFFFF) != 0) {  // only SMC #0 from AArch64
-        void el3_report_unexpected(uint64_t kind, uint64_t esr, uint64_t elr, uint64_t far);
+    if ((esr >> 26) != 0x17 || (esr & 0xFFFF) != 0)  // only SMC #0 from AArch64
         el3_report_unexpected(0x400 | from->world, esr, elr, far);
-    }
     unsigned cpu = (unsigned)from->cpu;
     struct world_context *ns = &contexts[cpu][WORLD_NON_SECURE], *realm = &contexts[cpu][WORLD_REALM];
     uint64_t resume = el3_dispatch(cpu, from->world, ns->x, realm->x);
     return resume == WORLD_REALM ? realm : ns;
 }
 
+// An exception EL3 does not serve: kind is the vector offset (0x400 | world for a lower EL's non-SMC trap).
 void el3_report_unexpected(uint64_t kind, uint64_t esr, uint64_t elr, uint64_t far) {
     console_puts("\n*** EL3: unexpected exception, vector ");
     console_hex(kind);
