@@ -73,9 +73,10 @@ for image in el3 rmm host; do  # section sizes (hex) of each image
 done
 [ -n "${BUILD_ONLY:-}" ] && exit 0
 
-echo "==> QEMU (TCG): -M virt,secure=on,virtualization=on -cpu max -smp ${SMP:-4}"
+echo "==> QEMU (multi-threaded TCG: one host thread per vCPU): -M virt,secure=on,virtualization=on -cpu max -smp ${SMP:-4}"
 status=0
 timeout "${QEMU_TIMEOUT:-300}" qemu-system-aarch64 -M virt,secure=on,virtualization=on -cpu max -m 2G \
+    -accel tcg,thread=multi \
     -smp "${SMP:-4}" -nographic -nic none -no-reboot -semihosting-config enable=on,target=native \
     -bios "$out/reset.bin" \
     -device loader,file="$out/el3.elf" -device loader,file="$out/rmm.elf" -device loader,file="$out/host.elf" \
