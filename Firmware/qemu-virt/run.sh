@@ -16,7 +16,7 @@ scratch=$repo/.build-embedded${SWIFT_OPT:+$SWIFT_OPT}
 products=$scratch/aarch64-none-none-elf/release
 mkdir -p "$out"
 
-echo "==> Embedded Swift build of CCAArch, GranuleProtection, RMM ${SWIFT_OPT:-(release -O, as CI)}"
+echo "==> Embedded Swift build of CCAArch, FirmwareSync, GranuleProtection, RMM ${SWIFT_OPT:-(release -O, as CI)}"
 (cd "$repo" && swift build --triple aarch64-none-none-elf -c release --target RMM \
     -Xswiftc -enable-experimental-feature -Xswiftc Embedded -Xswiftc -wmo ${SWIFT_OPT:+-Xswiftc $SWIFT_OPT} \
     --scratch-path "$scratch" | grep -vE '^(Building|Compiling|Write|\[)' || true)
@@ -49,13 +49,13 @@ swiftc "${swift_flags[@]}" -module-name EL3Firmware -c "$here/el3/EL3Firmware.sw
 clang "${as_flags[@]}" -c "$here/el3/entry.S" -o "$out/el3-entry.o"
 clang "${c_flags[@]}" -c "$here/el3/platform.c" -o "$out/el3-platform.o"
 link el3 "$out/el3-entry.o" "$out/el3-platform.o" "$out/EL3Firmware.o" "${common[@]}" \
-    "$products"/CCAArch.build/*.o "$products"/GranuleProtection.build/*.o
+    "$products"/CCAArch.build/*.o "$products"/FirmwareSync.build/*.o "$products"/GranuleProtection.build/*.o
 
 swiftc "${swift_flags[@]}" -module-name RMMFirmware -c "$here/rmm/RMMFirmware.swift" -o "$out/RMMFirmware.o"
 clang "${as_flags[@]}" -c "$here/rmm/entry.S" -o "$out/rmm-entry.o"
 clang "${c_flags[@]}" -c "$here/rmm/platform.c" -o "$out/rmm-platform.o"
 link rmm "$out/rmm-entry.o" "$out/rmm-platform.o" "$out/RMMFirmware.o" "${common[@]}" \
-    "$products"/CCAArch.build/*.o "$products"/RMM.build/*.o
+    "$products"/CCAArch.build/*.o "$products"/FirmwareSync.build/*.o "$products"/RMM.build/*.o
 
 host_objects=()
 for source in "$here"/host/*.c "$here"/host/*.S; do
