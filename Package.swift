@@ -65,7 +65,8 @@ let package = Package(
             name: "CCAPlatformTests", dependencies: ["CCAArch", "GranuleProtection", "RMM", "CCAPlatform", "RMIHost"]),
         .testTarget(name: "RMIHostTests", dependencies: ["CCAArch", "RMIHost", "CCAPlatform"]),
         .testTarget(
-            name: "VerificationTests", dependencies: ["CCAArch", "RMIHost", "CCAPlatform", "Verification"]),
+            name: "VerificationTests",
+            dependencies: ["CCAArch", "FirmwareSync", "RMIHost", "CCAPlatform", "Verification"]),
         .testTarget(name: "rmmTests", dependencies: ["rmm"]),
         .testTarget(name: "SwiftRMMCTests", dependencies: ["CCAArch", "SwiftRMMC"]),
     ],

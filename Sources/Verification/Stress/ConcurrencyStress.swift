@@ -8,6 +8,8 @@ public struct StressReport: Sendable {
     public var rounds: Int
     public var calls: Int
     public var violations: [String]
+    /// After a failure: each CPU's last calls (the flight recorder).
+    public var lastCalls: [String]
     public var elapsed: Duration
 }
 
@@ -28,11 +30,20 @@ public struct ConcurrencyStress: Sendable {
     static let granules: UInt64 = 256
     static let g: UInt64 = 0x1000
 
-    public func run(rounds: Int, callsPerCPU: Int, progress: (Int) -> Void = { _ in }) throws -> StressReport {
+    /// Runs `rounds` rounds of `callsPerCPU` calls on every CPU. A failure report ends with each CPU's last calls.
+    /// If the firmware fails one of its consistency checks, `onFirmwareFailure` gets that and the last calls first
+    /// (it may end the process; if it returns, the firmware traps).
+    public func run(
+        rounds: Int, callsPerCPU: Int, progress: (Int) -> Void = { _ in },
+        onFirmwareFailure: (@Sendable ([String]) -> Void)? = nil
+    ) throws -> StressReport {
         var configuration = PlatformConfiguration.default
         configuration.cpuCount = cpus
         configuration.seed = seed
-        let machine = try Machine(configuration: configuration)
+        let recorder = FlightRecorder(cpus: cpus)
+        let observer = onFirmwareFailure.map { StressObserver(recorder: recorder, onFailure: $0) }
+        let machine = try Machine(configuration: configuration, observer: observer)
+        defer { withExtendedLifetime(observer) {} }
         try machine.host().initialize()
         // Realm parameters live in a Non-secure page outside the window.
         let params = PhysicalAddress(Self.window + 0x10_0000)
@@ -44,7 +55,9 @@ public struct ConcurrencyStress: Sendable {
         var calls = 0
         for round in 0..<rounds {
             let perCPU = try ProcessingElements(count: cpus).map { cpu in
-                Self.worker(machine: machine, cpu: cpu, seed: seed &+ UInt64(round) &* 0x9E37, calls: callsPerCPU)
+                Self.worker(
+                    machine: machine, cpu: cpu, seed: seed &+ UInt64(round) &* 0x9E37, calls: callsPerCPU,
+                    recorder: recorder)
             }
             for problems in perCPU { violations += problems }
             calls += cpus * callsPerCPU
@@ -52,11 +65,13 @@ public struct ConcurrencyStress: Sendable {
             progress(round + 1)
             if !violations.isEmpty { break }
         }
-        return StressReport(rounds: rounds, calls: calls, violations: violations, elapsed: ContinuousClock.now - start)
+        return StressReport(
+            rounds: rounds, calls: calls, violations: violations, lastCalls: violations.isEmpty ? [] : recorder.dump(),
+            elapsed: ContinuousClock.now - start)
     }
 
     /// One CPU's calls for one round; returns what it found wrong.
-    static func worker(machine: Machine, cpu: Int, seed: UInt64, calls: Int) -> [String] {
+    static func worker(machine: Machine, cpu: Int, seed: UInt64, calls: Int, recorder: FlightRecorder) -> [String] {
         var random = DeterministicRandom(seed: seed, stream: UInt64(cpu))
         var problems: [String] = []
         func granule() -> UInt64 { window + (random.next() % granules) * g }
@@ -80,7 +95,9 @@ public struct ConcurrencyStress: Sendable {
             case 8: call = SMCArguments(FunctionID.realmDestroy.rawValue, granule())
             default: call = SMCArguments(FunctionID.rttDestroy.rawValue, granule(), 0x4000_0000, 2)
             }
+            recorder.issue(call, cpu: cpu)
             let answer = machine.smc(call, cpu: cpu)
+            recorder.answered(answer, cpu: cpu)
             let fid = FunctionID(call.x0)
             let status = RMIResult(rawValue: answer.x0).status
             if let allowed = AllowedStatuses.allowed(fid), !allowed.contains(status) {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Verification
 
 /// `rmm check`: machine-checked answers to the review's questions.
@@ -6,7 +7,9 @@ struct CheckCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Fuzz the RMM, stress it from several CPUs, or explore host loops against an adversarial RMM.",
-        subcommands: [CheckHostCommand.self, CheckFuzzCommand.self, CheckStressCommand.self]
+        subcommands: [
+            CheckHostCommand.self, CheckFuzzCommand.self, CheckStressCommand.self, CheckInterleavingsCommand.self,
+        ]
     )
 }
 
@@ -79,13 +82,21 @@ struct CheckStressCommand: ParsableCommand {
     }
 
     func run() throws {
+        try CrashReports.nonInteractive()
         var bar = ProgressBar("stress", total: rounds)
-        let report = try ConcurrencyStress(seed: seed, cpus: cpus).run(rounds: rounds, callsPerCPU: calls) {
-            bar.update($0)
-        }
+        let report = try ConcurrencyStress(seed: seed, cpus: cpus).run(
+            rounds: rounds, callsPerCPU: calls, progress: { bar.update($0) },
+            onFirmwareFailure: { lines in
+                // The firmware is about to trap: say what every CPU was doing, and end without a crash report.
+                let report = (["", "rmm check stress: seed \(seed): FAILED"] + lines.map { "  " + $0 }).joined(
+                    separator: "\n")
+                FileHandle.standardOutput.write(Data((report + "\n").utf8))
+                Foundation.exit(1)
+            })
         bar.finish()
         print("rmm check stress: \(cpus) CPUs, \(report.calls) calls, \(report.violations.count) failures")
         for violation in report.violations.prefix(20) { print("  \(violation)") }
+        for line in report.lastCalls { print("  \(line)") }
         if !report.violations.isEmpty { throw ExitCode.failure }
     }
 }

@@ -1,0 +1,267 @@
+import CCAArch
+import CCAPlatform
+
+/// The scenarios `rmm check interleavings` and the test suite explore: each races two or three CPUs on the same
+/// few granules, through the commands whose locking must hold.
+extension InterleavingScenario {
+    public static let all: [InterleavingScenario] = [
+        delegateOverlap, delegateUndelegate, rangeAgainstRTTCreate, lostReference, realmsNamingEachOther,
+        realmAsItsOwnObject, continueAgainstCancel, recCreationAgainstCancel, l1CreateAgainstDelegation,
+    ]
+
+    /// The scenario called `name`.
+    public static func named(_ name: String) -> InterleavingScenario? { all.first { $0.name == name } }
+
+    static let g: UInt64 = 0x1000
+    static let base: UInt64 = 0x8000_0000
+    /// Non-secure pages for realm and REC parameters and donation lists, away from the granules that race.
+    static let params: UInt64 = 0x8030_0000
+    static let params2: UInt64 = 0x8030_1000
+    static let recParams: UInt64 = 0x8030_2000
+    static let list: UInt64 = 0x8030_3000
+    static let ipa: UInt64 = 0x4000_0000
+
+    // MARK: Range commands
+
+    static let delegateOverlap = InterleavingScenario(
+        name: "delegate-overlap",
+        summary: "RANGE_DELEGATE against RANGE_DELEGATE on overlapping ranges",
+        prepare: { machine in
+            activate(machine)
+            return [:]
+        },
+        programs: [
+            { cpu in cpu.smc(.granuleRangeDelegate, base, base + 3 * g) },
+            { cpu in cpu.smc(.granuleRangeDelegate, base + g, base + 4 * g) },
+        ],
+        check: { machine, calls in
+            // Every granule an answer reported as moved is DELEGATED.
+            movedProblems(machine, calls, to: .delegated)
+        })
+
+    static let delegateUndelegate = InterleavingScenario(
+        name: "delegate-undelegate",
+        summary: "RANGE_UNDELEGATE against RANGE_DELEGATE on overlapping ranges",
+        prepare: { machine in
+            activate(machine)
+            delegate(machine, base, base + 2 * g)
+            return [:]
+        },
+        programs: [
+            { cpu in cpu.smc(.granuleRangeUndelegate, base, base + 3 * g) },
+            { cpu in cpu.smc(.granuleRangeDelegate, base + g, base + 4 * g) },
+        ])
+
+    // MARK: Range commands against realm commands
+
+    static let rangeAgainstRTTCreate = InterleavingScenario(
+        name: "range-rtt-create",
+        summary: "RANGE_UNDELEGATE of a granule against RTT_CREATE making it a table",
+        prepare: { machine in
+            activate(machine)
+            createRealm(machine, rd: base, rtt: base + g, params: params)
+            delegate(machine, base + 2 * g, base + 3 * g)
+            return [:]
+        },
+        programs: [
+            { cpu in cpu.smc(.rttCreate, base, base + 2 * g, ipa, 2) },
+            { cpu in cpu.smc(.granuleRangeUndelegate, base + 2 * g, base + 3 * g) },
+        ],
+        check: { machine, calls in
+            // Exactly one of the two takes the granule.
+            let created = calls[0].last?.status == .success
+            let undelegated = calls[1].last?.status == .success
+            return created != undelegated
+                ? [] : ["RTT_CREATE \(created ? "and" : "nor") RANGE_UNDELEGATE both took the granule"]
+        })
+
+    // MARK: Realm commands against each other
+
+    /// The lost update of issue 14: RTT_CREATE of realm A adds an entry to A's starting table while RTT_CREATE
+    /// of realm B names that table as its new RTT (it locks it, finds an RTT, and lets go).
+    static let lostReference = InterleavingScenario(
+        name: "lost-reference",
+        summary: "RTT_CREATE adding to a table against another realm's RTT_CREATE naming that table",
+        prepare: { machine in
+            activate(machine)
+            createRealm(machine, rd: base, rtt: base + g, params: params)
+            createRealm(machine, rd: base + 4 * g, rtt: base + 5 * g, params: params2)
+            delegate(machine, base + 2 * g, base + 3 * g)
+            return [:]
+        },
+        programs: [
+            { cpu in cpu.smc(.rttCreate, base, base + 2 * g, ipa, 2) },
+            { cpu in cpu.smc(.rttCreate, base + 4 * g, base + g, ipa, 2) },
+        ])
+
+    /// Two realms, each CPU creating a table in one realm from the other realm's RD: with the RD locked first
+    /// whatever the addresses, each CPU held its RD and waited for the other's.
+    static let realmsNamingEachOther = InterleavingScenario(
+        name: "realms-cross",
+        summary: "RTT_CREATE and REC_CREATE of two realms naming each other's RD as the new object",
+        prepare: { machine in
+            activate(machine)
+            createRealm(machine, rd: base, rtt: base + g, params: params)
+            createRealm(machine, rd: base + 4 * g, rtt: base + 5 * g, params: params2)
+            return [:]
+        },
+        programs: [
+            { cpu in cpu.smc(.rttCreate, base, base + 4 * g, ipa, 2) },
+            { cpu in cpu.smc(.recCreate, base + 4 * g, base, recParams) },
+        ],
+        check: { _, calls in
+            calls.joined().allSatisfy { $0.status == .errorInput } ? [] : ["an RD was taken as a new object"]
+        })
+
+    /// A command naming the RD as its own object: locking the RD twice waited for ever on one CPU.
+    static let realmAsItsOwnObject = InterleavingScenario(
+        name: "realm-self",
+        summary: "RTT_CREATE(rd, rtt = rd) against RTT_DATA_MAP_INIT(rd, data = rd) on the same realm",
+        prepare: { machine in
+            activate(machine)
+            createRealm(machine, rd: base, rtt: base + g, params: params)
+            return [:]
+        },
+        programs: [
+            { cpu in cpu.smc(.rttCreate, base, base, ipa, 2) },
+            { cpu in cpu.smc(.rttDataMapInit, base, base, ipa, params) },
+        ],
+        check: { _, calls in
+            calls.joined().allSatisfy { $0.status == .errorInput } ? [] : ["the RD was taken as its own object"]
+        })
+
+    // MARK: Stateful operations against a second CPU
+
+    /// An interrupted undelegation, continued by one CPU while another tries to cancel it, continues it too, and
+    /// delegates across it.
+    static let continueAgainstCancel = InterleavingScenario(
+        name: "sro-continue-cancel",
+        summary: "OP_CONTINUE of an interrupted undelegation against OP_CANCEL, OP_CONTINUE and RANGE_DELEGATE",
+        prepare: { machine in
+            activate(machine)
+            delegate(machine, base, base + 4 * g)
+            try? machine.faultInjector.inject(.irq, count: 1)
+            let started = machine.smc(SMCArguments(FunctionID.granuleRangeUndelegate.rawValue, base, base + 4 * g))
+            return ["handle": started.x1]
+        },
+        programs: [
+            { cpu in cpu.smc(.opContinue, cpu.mailbox.read("handle")!) },
+            { cpu in
+                let handle = cpu.mailbox.read("handle")!
+                cpu.smc(.opCancel, handle)
+                cpu.smc(.opContinue, handle)
+                cpu.smc(.granuleRangeDelegate, base + 2 * g, base + 6 * g)
+            },
+        ],
+        check: { machine, calls in
+            var problems: [String] = []
+            let finished = [calls[0][0], calls[1][1]].filter { $0.status == .success }.count
+            if finished != 1 { problems.append("\(finished) OP_CONTINUE calls finished the one operation") }
+            if calls[1][0].status != .errorInput { problems.append("OP_CANCEL of a range operation did not fail") }
+            for pa in stride(from: base, to: base + 6 * g, by: Int(g))
+            where machine.inspect(PhysicalAddress(pa)).state == .partial {
+                problems.append("granule 0x\(String(pa, radix: 16)) is still PARTIAL")
+            }
+            return problems
+        })
+
+    /// REC_CREATE waiting for its auxiliary granules: one CPU donates them and continues, another cancels.
+    static let recCreationAgainstCancel = InterleavingScenario(
+        name: "sro-rec-cancel",
+        summary: "OP_MEM_DONATE and OP_CONTINUE of REC_CREATE against OP_CANCEL and OP_CONTINUE",
+        prepare: { machine in
+            activate(machine)
+            createRealm(machine, rd: base, rtt: base + g, params: params)
+            delegate(machine, base + 2 * g, base + 3 * g)
+            delegate(machine, base + 16 * g, base + 32 * g)
+            let descriptor = AddressRangeDescriptor(
+                base: PhysicalAddress(base + 16 * g), blockSize: .level3, count: 16, state: .delegated)
+            _ = machine.memory.write64(
+                .nonSecure, pa: PhysicalAddress(list), value: descriptor.encoding(granule: .size4KB)!)
+            let started = machine.smc(SMCArguments(FunctionID.recCreate.rawValue, base, base + 2 * g, recParams))
+            return ["handle": started.x1]
+        },
+        programs: [
+            { cpu in
+                let handle = cpu.mailbox.read("handle")!
+                cpu.smc(.opMemDonate, handle, list, 1)
+                cpu.smc(.opContinue, handle)
+            },
+            { cpu in
+                let handle = cpu.mailbox.read("handle")!
+                cpu.smc(.opCancel, handle)
+                cpu.smc(.opContinue, handle)
+            },
+        ])
+
+    // MARK: GPT L1 tables against delegation
+
+    /// A host-created L1 table arriving while another CPU delegates in its region and tries to destroy it.
+    static let l1CreateAgainstDelegation: InterleavingScenario = {
+        var platform = smallPlatform
+        platform.hostCreatedL1Tables = true
+        return InterleavingScenario(
+            name: "gpt-l1-delegate",
+            summary: "GPT_L1_CREATE with its donation against RANGE_DELEGATE and GPT_L1_DESTROY in the same region",
+            platform: platform,
+            prepare: { machine in
+                activate(machine)
+                // The table's memory: 32 granules (128 KiB) at 2 MiB into DRAM, naturally aligned.
+                let table = PhysicalAddress(base + 0x20_0000)
+                let descriptor = AddressRangeDescriptor(base: table, blockSize: .level3, count: 32, state: .undelegated)
+                _ = machine.memory.write64(
+                    .nonSecure, pa: PhysicalAddress(list), value: descriptor.encoding(granule: .size4KB)!)
+                return [:]
+            },
+            programs: [
+                { cpu in
+                    let started = cpu.smc(.gptL1Create, base)
+                    guard RMIResult(rawValue: started.x0).status == .incomplete else { return }
+                    cpu.smc(.opMemDonate, started.x1, list, 1)
+                    cpu.smc(.opContinue, started.x1)
+                },
+                { cpu in
+                    cpu.smc(.granuleRangeDelegate, base, base + 2 * g)
+                    cpu.smc(.gptL1Destroy, base)
+                },
+            ])
+    }()
+
+    // MARK: Preparation, one SMC at a time
+
+    static func activate(_ machine: Machine) {
+        precondition(machine.smc(SMCArguments(FunctionID.rmmActivate.rawValue)).x0 == 0, "activation failed")
+    }
+
+    static func delegate(_ machine: Machine, _ from: UInt64, _ to: UInt64) {
+        var cursor = from
+        while cursor < to {
+            let answer = machine.smc(SMCArguments(FunctionID.granuleRangeDelegate.rawValue, cursor, to))
+            precondition(answer.x0 == 0 && answer.x1 > cursor, "delegation did not progress")
+            cursor = answer.x1
+        }
+    }
+
+    /// A realm with one starting table at level 1 for a 39-bit IPA space, and its REC parameters.
+    static func createRealm(_ machine: Machine, rd: UInt64, rtt: UInt64, params: UInt64) {
+        delegate(machine, rd, rd + g)
+        delegate(machine, rtt, rtt + g)
+        for (offset, value) in [(UInt64(0x8), UInt64(39)), (0x18, 1), (0x20, 1), (0x808, rtt), (0x810, 1), (0x818, 1)] {
+            _ = machine.memory.write64(.nonSecure, pa: PhysicalAddress(params + offset), value: value)
+        }
+        precondition(
+            machine.smc(SMCArguments(FunctionID.realmCreate.rawValue, rd, params)).x0 == 0, "REALM_CREATE failed")
+    }
+
+    /// Granules a range command's SUCCESS reported moved that are not in `state`.
+    static func movedProblems(_ machine: Machine, _ calls: [[ScenarioCall]], to state: GranuleState) -> [String] {
+        var problems: [String] = []
+        for call in calls.joined() where call.status == .success {
+            for pa in stride(from: call.arguments.x1, to: call.answer.x1, by: Int(g))
+            where machine.inspect(PhysicalAddress(pa)).state != state {
+                problems.append("granule 0x\(String(pa, radix: 16)) was reported moved but is not \(state.name)")
+            }
+        }
+        return problems
+    }
+}
