@@ -63,6 +63,41 @@ let benchmarks: @Sendable () -> Void = {
 
     let small = Fixture(dramGiB: 2)
 
+    // One SMC at a time, as hosts delegate their RD, RTT and REC pages: the per-call cost of dispatch, granule
+    // locking, the scheduling points and the EL3 call. Raw SMCs on CPU 1, in a GiB nothing else uses.
+    let pageBase = small.gib(1)
+    Benchmark("SMC: 4,096 one-granule delegations then 4,096 undelegations") {
+        benchmark in
+        for _ in benchmark.scaledIterations {
+            for i in 0..<UInt64(4096) {
+                let base = (pageBase + i * granule).rawValue
+                blackHole(
+                    small.machine.smc(
+                        SMCArguments(FunctionID.granuleRangeDelegate.rawValue, base, base + granule), cpu: 1))
+            }
+            for i in 0..<UInt64(4096) {
+                let base = (pageBase + i * granule).rawValue
+                blackHole(
+                    small.machine.smc(
+                        SMCArguments(FunctionID.granuleRangeUndelegate.rawValue, base, base + granule), cpu: 1))
+            }
+        }
+    }
+
+    Benchmark(
+        "SMC: 65,536 failing calls (undelegate an UNDELEGATED granule)", configuration: .init(scalingFactor: .kilo)
+    ) {
+        benchmark in
+        let base = pageBase.rawValue
+        for _ in benchmark.scaledIterations {
+            for _ in 0..<65_536 {
+                blackHole(
+                    small.machine.smc(
+                        SMCArguments(FunctionID.granuleRangeUndelegate.rawValue, base, base + granule), cpu: 1))
+            }
+        }
+    }
+
     // The target: 10 ns per granule or less, at most 4 SMCs and 4 EL3 calls per GiB.
     Benchmark("Full stack: delegate 1 GiB", configuration: .init(metrics: countedMetrics)) { benchmark in
         let host = small.hosts[0]
