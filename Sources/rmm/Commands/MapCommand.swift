@@ -32,13 +32,10 @@ struct MapCommand: ParsableCommand {
     func run() throws {
         let (machine, host) = try platform.machine()
         if let scenario {
-            guard let data = FileManager.default.contents(atPath: scenario) else {
-                throw ValidationError("cannot read \(scenario)")
-            }
-            let report = ScenarioRunner(session: ServeSession(machine: machine, host: host)).run(
-                String(decoding: data, as: UTF8.self))
+            let file = try ScenarioFile.read(scenario, command: "rmm map")
+            let report = ScenarioRunner(session: ServeSession(machine: machine, host: host)).run(file.text)
             if !report.failures.isEmpty {
-                for failure in report.failures { print("\(scenario):\(failure.line): \(failure.message)") }
+                for failure in report.failures { print("\(file.name):\(failure.line): \(failure.message)") }
                 throw ExitCode.failure
             }
         }

@@ -31,11 +31,12 @@ struct ServeCommand: ParsableCommand {
             }
             let lines = count == 0 ? reader.finish().map { [$0] } ?? [] : reader.feed(buffer[..<count])
             for line in lines {
-                let response =
+                let answer =
                     switch line {
                     case .complete(let bytes): session.respond(toLine: bytes)
                     case .oversized(let byteCount): ServeSession.oversizedLineResponse(byteCount: byteCount)
                     }
+                guard let response = answer else { continue }
                 guard StandardStreams.writeOutput(response + "\n") else {
                     StandardStreams.diagnose("rmm serve: standard output closed")
                     throw ExitCode.failure

@@ -2,10 +2,12 @@ import Foundation
 
 /// Replays a scenario through a `ServeSession` and checks each response against the request's `expect`.
 ///
-/// A scenario is a JSON Lines file of serve requests. Blank lines and lines whose first non-blank characters are
-/// `#` or `//` are comments and are skipped. Every other line must be a JSON object: it is sent to the session as
-/// it stands (the session ignores the `expect` member) and, if it has `expect`, the response must match it
-/// (`ExpectationMatcher`). A line that is not a JSON object, or whose `expect` is not an object, is a failure.
+/// A scenario is a JSON Lines file of serve requests (docs/scenarios.md). Blank lines and lines whose first
+/// non-blank characters are `#` or `//` are comments and are skipped. Every other line must be a JSON object: its
+/// `expect` member is taken off and the rest is sent to the session, which refuses fields the operation does not
+/// take (so a misspelt `expct` fails the line). With `expect`, the response must match it (`ExpectationMatcher`);
+/// a refused request matches only an `expect` that names `error`. Without `expect`, a refused request or a host
+/// operation answering `"ok": false` fails the line: a scenario passes only if every line did what it asked.
 struct ScenarioRunner {
     /// One failed line.
     struct Failure: Equatable {
@@ -43,30 +45,68 @@ struct ScenarioRunner {
             let line = rawLine.trimmingCharacters(in: .whitespacesAndNewlines)
             if line.isEmpty || line.hasPrefix("#") || line.hasPrefix("//") { continue }
             report.requests += 1
+            if let problem = JSONSyntaxCheck.firstProblem(in: Array(line.utf8)) {
+                report.failures.append(
+                    Failure(line: number, message: "not valid JSON at column \(problem.column): \(problem.expectation)")
+                )
+                continue
+            }
             guard let parsed = try? JSONSerialization.jsonObject(with: Data(line.utf8)),
-                let request = parsed as? [String: Any]
+                var request = parsed as? [String: Any]
             else {
                 report.failures.append(Failure(line: number, message: "not a JSON object"))
                 continue
             }
+            let expect = request.removeValue(forKey: "expect")
             let response = session.respond(to: ServeRequest(fields: request)).text
             report.responses.append((number, response))
-            guard let expect = request["expect"] else { continue }
+            let actual = try? JSONSerialization.jsonObject(with: Data(response.utf8)) as? [String: Any]
+            guard let expect else {
+                if let complaint = Self.unexpectedOutcome(actual ?? [:]) {
+                    report.failures.append(Failure(line: number, message: complaint))
+                }
+                continue
+            }
             report.checked += 1
-            guard expect is [String: Any] else {
+            guard let expected = expect as? [String: Any] else {
                 report.failures.append(Failure(line: number, message: "'expect' is not an object"))
                 continue
             }
-            let actual = try? JSONSerialization.jsonObject(with: Data(response.utf8))
-            for difference in ExpectationMatcher.differences(expected: expect, actual: actual) {
-                let actualText = difference.actual ?? "nothing (missing)"
+            if let message = Self.rejection(actual ?? [:]), expected["error"] == nil {
                 report.failures.append(
                     Failure(
                         line: number,
-                        message: "\(difference.path): expected \(difference.expected), got \(actualText); "
-                            + "response \(response)"))
+                        message: "the server rejected the request: \(message); "
+                            + "write \"expect\":{\"error\":...} if that is what the line tests"))
+                continue
+            }
+            for difference in ExpectationMatcher.differences(expected: expected, actual: actual) {
+                report.failures.append(
+                    Failure(line: number, message: "\(difference.explanation); response \(response)"))
             }
         }
         return report
+    }
+
+    /// The message of a response that refused its request (`{"error": ...}` without `ok`), or `nil`.
+    static func rejection(_ response: [String: Any]) -> String? {
+        guard response["ok"] == nil, let message = response["error"] as? String else { return nil }
+        return message
+    }
+
+    /// Why a response to a line without `expect` fails the scenario: the server rejected the request, or a host
+    /// operation answered `"ok": false`. `nil` when the request did what it asked.
+    static func unexpectedOutcome(_ response: [String: Any]) -> String? {
+        if let message = rejection(response) {
+            return "the server rejected the request: \(message); "
+                + "write \"expect\":{\"error\":...} if that is what the line tests"
+        }
+        if let ok = response["ok"] as? Bool, !ok {
+            let kind = response["error"] as? String ?? "failure"
+            let message = response["message"] as? String ?? ""
+            return "the operation failed (\(kind): \(message)); "
+                + "write \"expect\":{\"ok\":false,...} if that is what the line tests"
+        }
+        return nil
     }
 }
