@@ -191,3 +191,27 @@ struct ExpectationMatcherTests {
         #expect(differences(#"{"id":null}"#, #"{"id":0}"#).map(\.path) == ["id"])
     }
 }
+
+@Suite("rmm serve: host.init after a bring-up by raw SMCs")
+struct HostInitAdoptionTests {
+    @Test("host.init adopts an RMM the shipped raw-SMC bring-up activated, and host.delegate then works")
+    func adoptsRawBringUp() throws {
+        let bringUp = try String(contentsOf: ServeFixture.scenario("bring-up.jsonl"), encoding: .utf8)
+        let session = try ServeFixture.session()
+        #expect(ScenarioRunner(session: session).run(bringUp).failures == [])
+        let after = """
+            {"op":"host.init","expect":{"ok":true,"version":"2.0"}}
+            {"op":"host.delegate","base":"0x80200000","size":"0x200000","expect":{"ok":true,"top":"0x80400000"}}
+            {"op":"granule","pa":"0x803ff000","expect":{"state":"DELEGATED","gpi":"REALM"}}
+            """
+        #expect(ScenarioRunner(session: session).run(after).failures == [])
+    }
+
+    @Test("host.delegate before host.init says what to do")
+    func notInitializedExplained() throws {
+        let session = try ServeFixture.session()
+        let answer = ServeFixture.answer(session, #"{"op":"host.delegate","base":"0x80000000","size":"0x1000"}"#)
+        #expect(answer["error"] as? String == "not_initialized")
+        #expect((answer["message"] as? String)?.contains("send host.init first") == true)
+    }
+}
