@@ -1,14 +1,15 @@
 import ArgumentParser
 
-/// `rmm serve`: the JSON Lines driver (serve-protocol.md, version 1).
+/// `rmm serve`: the JSON Lines driver (docs/serve-protocol.md, version 1).
 struct ServeCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
         abstract: "Drive the platform model with JSON Lines requests on standard input.",
         discussion: """
             Reads one JSON object per line from standard input and writes exactly one JSON object per line to \
-            standard output, in request order, flushed after each. Diagnostics go to standard error. Exits 0 at the \
-            end of input. The protocol is described in serve-protocol.md.
+            standard output, in request order, flushed after each; blank lines get no answer. Diagnostics go to \
+            standard error. Exits 0 at the end of input. Every operation, field, error and platform option is \
+            described in docs/serve-protocol.md.
 
             Examples:
               echo '{"op":"granule","pa":"0x80000000"}' | rmm serve

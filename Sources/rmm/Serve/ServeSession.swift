@@ -2,7 +2,7 @@ import CCAPlatform
 import Foundation
 import RMIHost
 
-/// The `rmm serve` protocol engine (serve-protocol.md, version 1): one request line in, one response line out.
+/// The `rmm serve` protocol engine (docs/serve-protocol.md, version 1): one request line in, one response line out.
 ///
 /// Independent of standard input and output so that tests, `rmm run` and the command's read loop all drive the
 /// same code. Every request is validated completely before it touches the machine, so a bad request leaves the
