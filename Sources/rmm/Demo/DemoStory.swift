@@ -207,8 +207,12 @@ struct DemoStory {
         succeeded(rec, "RMI_REC_CREATE")
         let recSMCs = counters().smc - smcBefore
         succeeded(call(.realmActivate, realm.rd.rawValue), "RMI_REALM_ACTIVATE")
-        emit("   RMI_REALM_CREATE: RD at \(lowercaseHex(realm.rd.rawValue)), starting RTT at \(lowercaseHex(realm.rttRoot.rawValue))")
-        emit("   RMI_RTT_CREATE: level 2 at \(lowercaseHex(realm.rtt2.rawValue)), level 3 at \(lowercaseHex(realm.rtt3.rawValue))")
+        emit(
+            "   RMI_REALM_CREATE: RD at \(lowercaseHex(realm.rd.rawValue)), starting RTT at "
+                + lowercaseHex(realm.rttRoot.rawValue))
+        emit(
+            "   RMI_RTT_CREATE: level 2 at \(lowercaseHex(realm.rtt2.rawValue)), level 3 at "
+                + lowercaseHex(realm.rtt3.rawValue))
         emit(
             "   RMI_RTT_DATA_MAP_INIT: \(lowercaseHex(realm.data.rawValue)) holds a copy of the host page, mapped at IPA \(lowercaseHex(realm.ipa))"
         )
