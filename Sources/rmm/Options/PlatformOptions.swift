@@ -88,7 +88,7 @@ struct PlatformOptions: ParsableArguments {
             do {
                 try host.initialize()
             } catch {
-                throw ValidationError("host bring-up failed: \(error)")
+                throw ValidationError("host bring-up failed: \(error.description)")
             }
         }
         return (machine, host)
