@@ -29,7 +29,8 @@ final class SlowRequestIndicator: Sendable {
         self.label = label
         self.smcCount = smcCount
         self.write = write
-        self.firstSMCCount = smcCount()
+        // On a pipe nothing is ever drawn, so the counters are not even read.
+        self.firstSMCCount = terminal ? smcCount() : 0
         guard terminal else {
             state.withLock { $0.finished = true }
             return
