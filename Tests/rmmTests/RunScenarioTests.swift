@@ -69,7 +69,6 @@ struct RunScenarioTests {
             (#"{"op":"host.delegte","base":"0x80000000","size":"0x1000"}"#, "unknown op 'host.delegte'"),
             (#"{"op":"host.delegate","base":"0x80000000"}"#, "missing field 'size'"),
             (#"{"op":"host.delegate","base":"0x80000000","expect":{"ok":true}}"#, "missing field 'size'"),
-            (#"{"op":"granule","pa":"0x80000000","expct":{"gpi":"REALM"}}"#, "unknown field 'expct'"),
         ])
     func refusedRequestFails(line: String, fragment: String) throws {
         let report = ScenarioRunner(session: try ServeFixture.session(activate: true)).run(line)
@@ -78,6 +77,26 @@ struct RunScenarioTests {
         #expect(failure.line == 1)
         #expect(failure.message.hasPrefix("the server rejected the request: "), "\(failure.message)")
         #expect(failure.message.contains(fragment), "\(failure.message)")
+    }
+
+    @Test(
+        "a key neither the operation nor the scenario format knows fails its line, which is not sent",
+        arguments: [
+            (
+                #"{"op":"granule","pa":"0x80000000","expct":{"gpi":"REALM"}}"#,
+                "unknown key 'expct' (did you mean 'expect'?): a line with op 'granule' takes op, id, pa and expect"
+            ),
+            (
+                #"{"op":"host.delegate","base":"0x80000000","sise":"0x1000","size":"0x1000"}"#,
+                "unknown key 'sise': a line with op 'host.delegate' takes op, id, cpu, base, size and expect"
+            ),
+        ])
+    func unknownKey(line: String, message: String) throws {
+        let session = try ServeFixture.session(activate: true)
+        let report = ScenarioRunner(session: session).run(line)
+        #expect(report.failures.map(\.message) == [message + "; the line was not sent"])
+        #expect(report.responses.isEmpty)
+        #expect(ServeFixture.answer(session, #"{"op":"granule","pa":"0x80000000"}"#)["gpi"] as? String == "NS")
     }
 
     @Test("a refusal the line expects with \"expect\": {\"error\": ...} passes, and the message is matched")

@@ -57,6 +57,10 @@ struct ScenarioRunner {
                 report.failures.append(Failure(line: number, message: "not a JSON object"))
                 continue
             }
+            if let complaint = Self.unknownKey(in: request) {
+                report.failures.append(Failure(line: number, message: complaint))
+                continue
+            }
             let expect = request.removeValue(forKey: "expect")
             let response = session.respond(to: ServeRequest(fields: request)).text
             report.responses.append((number, response))
@@ -86,6 +90,36 @@ struct ScenarioRunner {
             }
         }
         return report
+    }
+
+    /// A line's first key (in name order) that neither its operation nor the scenario format knows, as a failure
+    /// message; `nil` when every key is known, or the operation itself is unknown (the server then says so).
+    ///
+    /// Checked before the request is sent, so a misspelt `expect` is reported as what it is rather than as a
+    /// request the server refused.
+    static func unknownKey(in line: [String: Any]) -> String? {
+        guard let name = line["op"] as? String, let operation = ServeOperation.named(name) else { return nil }
+        let known = ServeOperation.commonFields + operation.fields + ["expect"]
+        guard let unknown = line.keys.sorted().first(where: { !known.contains($0) }) else { return nil }
+        let hint = editDistance(unknown, "expect") <= 2 ? " (did you mean 'expect'?)" : ""
+        return "unknown key '\(ServeRequestError.quoted(unknown))'\(hint): a line with op '\(name)' takes "
+            + (known.dropLast().joined(separator: ", ")) + " and " + known.last! + "; the line was not sent"
+    }
+
+    /// The number of single-character insertions, deletions and substitutions that turn `a` into `b`.
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a)
+        let b = Array(b)
+        var previous = Array(0...b.count)
+        for (i, characterA) in a.enumerated() {
+            var current = [i + 1]
+            for (j, characterB) in b.enumerated() {
+                current.append(
+                    min(previous[j + 1] + 1, current[j] + 1, previous[j] + (characterA == characterB ? 0 : 1)))
+            }
+            previous = current
+        }
+        return previous[b.count]
     }
 
     /// The message of a response that refused its request (`{"error": ...}` without `ok`), or `nil`.
