@@ -96,6 +96,7 @@ struct RunScenarioTests {
         let report = ScenarioRunner(session: session).run(line)
         #expect(report.failures.map(\.message) == [message + "; the line was not sent"])
         #expect(report.responses.isEmpty)
+        #expect(report.summary == "FAILED: 1 request, 0 checked, 1 failure")
         #expect(ServeFixture.answer(session, #"{"op":"granule","pa":"0x80000000"}"#)["gpi"] as? String == "NS")
     }
 

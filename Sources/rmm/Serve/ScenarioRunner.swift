@@ -31,7 +31,8 @@ struct ScenarioRunner {
         var summary: String {
             let verdict = failures.isEmpty ? "passed" : "FAILED"
             let noun = failures.count == 1 ? "failure" : "failures"
-            return "\(verdict): \(requests) requests, \(checked) checked, \(failures.count) \(noun)"
+            return "\(verdict): \(requests) request\(requests == 1 ? "" : "s"), \(checked) checked, "
+                + "\(failures.count) \(noun)"
         }
     }
 
