@@ -78,4 +78,27 @@ struct ProgressOutputTests {
         #expect(output.hasPrefix(#"{"ok":true,"top":"0xa0000000""#), "\(output)")
         #expect(errors.isEmpty)
     }
+
+    @Test("rmm run of a scenario with a long line, through pipes, writes nothing on standard error")
+    func runPipesStayClean() throws {
+        let process = Process()
+        process.executableURL = try ServeFixture.executable()
+        process.arguments = ["run", "-", "--activate", "--budget", "1"]
+        let stdin = Pipe()
+        let stdout = Pipe()
+        let stderr = Pipe()
+        process.standardInput = stdin
+        process.standardOutput = stdout
+        process.standardError = stderr
+        try process.run()
+        let line = #"{"op":"host.delegate","base":"0x80000000","size":"0x20000000","expect":{"ok":true}}"#
+        try stdin.fileHandleForWriting.write(contentsOf: Data(line.utf8 + [10]))
+        try stdin.fileHandleForWriting.close()
+        let output = String(decoding: stdout.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let errors = stderr.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0)
+        #expect(output == "stdin: passed: 1 request, 1 checked, 0 failures\n")
+        #expect(errors.isEmpty)
+    }
 }

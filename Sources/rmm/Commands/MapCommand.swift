@@ -63,7 +63,8 @@ struct MapCommand: ParsableCommand {
         let (machine, host) = try platform.machine()
         if let scenario {
             let file = try ScenarioFile.read(scenario, command: "rmm map")
-            let report = ScenarioRunner(session: ServeSession(machine: machine, host: host)).run(file.text)
+            let report = ScenarioRunner(session: ServeSession(machine: machine, host: host), showsSlowLines: true).run(
+                file.text)
             if !report.failures.isEmpty {
                 for failure in report.failures { print("\(file.name):\(failure.line): \(failure.message)") }
                 throw ExitCode.failure

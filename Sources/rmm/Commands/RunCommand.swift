@@ -34,7 +34,8 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         let scenario = try ScenarioFile.read(file, command: "rmm run")
         let (machine, host) = try platform.machine()
-        let report = ScenarioRunner(session: ServeSession(machine: machine, host: host)).run(scenario.text)
+        let report = ScenarioRunner(session: ServeSession(machine: machine, host: host), showsSlowLines: true).run(
+            scenario.text)
         if verbose {
             for response in report.responses { print("line \(response.line): \(response.text)") }
         }

@@ -25,7 +25,8 @@ struct TraceCommand: ParsableCommand {
         let file = try ScenarioFile.read(scenario, command: "rmm trace")
         let (machine, host) = try platform.machine()
         machine.tracer.setEnabled(true)
-        let report = ScenarioRunner(session: ServeSession(machine: machine, host: host)).run(file.text)
+        let report = ScenarioRunner(session: ServeSession(machine: machine, host: host), showsSlowLines: true).run(
+            file.text)
         let snapshot = machine.tracer.snapshot()
         guard
             FileManager.default.createFile(

@@ -37,6 +37,14 @@ struct ScenarioRunner {
     }
 
     let session: ServeSession
+    /// Whether a line that runs longer than a second shows its progress on standard error (only ever drawn when
+    /// standard error is a terminal). The commands set it; tests leave it off.
+    var showsSlowLines = false
+
+    init(session: ServeSession, showsSlowLines: Bool = false) {
+        self.session = session
+        self.showsSlowLines = showsSlowLines
+    }
 
     /// Replays `text`, the whole scenario file.
     func run(_ text: String) -> Report {
@@ -63,7 +71,13 @@ struct ScenarioRunner {
                 continue
             }
             let expect = request.removeValue(forKey: "expect")
+            let indicator =
+                showsSlowLines
+                ? SlowRequestIndicator(label: "line \(number)") { [machine = session.machine] in
+                    machine.counters.snapshot().smc
+                } : nil
             let response = session.respond(to: ServeRequest(fields: request)).text
+            indicator?.finish()
             report.responses.append((number, response))
             let actual = try? JSONSerialization.jsonObject(with: Data(response.utf8)) as? [String: Any]
             guard let expect else {
