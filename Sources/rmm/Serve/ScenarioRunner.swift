@@ -39,7 +39,7 @@ struct ScenarioRunner {
     let session: ServeSession
     /// Whether a line that runs longer than a second shows its progress on standard error (only ever drawn when
     /// standard error is a terminal). The commands set it; tests leave it off.
-    var showsSlowLines = false
+    let showsSlowLines: Bool
 
     init(session: ServeSession, showsSlowLines: Bool = false) {
         self.session = session
@@ -71,6 +71,12 @@ struct ScenarioRunner {
                 continue
             }
             let expect = request.removeValue(forKey: "expect")
+            if let expect, !(expect is [String: Any]) {
+                // A malformed line is not sent: it changes nothing.
+                report.failures.append(
+                    Failure(line: number, message: "'expect' is not an object; the line was not sent"))
+                continue
+            }
             let indicator =
                 showsSlowLines
                 ? SlowRequestIndicator(label: "line \(number)") { [machine = session.machine] in
@@ -87,10 +93,7 @@ struct ScenarioRunner {
                 continue
             }
             report.checked += 1
-            guard let expected = expect as? [String: Any] else {
-                report.failures.append(Failure(line: number, message: "'expect' is not an object"))
-                continue
-            }
+            guard let expected = expect as? [String: Any] else { continue }
             if let message = Self.rejection(actual ?? [:]), expected["error"] == nil {
                 report.failures.append(
                     Failure(
