@@ -3,7 +3,7 @@
  * (RMM v2.0, EL3 granule protection, host helpers).
  *
  * C host code (a Linux- or Xen-style helper loop) drives one simulated machine through these functions: the
- * same operations as the `rmm serve` JSON driver (serve-protocol.md): SMCs from host CPUs, memory accesses by a
+ * same operations as the `rmm serve` JSON driver (docs/serve-protocol.md): SMCs from host CPUs, memory accesses by a
  * security state through the granule protection check, granule inspection, counters, fault injection and the
  * invariant checker.
  *
@@ -126,7 +126,7 @@ typedef struct srmm_region {
 
 /**
  * The platform options of the CLI (`rmm serve --dram ... --pa-bits ...`). Call srmm_options_init first; a
- * zero or NULL field means the default platform's value (serve-protocol.md, "Default platform").
+ * zero or NULL field means the default platform's value (docs/serve-protocol.md, "The default platform").
  */
 typedef struct srmm_options {
     /** DRAM regions, conventional, named DRAM0, DRAM1, ... in order. NULL: the default DRAM list. */
@@ -186,7 +186,7 @@ typedef struct srmm_granule_info {
     const char *gpi_name;
 } srmm_granule_info;
 
-/** The platform's counters since creation (serve-protocol.md, `stats`). */
+/** The platform's counters since creation (docs/serve-protocol.md, `stats`). */
 typedef struct srmm_stats_info {
     uint64_t smc;            /**< SMCs issued by host CPUs. */
     uint64_t el3_calls;      /**< Calls from the RMM to EL3. */
@@ -274,7 +274,7 @@ int srmm_write(srmm_platform *platform, int world, uint64_t pa, const void *buff
 int srmm_granule(srmm_platform *platform, uint64_t pa, srmm_granule_info *info);
 
 /**
- * Makes the next `count` matching events fail (serve-protocol.md, `inject`): "busy", "blocked",
+ * Makes the next `count` matching events fail (docs/serve-protocol.md, `inject`): "busy", "blocked",
  * "zero_progress", "el3_refuse", "irq"; "clear" drops every pending injection (count ignored).
  * @return SRMM_OK; SRMM_ERR_NULL_POINTER; SRMM_ERR_UNKNOWN_FAULT; SRMM_ERR_INVALID_ARGUMENT (count above
  *         INT64_MAX).

@@ -31,7 +31,7 @@ public func srmm_platform_create(
     } catch {
         switch error {
         case .configuration: return ReturnCode.invalidConfiguration.rawValue
-        case .memory, .gpt: return ReturnCode.platform.rawValue
+        case .memory, .gpt, .noRoomForL1Tables: return ReturnCode.platform.rawValue
         }
     }
     if unsafe values.activate == 1 {

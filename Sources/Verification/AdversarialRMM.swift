@@ -42,6 +42,8 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
     private var stationary: [StationaryKey: AdversaryAnswer] = [:]
     private var answersSinceChange: [AdversaryAnswer] = []
     var donationOffer: [Int] = []
+    /// The answers to the current SMC that only `AnswerRules.includingForbidden` allows.
+    private var forbiddenOffered: [AdversaryAnswer] = []
     var memo: NodeMemo?
     var hostDigest: () -> [UInt64] = { [] }
 
@@ -135,7 +137,10 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
         let before = state
         let registers = apply(answer, to: arguments)
         if state != before { answersSinceChange = [] } else { answersSinceChange.append(answer) }
-        steps.append(ScheduleStep(arguments: arguments, answer: answer, chosen: chosen, alternatives: options.count))
+        steps.append(
+            ScheduleStep(
+                arguments: arguments, answer: answer, chosen: chosen, alternatives: options.count,
+                forbidden: forbiddenOffered.contains(answer)))
         return registers
     }
 
@@ -160,6 +165,7 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
 
     /// Every answer allowed for `arguments` in the current state, the cooperative one first, without duplicates.
     func allowedAnswers(_ arguments: SMCArguments) -> [AdversaryAnswer] {
+        forbiddenOffered = []
         var options: [AdversaryAnswer]
         switch FunctionID(arguments.x0) {
         case .granuleRangeDelegate: options = rangeAnswers(.delegate, base: arguments.x1, top: arguments.x2)
@@ -219,12 +225,12 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
         // rmm_state is listed for delegation only.
         if direction == .delegate { options.append(.refuse(.errorGlobal)) }
         if rules == .includingForbidden {
-            options += [
+            options += offerForbidden([
                 .progress(outTop: base), .progress(outTop: top + granule), .progress(outTop: base + granule / 2),
                 .refuse(Self.undefinedStatus),
-            ]
+            ])
             if first == direction.source {
-                options.append(.requestDonation(granules: 1, state: .delegated, canCancel: true))
+                options += offerForbidden([.requestDonation(granules: 1, state: .delegated, canCancel: true)])
             }
         }
         return options
@@ -267,10 +273,10 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
                 .finish(.errorTracking),
             ]
             if rules == .includingForbidden {
-                options += [
+                options += offerForbidden([
                     .progress(outTop: cursor), .progress(outTop: top + granule),
                     .progress(outTop: cursor + granule / 2), .finish(Self.undefinedStatus),
-                ]
+                ])
             }
             return options
         case .transfer:
@@ -279,7 +285,9 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
                 .requestDonation(granules: 1, state: .delegated, canCancel: pending.canCancel), .refuse(.busy),
                 pending.donated.isEmpty ? .finish(.errorInput) : .failAndReclaim(.errorInput),
             ]
-            if rules == .includingForbidden { options += [.finish(Self.undefinedStatus), .reservedMemoryRequest] }
+            if rules == .includingForbidden {
+                options += offerForbidden([.finish(Self.undefinedStatus), .reservedMemoryRequest])
+            }
             return options
         }
     }
@@ -355,8 +363,16 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
             .requestDonation(granules: 2, state: .undelegated, canCancel: true), .refuse(.busy), .refuse(.blocked),
             .refuse(.errorInput),
         ]
-        if rules == .includingForbidden { options += [.refuse(Self.undefinedStatus), .reservedMemoryRequest] }
+        if rules == .includingForbidden {
+            options += offerForbidden([.refuse(Self.undefinedStatus), .reservedMemoryRequest])
+        }
         return options
+    }
+
+    /// Records `answers` as ones the specification forbids at the current SMC, so the schedule can mark them.
+    private func offerForbidden(_ answers: [AdversaryAnswer]) -> [AdversaryAnswer] {
+        forbiddenOffered += answers
+        return answers
     }
 
     /// A status DEN0137 does not define.

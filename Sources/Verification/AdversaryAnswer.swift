@@ -65,6 +65,16 @@ public struct ScheduleStep: Hashable, Sendable, CustomStringConvertible {
     public let chosen: Bool
     /// How many answers were allowed.
     public let alternatives: Int
+    /// Whether the specification forbids this answer here (only `AnswerRules.includingForbidden` gives it).
+    public let forbidden: Bool
+
+    init(arguments: SMCArguments, answer: AdversaryAnswer, chosen: Bool, alternatives: Int, forbidden: Bool = false) {
+        self.arguments = arguments
+        self.answer = answer
+        self.chosen = chosen
+        self.alternatives = alternatives
+        self.forbidden = forbidden
+    }
 
     /// e.g. `RMI_GRANULE_RANGE_DELEGATE(0x80000000, 0x80002000) -> RMI_SUCCESS out_top=0x80000000 [choice 1/12]`.
     public var description: String {
@@ -72,6 +82,6 @@ public struct ScheduleStep: Hashable, Sendable, CustomStringConvertible {
             FunctionID(arguments.x0).rmiCommand.map { "\($0.name)" } ?? "SMC 0x\(String(arguments.x0, radix: 16))"
         let call = "\(name)(0x\(String(arguments.x1, radix: 16)), 0x\(String(arguments.x2, radix: 16)))"
         let how = chosen ? "chosen among \(alternatives)" : (alternatives > 1 ? "repeated (stationary)" : "forced")
-        return "\(call) -> \(answer) [\(how)]"
+        return "\(call) -> \(answer)\(forbidden ? " [forbidden]" : "") [\(how)]"
     }
 }

@@ -192,6 +192,8 @@ public struct Violation: Sendable, CustomStringConvertible {
 
 /// A progress report during an exploration.
 public struct ExplorationProgress: Sendable {
+    /// The share of the whole exploration done, from 0 to 1; it never decreases from one report to the next.
+    public let fractionDone: Double
     public let schedulesRun: Int
     public let violations: Int
     public let elapsed: Duration

@@ -25,28 +25,34 @@ struct Run {
 
     private func hex(_ value: UInt64) -> String { "0x" + String(value, radix: 16) }
 
+    /// `[base, base + granules)` as text, or `nothing` for no granule.
+    private func prefix(_ granules: Int) -> String {
+        let base = layout.rangeBase.rawValue
+        return granules == 0 ? "nothing" : "[\(hex(base)), \(hex(base + UInt64(granules) * granule)))"
+    }
+
     /// (b): `reported` (granules from base) against the prefix the adversary moved to `destination` within
-    /// `[0, limit)`, and nothing in the rest of `[0, limit)` in `destination`.
+    /// `[0, limit)`, and nothing in the rest of `[0, limit)` in `destination`. `claim` says who reported it and
+    /// how, e.g. `delegate reported` or `rmi_delegate_range returned RMI_BUSY, which its caller reads as`.
     private func progressCheck(
-        reportedGranules reported: Int, destination: ModelGranuleState, limit: Int, what: String
+        reportedGranules reported: Int, destination: ModelGranuleState, limit: Int, claim: String
     ) -> [Violation] {
         var actual = 0
         while actual < limit, rmm.state.granules[actual] == destination { actual += 1 }
-        let base = layout.rangeBase.rawValue
+        let verb = destination == .delegated ? "delegated" : "undelegated"
         if reported != actual {
             return [
                 violation(
                     .progressMismatch,
-                    "\(what) reports [\(hex(base)), \(hex(base + UInt64(reported) * granule))) moved, but the RMM "
-                        + "moved [\(hex(base)), \(hex(base + UInt64(actual) * granule)))")
+                    "\(claim) \(prefix(reported)) \(verb), but the RMM \(verb) \(prefix(actual))")
             ]
         }
         for index in actual..<limit where rmm.state.granules[index] == destination {
             return [
                 violation(
                     .progressMismatch,
-                    "\(what): granule \(hex(layout.address(of: index))) moved beyond the reported top "
-                        + "\(hex(base + UInt64(reported) * granule))")
+                    "\(claim) \(prefix(reported)) \(verb), but the RMM also \(verb) the granule at "
+                        + "\(hex(layout.address(of: index))), beyond it")
             ]
         }
         return []
@@ -67,8 +73,12 @@ struct Run {
         }.map(hex)
         guard !missing.isEmpty || !needless.isEmpty else { return [] }
         var parts: [String] = []
-        if !missing.isEmpty { parts.append("did not come back but are not on the leak ledger: \(missing)") }
-        if !needless.isEmpty { parts.append("are on the leak ledger but came back: \(needless)") }
+        if !missing.isEmpty {
+            parts.append("\(missing.joined(separator: ", ")) did not come back but are not on the leak ledger")
+        }
+        if !needless.isEmpty {
+            parts.append("\(needless.joined(separator: ", ")) are on the leak ledger but came back")
+        }
         return [violation(.leakMismatch, "\(what): granules " + parts.joined(separator: "; granules "))]
     }
 
@@ -81,8 +91,9 @@ struct Run {
                 violation(
                     .smcBoundExceeded,
                     returned
-                        ? "issued \(rmm.steps.count) SMCs; the bound is \(bound)"
-                        : "still looping after \(rmm.steps.count) SMCs (the bound is \(bound)): it would not return"))
+                        ? "the helper issued \(rmm.steps.count) SMCs; the bound is \(bound)"
+                        : "the helper was still looping after \(rmm.steps.count) SMCs (the bound is \(bound)): "
+                            + "it would not return"))
         }
     }
 
@@ -98,12 +109,12 @@ struct Run {
         guard !result.hitCap else { return }
         // The loop returns a status only: a caller can only read it as all (0) or nothing (anything else).
         let status = RMIResult(rawValue: result.ret).status
-        let what = "\(undelegating ? "rmi_undelegate_range" : "rmi_delegate_range") returned \(status.name) only"
+        let what = "\(undelegating ? "rmi_undelegate_range" : "rmi_delegate_range") returned \(status.name)"
         endOfRun += progressCheck(
             reportedGranules: result.ret == 0 ? n : 0, destination: undelegating ? .undelegated : .delegated,
-            limit: n, what: what)
+            limit: n, claim: "\(what), which its caller reads as")
         // Linux has no leak ledger: every granule that failed to come back is leaked silently.
-        if undelegating { endOfRun += leakCheck(ledger: [], what: what) }
+        if undelegating { endOfRun += leakCheck(ledger: [], what: "\(what) and keeps no leak ledger") }
     }
 
     mutating func rmiHost(_ helper: HostHelper, host: HostRMI) {
@@ -115,23 +126,25 @@ struct Run {
         case .delegate:
             let outcome = host.delegate(base: base, size: size)
             endOfRun += progressCheck(
-                reportedGranules: granules(outcome), destination: .delegated, limit: n, what: "delegate")
+                reportedGranules: granules(outcome), destination: .delegated, limit: n, claim: "delegate reported")
         case .undelegate:
             let outcome = host.undelegate(base: base, size: size, onFailure: .leak)
             endOfRun += progressCheck(
-                reportedGranules: granules(outcome), destination: .undelegated, limit: n, what: "undelegate")
+                reportedGranules: granules(outcome), destination: .undelegated, limit: n,
+                claim: "undelegate reported")
             endOfRun += leakCheck(ledger: host.leakLedger.leakedGranules, what: "undelegate")
         case .rollback:
             let delegation = host.delegate(base: base, size: size)
             // Checked now, on the state the delegation left: a cut later in the run does not undo this part.
             if !rmm.scheduler.pruned {
                 violations += progressCheck(
-                    reportedGranules: granules(delegation), destination: .delegated, limit: n, what: "delegate")
+                    reportedGranules: granules(delegation), destination: .delegated, limit: n,
+                    claim: "delegate reported")
             }
             let rollback = host.rollback(delegation)
             endOfRun += progressCheck(
                 reportedGranules: granules(rollback), destination: .undelegated, limit: granules(delegation),
-                what: "rollback")
+                claim: "rollback reported")
             endOfRun += leakCheck(ledger: host.leakLedger.leakedGranules, what: "rollback")
         case .statefulOperation:
             let outcome = host.execute(SMCArguments(ExplorationTarget.transferCommand.rawValue), transfersMemory: true)

@@ -31,6 +31,11 @@ import RMIHost
 /// both searches report the same violations.
 public enum Explorer {
     /// Explores `helper` within `bounds`; `progress` is called every 4096 runs.
+    ///
+    /// The share done is counted in explored subtrees: within one pass of the iterative deepening, the runs go in
+    /// lexicographic order and each choice point splits its subtree's share evenly among its answers. Each deeper
+    /// pass is taken to cost as much as all shallower ones together (pass d weighs 2^d), so the share rises
+    /// monotonically across passes.
     public static func run(
         helper: HostHelper, bounds: ExplorationBounds, mode: ExplorationMode = ExplorationMode(),
         progress: ((ExplorationProgress) -> Void)? = nil
@@ -42,15 +47,26 @@ public enum Explorer {
         var pruned = 0
         var smcs = 0
         var memoCount = 0
+        // The share finished passes account for, the weight of the current pass, and how far into it the search is.
+        var passesDone = 0.0
+        var passWeight = 1.0
+        var withinPass: () -> Double = { 0 }
+        let totalWeight: Double =
+            switch mode.search {
+            case .exhaustive: Double((1 << UInt64(bounds.choiceDepth + 1)) - 1)
+            case .random: 1
+            }
         func record(_ result: RunResult) {
             runs += 1
             if result.pruned { pruned += 1 }
             smcs += result.smcs
             for violation in result.violations { collector.add(violation) }
             if runs % 4096 == 0, let progress {
+                let done = Swift.min(1, (passesDone + passWeight * withinPass()) / totalWeight)
                 progress(
                     ExplorationProgress(
-                        schedulesRun: runs, violations: collector.shortest.count, elapsed: clock.now - start))
+                        fractionDone: done, schedulesRun: runs, violations: collector.shortest.count,
+                        elapsed: clock.now - start))
             }
         }
         switch mode.search {
@@ -62,14 +78,18 @@ public enum Explorer {
                 let scheduler = ExhaustiveScheduler(depth: depth)
                 let memo = memoise ? NodeMemo() : nil
                 collector.runs = [:]
+                passWeight = Double(UInt64(1) << UInt64(depth))
+                withinPass = { scheduler.fractionExplored }
                 repeat {
                     record(
                         runOnce(helper: helper, bounds: bounds, rules: mode.answers, scheduler: scheduler, memo: memo))
                 } while scheduler.advance()
+                passesDone += passWeight
                 memoCount += memo?.count ?? 0
             }
         case .random(let seed, let schedules):
             let scheduler = RandomScheduler(seed: seed, depth: bounds.choiceDepth)
+            withinPass = { Double(runs) / Double(Swift.max(schedules, 1)) }
             for _ in 0..<schedules {
                 scheduler.startRun()
                 record(runOnce(helper: helper, bounds: bounds, rules: mode.answers, scheduler: scheduler, memo: nil))

@@ -87,6 +87,18 @@ public final class ExhaustiveScheduler: Scheduler {
     /// The choice sequence of the current run.
     public var choices: [Int] { Array(prefix.prefix(position)) }
 
+    /// The share of the search tree explored before the current run, from 0 to 1: each choice point splits its
+    /// share evenly among its answers, and the runs go in lexicographic order, so this never decreases.
+    public var fractionExplored: Double {
+        var fraction = 0.0
+        var share = 1.0
+        for (choice, count) in zip(prefix, counts) {
+            share /= Double(count)
+            fraction += Double(choice) * share
+        }
+        return fraction
+    }
+
     /// Moves to the next sequence; `false` when every sequence has been run.
     public func advance() -> Bool {
         position = 0

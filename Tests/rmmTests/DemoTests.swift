@@ -85,7 +85,7 @@ struct DemoTests {
         #expect(host.delegate(base: .init(0x8000_0000), size: 0x1000).succeeded)
         let text = PASMap(machine: machine).text()
         #expect(text.contains("DRAM0  [0x80000000, 0x100000000)  2 GiB\n"))
-        #expect(text.contains("0x80000000     0x80001000     4 KiB      REALM      granules\n"))
+        #expect(text.contains("0x80000000     0x80001000     4 KiB      REALM      DELEGATED    granules\n"))
         #expect(text.contains("contiguous 512MB"))
         #expect(text.contains("MMIO0  [0x0, 0x80000000)  2 GiB\n"))
     }
@@ -107,6 +107,8 @@ struct MapAfterTests {
         var command = try MapCommand.parse(["--after", file.path, "--svg", svg])
         try command.run()
         let picture = try String(contentsOfFile: svg, encoding: .utf8)
-        #expect(picture.contains("0x80000000-0x80200000 REALM contiguous 2MB"))
+        #expect(
+            picture.contains(
+                "<title>[0x80000000, 0x80200000) 2 MiB: GPI REALM, state DELEGATED, contiguous 2MB</title>"))
     }
 }

@@ -22,4 +22,18 @@ struct PlatformOptionsTests {
         #expect(report.failures.isEmpty, "\(report.failures)")
         #expect(host.info?.createdL1Tables.count == 4)
     }
+
+    @Test("a bring-up that fails under --activate is explained in a sentence, not a Swift value dump")
+    func activationFailureIsASentence() throws {
+        let options = try PlatformOptions.parse(["--dram", "0x80000000:4K", "--host-l1-tables", "--activate"])
+        do {
+            _ = try options.machine()
+            Issue.record("a 4 KiB machine cannot hold a 128 KiB L1 table, yet bring-up succeeded")
+        } catch {
+            let message = "\(error)"
+            #expect(message.hasPrefix("host bring-up failed: RMI_GPT_L1_CREATE could not be completed: "), "\(message)")
+            #expect(message.contains("the page allocator had no 128 KiB to give"))
+            #expect(!message.contains("RMIHost.") && !message.contains("CCAArch.") && !message.contains("rawValue"))
+        }
+    }
 }

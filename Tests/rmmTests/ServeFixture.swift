@@ -16,7 +16,7 @@ enum ServeFixture {
 
     /// The response to `line`, decoded; an empty object if it is not a JSON object (which a test then fails on).
     static func answer(_ session: ServeSession, _ line: String) -> [String: Any] {
-        let text = session.respond(toLine: line)
+        let text = session.respond(toLine: line) ?? ""
         #expect(!text.contains("\n"), "a response is one line")
         return decode(text)
     }

@@ -23,7 +23,10 @@ struct ServeProcessTests {
         #expect(lines.count == 8 && lines.last == "", "seven lines, each ended by a newline")
         #expect(lines.first == #"{"id":1,"ok":true,"version":"2.0"}"#)
         #expect(lines.dropFirst(1).first == #"{"id":2,"ok":true,"top":"0x80002000","smc":1}"#)
-        #expect(lines.dropFirst(2).first == #"{"error":"not valid JSON"}"#)
+        #expect(
+            lines.dropFirst(2).first
+                == #"{"error":"not valid JSON at column 1: expected a value (object, array, string, number, true, false or null)"}"#
+        )
         #expect(
             lines.dropFirst(3).first == #"{"id":4,"fault":{"kind":"gpf","pa":"0x80000000","gpcsc":"0xd","level":1}}"#)
         #expect(lines.dropFirst(4).first?.hasPrefix(#"{"id":5,"error":"field 'cpu'"#) == true)
@@ -54,6 +57,14 @@ struct ServeProcessTests {
         #expect(lines.count == 2)
         #expect(lines.first?.contains("longer than the limit") == true)
         #expect(lines.last == #"{"id":2,"ok":true}"#)
+    }
+
+    @Test("blank lines get no answer, so every answer lines up with a request")
+    func blankLines() throws {
+        let input = "\n" + #"{"id":1,"op":"check"}"# + "\n   \n\r\n" + #"{"id":2,"op":"check"}"# + "\n\n"
+        let (status, output) = try ServeFixture.runTool(["serve"], input: Data(input.utf8))
+        #expect(status == 0)
+        #expect(output == #"{"id":1,"ok":true}"# + "\n" + #"{"id":2,"ok":true}"# + "\n")
     }
 
     @Test("empty input gives no output and exit status 0")

@@ -253,9 +253,9 @@ struct ServeSessionTests {
         ])
     func idEcho(id: String) throws {
         let session = try ServeFixture.session()
-        let text = session.respond(toLine: #"{"id":\#(id),"op":"check"}"#)
+        let text = try #require(session.respond(toLine: #"{"id":\#(id),"op":"check"}"#))
         #expect(text.hasPrefix(#"{"id":\#(id),"#))
-        let bad = session.respond(toLine: #"{"op":"bogus","id":\#(id)}"#)
+        let bad = try #require(session.respond(toLine: #"{"op":"bogus","id":\#(id)}"#))
         #expect(bad.hasPrefix(#"{"id":\#(id),"error":"#))
     }
 

@@ -3,21 +3,6 @@ public import FirmwareSync
 import GranuleProtection
 import RMM
 
-/// Why a machine could not be built.
-public enum MachineError: Error, CustomStringConvertible, Sendable {
-    case configuration(PlatformConfigurationError)
-    case memory(PhysicalMemoryError)
-    case gpt(GPTConfigurationError)
-
-    public var description: String {
-        switch self {
-        case .configuration(let error): "invalid platform: \(error)"
-        case .memory(let error): "cannot reserve physical memory: \(error)"
-        case .gpt(let error): "cannot build the GPT: \(error)"
-        }
-    }
-}
-
 /// One simulated Arm CCA machine: sparse DRAM behind the granule protection check, EL3 with its GPT, the RMM,
 /// and host CPUs that issue SMCs.
 ///
@@ -33,9 +18,29 @@ public final class Machine: Sendable {
     public let rmm: RealmManagementMonitor<RealmWorldPort>
     let hostRouter: SMCRouter
 
-    /// Where EL3 keeps its L1 tables: above the protected address space, out of any world's reach.
-    static func l1Base(for configuration: PlatformConfiguration) -> PhysicalAddress {
-        PhysicalAddress(configuration.physicalAddressSpaceSize)
+    /// Where EL3 keeps the platform's L1 tables, or `nil` if the address space has no room for them.
+    ///
+    /// An L0 Table descriptor holds the table's address in bits 51:12, so the tables must lie below 2^52. Below
+    /// a 52-bit PPS they sit just above the protected address space, out of any world's reach. At 52 bits there is
+    /// nothing above it, so they take the highest gap below 2^52 that no DRAM or device region uses.
+    static func l1Base(for configuration: PlatformConfiguration, tableBytes: UInt64) -> PhysicalAddress? {
+        let descriptorLimit: UInt64 = 1 << 52
+        let space = configuration.physicalAddressSpaceSize
+        let needed = UInt64(configuration.l0RegionsContainingDRAM().count) * tableBytes
+        if space < descriptorLimit {
+            return space <= descriptorLimit - needed ? PhysicalAddress(space) : nil
+        }
+        let used =
+            configuration.dramRegions.map { ($0.base.rawValue, $0.size) }
+            + configuration.deviceRegions.map { ($0.base.rawValue, $0.size) }
+        guard needed <= descriptorLimit else { return nil }
+        // Each step moves the candidate below a region it overlapped, so the search ends.
+        var candidate = (descriptorLimit - needed) & ~UInt64(0xFFF)
+        while let blocker = used.first(where: { $0.0 < candidate + needed && candidate < $0.0 + $0.1 }) {
+            guard blocker.0 >= needed else { return nil }
+            candidate = (blocker.0 - needed) & ~UInt64(0xFFF)
+        }
+        return PhysicalAddress(candidate)
     }
 
     /// A machine for `configuration`. An `observer` sees every shared-memory step the RMM and EL3 take (an
@@ -78,10 +83,15 @@ public final class Machine: Sendable {
         }
         let pps = ProtectedPhysicalAddressSize(bits: configuration.physicalAddressBits)!
         let l0 = L0GPTSize(shift: configuration.l0GPTSizeBits)!
+        // One 4-bit GPI per granule of an L0 region.
+        let tableBytes = (l0Size >> UInt64(configuration.granuleSize.shift)) / 2
+        guard let l1Base = Self.l1Base(for: configuration, tableBytes: tableBytes) else {
+            throw .noRoomForL1Tables(bytes: UInt64(dramL0Regions.count) * tableBytes)
+        }
         do {
             gpt = try GranuleProtectionTable(
                 gpccr: GPCCR(pps: pps, pgs: configuration.granuleSize, l0gptsz: l0), regions: boot,
-                defaultGPI: .noAccess, l1Base: Self.l1Base(for: configuration),
+                defaultGPI: .noAccess, l1Base: l1Base,
                 options: GPTOptions(largestContiguousBlock: configuration.largestContiguousBlock.gptSize),
                 observer: observer)
         } catch {

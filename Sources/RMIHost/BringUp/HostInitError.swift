@@ -31,10 +31,18 @@ public enum HostInitError: Error, Hashable, Sendable {
     case gptL1CreateFailed(l0Base: PhysicalAddress, status: RMIStatus)
     /// Another thread is running the bring-up sequence on this host.
     case alreadyInProgress
+    /// RMI_RMM_CONFIG_SET answered ERROR_GLOBAL and RMI_RMM_STATE_GET reports the RMM ACTIVE, but
+    /// RMI_RMM_CONFIG_GET shows another configuration than `wanted`, this host's (raw RmiGranuleSize and
+    /// tracking_region_size encodings found), so the host cannot adopt it.
+    case activeWithOtherConfiguration(
+        wanted: RMMConfiguration, granuleSizeEncoding: UInt64, trackingRegionSizeEncoding: UInt64)
+    /// RMI_RMM_CONFIG_SET answered ERROR_GLOBAL although RMI_RMM_STATE_GET reports `state` (X1), not ACTIVE: an
+    /// activation another agent started may be in progress (the spec reports INTERMEDIATE as INIT).
+    case configurationRefused(state: UInt64)
 
     /// A short machine-readable kind for the serve protocol's `host.init` answer: `no_rmm`,
     /// `incompatible_version`, `granule_size_unsupported`, `rmm_error`, `stalled`, `cancelled`, `host_failure`,
-    /// `out_of_memory`, `memory_fault`, `no_progress`, `tracking`, or `in_progress`.
+    /// `out_of_memory`, `memory_fault`, `no_progress`, `tracking`, `in_progress`, or `already_active`.
     public var kind: String {
         switch self {
         case .noRMM: "no_rmm"
@@ -49,6 +57,7 @@ public enum HostInitError: Error, Hashable, Sendable {
         case .trackingNoProgress: "no_progress"
         case .regionNotFineConventional: "tracking"
         case .alreadyInProgress: "in_progress"
+        case .activeWithOtherConfiguration, .configurationRefused: "already_active"
         }
     }
 
@@ -61,6 +70,7 @@ public enum HostInitError: Error, Hashable, Sendable {
         case .statefulOperation(_, .cancelled(_, let answer)): RMIResult(rawValue: answer.x0).status
         case .statefulOperation: .incomplete
         case .trackingNoProgress, .regionNotFineConventional: .success
+        case .activeWithOtherConfiguration, .configurationRefused: .errorGlobal
         case .noRMM, .granuleSizeUnsupported, .outOfMemory, .memoryFault, .alreadyInProgress: nil
         }
     }
@@ -96,6 +106,16 @@ public enum HostInitError: Error, Hashable, Sendable {
             return "RMI_GPT_L1_CREATE(\(hex(l0Base.rawValue))) answered \(status.name)"
         case .alreadyInProgress:
             return "bring-up is already running on another thread"
+        case .activeWithOtherConfiguration(let wanted, let granule, let tracking):
+            let granuleName = GranuleSize(rmiEncoding: granule).map { "\($0.bytes >> 10) KB" } ?? hex(granule)
+            return "RMI_RMM_CONFIG_SET answered RMI_ERROR_GLOBAL because the RMM is already ACTIVE, and "
+                + "RMI_RMM_CONFIG_GET shows rmi_granule_size \(granuleName), tracking_region_size \(hex(tracking)) "
+                + "where this host needs \(wanted.granuleSize.bytes >> 10) KB and "
+                + "\(hex(wanted.trackingRegionSizeEncoding)), so it cannot adopt that RMM"
+        case .configurationRefused(let state):
+            let stateName = state == 0 ? "RMM_STATE_INIT" : hex(state)
+            return "RMI_RMM_CONFIG_SET answered RMI_ERROR_GLOBAL while RMI_RMM_STATE_GET reports \(stateName), not "
+                + "ACTIVE: another agent's activation may be in progress"
         }
     }
 

@@ -8,6 +8,9 @@ extension HostRMI {
     /// 2. RMI_FEATURES(0) and (1), kept in `info`.
     /// 3. FEATURES1 must advertise the host's granule size.
     /// 4. RMI_RMM_CONFIG_SET on a zeroed Non-secure page: granule size, tracking region size encoding 0.
+    ///    If it answers ERROR_GLOBAL, someone may have brought the RMM up already (raw SMCs, firmware tests):
+    ///    RMI_RMM_STATE_GET and RMI_RMM_CONFIG_GET tell, and an ACTIVE RMM configured as this host would have
+    ///    configured it is adopted (step 5 is skipped); any other finding is a failure that says what was found.
     /// 5. RMI_RMM_ACTIVATE, driven through the stateful-operation driver (it may ask for memory).
     /// 6. For every DRAM region, RMI_GRANULE_TRACKING_GET(base, top) repeatedly, advancing to X3 (out_top; X1 is
     ///    the category and X2 the state, never the next address: section 8 item 12), requiring CONVENTIONAL and
@@ -68,15 +71,15 @@ extension HostRMI {
         let features1 = FeatureRegister1(rawValue: try checkedStep(.features, 1).x1)
         guard features1.supports(granule) else { throw .granuleSizeUnsupported(granule, features1) }
 
-        try configure()
-
-        let activation = execute(SMCArguments(FunctionID.rmmActivate.rawValue), transfersMemory: true)
-        switch activation.end {
-        case .stalled(let status): throw .stalled(command: .rmmActivate, status: status)
-        case .failed(let failure): throw .statefulOperation(command: .rmmActivate, failure)
-        case .completed(let answer):
-            let status = RMIResult(rawValue: answer.x0).status
-            guard status == .success else { throw .rmmError(command: .rmmActivate, status: status) }
+        if try configure() == .configured {
+            let activation = execute(SMCArguments(FunctionID.rmmActivate.rawValue), transfersMemory: true)
+            switch activation.end {
+            case .stalled(let status): throw .stalled(command: .rmmActivate, status: status)
+            case .failed(let failure): throw .statefulOperation(command: .rmmActivate, failure)
+            case .completed(let answer):
+                let status = RMIResult(rawValue: answer.x0).status
+                guard status == .success else { throw .rmmError(command: .rmmActivate, status: status) }
+            }
         }
 
         do {
@@ -96,8 +99,17 @@ extension HostRMI {
         }
     }
 
-    /// RMI_RMM_CONFIG_SET from a zeroed Non-secure page (RmiRmmConfig, rmi-abi.md section 7).
-    private func configure() throws(HostInitError) {
+    /// What step 4 of the bring-up found.
+    private enum Configuration {
+        /// RMI_RMM_CONFIG_SET succeeded: the RMM is configured and waits for RMI_RMM_ACTIVATE.
+        case configured
+        /// The RMM was already ACTIVE with this host's configuration.
+        case adopted
+    }
+
+    /// RMI_RMM_CONFIG_SET from a zeroed Non-secure page (RmiRmmConfig, rmi-abi.md section 7), or the adoption of
+    /// an RMM that is already ACTIVE with the same configuration.
+    private func configure() throws(HostInitError) -> Configuration {
         guard let page = allocator.allocatePage() else { throw .outOfMemory }
         defer { allocator.freePage(page) }
         let configuration = RMMConfiguration(granuleSize: granuleSize, trackingRegionSizeEncoding: 0)
@@ -109,7 +121,37 @@ extension HostRMI {
         } catch {
             throw .memoryFault(error)
         }
-        _ = try checkedStep(.rmmConfigSet, page.rawValue)
+        let status = RMIResult(rawValue: try step(.rmmConfigSet, page.rawValue).x0).status
+        if status == .success { return .configured }
+        guard status == .errorGlobal else { throw .rmmError(command: .rmmConfigSet, status: status) }
+        try adopt(configuration, page: page)
+        return .adopted
+    }
+
+    /// After RMI_RMM_CONFIG_SET answered ERROR_GLOBAL (the spec's "not in INIT"): returns if the RMM is ACTIVE
+    /// with `wanted`, and otherwise throws what it found.
+    private func adopt(_ wanted: RMMConfiguration, page: PhysicalAddress) throws(HostInitError) {
+        let state = try step(.rmmStateGet)
+        guard RMIResult(rawValue: state.x0).status == .success else {
+            // No way to ask: the refusal stands as it was.
+            throw .rmmError(command: .rmmConfigSet, status: .errorGlobal)
+        }
+        guard state.x1 == RMMLifecycleState.active.architecturalEncoding else {
+            throw .configurationRefused(state: state.x1)
+        }
+        _ = try checkedStep(.rmmConfigGet, page.rawValue)
+        let found: [UInt64]
+        do {
+            found = try memory.readWords(2, at: page)
+        } catch {
+            throw .memoryFault(error)
+        }
+        let tracking = found[Int(RMMConfiguration.trackingRegionSizeOffset / 8)]
+        let granule = found[Int(RMMConfiguration.granuleSizeOffset / 8)]
+        guard tracking == wanted.trackingRegionSizeEncoding, granule == wanted.granuleSize.rmiEncoding else {
+            throw .activeWithOtherConfiguration(
+                wanted: wanted, granuleSizeEncoding: granule, trackingRegionSizeEncoding: tracking)
+        }
     }
 
     /// Walks one DRAM region with RMI_GRANULE_TRACKING_GET(base, top), advancing by X3.

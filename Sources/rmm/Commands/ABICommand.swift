@@ -8,7 +8,8 @@ struct ABICommand: ParsableCommand {
         abstract: "Print the RMI and EL3 function IDs and the RMI status codes.",
         discussion: """
             Every RMI v2.0 command the reference lists, with its SMC function ID, then the RMM-EL3 and FIRME IDs, \
-            then the 17 RmiStatusCode values.
+            then the 17 RmiStatusCode values. docs/rmi-coverage.md says which commands the model implements, and \
+            docs/spec-reading.md which reading of the specification it follows.
 
             Examples:
               rmm abi

@@ -13,7 +13,11 @@ struct CheckHostCommand: ParsableCommand {
             allows (and, with --forbidden, answers it forbids). Every schedule up to the bounds is run; each run \
             must stay within the stated SMC bound, report exactly the progress the adversary made, touch nothing \
             outside the range, and leave every granule that did not come back in the leak ledger. A violation \
-            prints its shortest schedule. Exits 1 if any helper has a violation.
+            is told as a story: its shortest schedule, SMC by SMC, with the adversary's answers (marked [forbidden] \
+            where the specification forbids them), what the helper reported, and why that breaks a property. The \
+            retry budgets are --busy-retries, --blocked-retries and --continuations; the SMC bound follows from \
+            them and the range size. docs/explorer.md explains what the explorer proves and how to read its output. \
+            Exits 1 if any helper has a violation.
 
             Helpers: delegate, undelegate, rollback, sro (RMIHost), linux-v14-delegate, linux-v14-undelegate \
             (the loop the Linux v14 patch shapes, for comparison: the explorer finds its defects).
@@ -22,6 +26,7 @@ struct CheckHostCommand: ParsableCommand {
               rmm check host
               rmm check host --helper linux-v14-delegate --forbidden
               rmm check host --helper delegate --granules 8 --depth 12 --forbidden
+              rmm check host --busy-retries 4 --blocked-retries 2 --continuations 6
             """
     )
 
@@ -30,6 +35,16 @@ struct CheckHostCommand: ParsableCommand {
 
     @Option(help: "Granules in the range.") var granules = 4
     @Option(help: "Choices the adversary makes per schedule.") var depth = 6
+    @Option(
+        name: .customLong("busy-retries"),
+        help: "Retries of a step the RMM answers RMI_BUSY, after the first attempt (RetryPolicy.attemptBudget - 1).")
+    var busyRetries = 2
+    @Option(
+        name: .customLong("blocked-retries"),
+        help: "Retries of a step the RMM answers RMI_BLOCKED (RetryPolicy.blockedAttemptBudget - 1).")
+    var blockedRetries = 1
+    @Option(help: "Operation steps one stateful operation may take (RetryPolicy.continuationBudget).")
+    var continuations = 4
     @Flag(help: "Also give answers the specification forbids.") var forbidden = false
     @Option(help: "Instead of every schedule, this many random ones.") var random: Int?
     @Option(help: "Seed for --random.") var seed: UInt64 = 1
@@ -37,24 +52,46 @@ struct CheckHostCommand: ParsableCommand {
     func validate() throws {
         guard (1...64).contains(granules) else { throw ValidationError("--granules must be 1 to 64") }
         guard (0...24).contains(depth) else { throw ValidationError("--depth must be 0 to 24") }
+        guard (0...16).contains(busyRetries) else { throw ValidationError("--busy-retries must be 0 to 16") }
+        guard (0...16).contains(blockedRetries) else { throw ValidationError("--blocked-retries must be 0 to 16") }
+        guard (1...16).contains(continuations) else { throw ValidationError("--continuations must be 1 to 16") }
         if let random, random <= 0 { throw ValidationError("--random must be positive") }
     }
 
+    /// The bounds these options describe.
+    var bounds: ExplorationBounds {
+        ExplorationBounds(
+            granules: granules, choiceDepth: depth, attemptBudget: busyRetries + 1,
+            blockedAttemptBudget: blockedRetries + 1, continuationBudget: continuations)
+    }
+
     func run() throws {
-        let bounds = ExplorationBounds(granules: granules, choiceDepth: depth)
         let search: ExplorationMode.Search =
             random.map { .random(seed: seed, schedules: $0) } ?? .exhaustive(memoise: true)
         let mode = ExplorationMode(search: search, answers: forbidden ? .includingForbidden : .specCompliant)
         var clean = true
-        for helper in helpers {
-            var bar = ProgressBar(helper.rawValue, total: 1)
+        for (index, helper) in helpers.enumerated() {
+            var bar = ProgressBar(helper.rawValue, total: 1000)
             let report = Explorer.run(helper: helper, bounds: bounds, mode: mode) { progress in
-                bar.update(progress.schedulesRun % 100)
+                bar.update(Int(progress.fractionDone * 1000))
             }
             bar.finish()
-            print(report.description)
+            if index > 0 { print() }
+            print(Self.render(report))
             clean = clean && report.isClean
         }
         if !clean { throw ExitCode.failure }
+    }
+
+    /// A helper's summary, then each counterexample as a story.
+    static func render(_ report: ExplorationReport) -> String {
+        var lines = HostExplorationSummary.lines(report)
+        for (index, violation) in report.violations.enumerated() {
+            lines.append("")
+            lines += CounterexampleStory.lines(
+                violation, number: index + 1, of: report.violations.count,
+                runs: report.violatingRuns[violation.key] ?? 0, helper: report.helper)
+        }
+        return lines.joined(separator: "\n")
     }
 }

@@ -10,16 +10,20 @@ struct RunCommand: ParsableCommand {
             Each line is a request of the serve protocol, optionally with an "expect" object that the response must \
             match: every key of "expect" present with an equal value, nested objects matched the same way, arrays \
             element by element. Strings compare exactly, so write hexadecimal in lowercase, as the server prints it. \
-            Blank lines and lines starting with # or // are skipped. Prints each mismatch with its line number, then a \
-            summary; exits non-zero if anything did not match.
+            A request the server refuses fails its line unless "expect" names "error"; so does a host operation \
+            answering "ok": false without an "expect"; a field the operation does not take (a misspelt "expct") is \
+            refused. Blank lines and lines starting with # or // are skipped. Prints each failure with its line \
+            number, then a summary; exits non-zero if anything failed. The format is described in \
+            docs/scenarios.md, the requests in docs/serve-protocol.md.
 
             Examples:
               rmm run Examples/scenarios/seed-review.jsonl
               rmm run --verbose Examples/scenarios/faults.jsonl
+              printf '%s\\n' '{"op":"host.init","expect":{"ok":true}}' | rmm run -
             """
     )
 
-    @Argument(help: "The scenario file (JSON Lines).")
+    @Argument(help: "The scenario file (JSON Lines), or - for standard input.")
     var file: String
 
     @Flag(name: .shortAndLong, help: "Print every response with its line number.")
@@ -28,20 +32,15 @@ struct RunCommand: ParsableCommand {
     @OptionGroup var platform: PlatformOptions
 
     func run() throws {
-        let text: String
-        do {
-            text = try String(contentsOfFile: file, encoding: .utf8)
-        } catch {
-            StandardStreams.diagnose("rmm run: cannot read \(file): \(error.localizedDescription)")
-            throw ExitCode.failure
-        }
+        let scenario = try ScenarioFile.read(file, command: "rmm run")
         let (machine, host) = try platform.machine()
-        let report = ScenarioRunner(session: ServeSession(machine: machine, host: host)).run(text)
+        let report = ScenarioRunner(session: ServeSession(machine: machine, host: host), showsSlowLines: true).run(
+            scenario.text)
         if verbose {
             for response in report.responses { print("line \(response.line): \(response.text)") }
         }
-        for failure in report.failures { print("\(file):\(failure.line): \(failure.message)") }
-        print("\(file): \(report.summary)")
+        for failure in report.failures { print("\(scenario.name):\(failure.line): \(failure.message)") }
+        print("\(scenario.name): \(report.summary)")
         if !report.failures.isEmpty { throw ExitCode.failure }
     }
 }

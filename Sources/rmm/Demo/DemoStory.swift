@@ -45,7 +45,7 @@ struct DemoStory {
                 + "\(byteSize(configuration.l0RegionSize)) L0 GPT regions, \(configuration.cpuCount) CPUs")
         for region in configuration.dramRegions {
             emit(
-                "  \(region.name) [\(hex(region.base.rawValue)), \(hex(region.base.rawValue + region.size))) \(byteSize(region.size))"
+                "  \(region.name) [\(lowercaseHex(region.base.rawValue)), \(lowercaseHex(region.base.rawValue + region.size))) \(byteSize(region.size))"
             )
         }
         try bringUp()
@@ -119,7 +119,7 @@ struct DemoStory {
             loop.time = loop.time * Int(scale)
             expect(host.undelegateAndRelease(baseline).succeeded, "the baseline memory comes back")
         }
-        emit("   [\(hex(range.base.rawValue)), \(hex(range.top.rawValue))) is DELEGATED, GPI Realm")
+        emit("   [\(lowercaseHex(range.base.rawValue)), \(lowercaseHex(range.top.rawValue))) is DELEGATED, GPI Realm")
         emit("                         range command   one granule per SMC (measured on 64 MiB, x\(scale))")
         func row(_ name: String, _ range: UInt64, _ single: UInt64) {
             emit("     \(pad(name, 20)) \(pad(String(range), 15)) \(single)")
@@ -140,8 +140,8 @@ struct DemoStory {
         switch machine.memory.read(.nonSecure, pa: range.base, count: 8) {
         case .failure(.protection(let fault)):
             emit(
-                "   Non-secure read at \(hex(fault.pa.rawValue)): Granule Protection Fault (\(fault.kind.protocolName), "
-                    + "level \(fault.level), GPCSC \(hex(UInt64(fault.gpcsc))))")
+                "   Non-secure read at \(lowercaseHex(fault.pa.rawValue)): Granule Protection Fault (\(fault.kind.protocolName), "
+                    + "level \(fault.level), GPCSC \(lowercaseHex(UInt64(fault.gpcsc))))")
             expect(fault.kind == .gpf, "the host takes a GPF")
         default:
             expect(false, "the host's read of delegated memory faults")
@@ -186,7 +186,7 @@ struct DemoStory {
         let realm = Realm(
             rd: pages[0], rttRoot: pages[1], rtt2: pages[2], rtt3: pages[3], data: pages[4], rec: pages[5],
             pages: pages, ipa: 0x4000_0000)
-        for page in pages { expect(host.delegatePage(page).succeeded, "delegating \(hex(page.rawValue))") }
+        for page in pages { expect(host.delegatePage(page).succeeded, "delegating \(lowercaseHex(page.rawValue))") }
         var bytes: [UInt8] = []
         while bytes.count < Int(granule) { bytes += Self.pattern }
         _ = machine.memory.write(.nonSecure, pa: source, bytes: Array(bytes.prefix(Int(granule))))
@@ -207,13 +207,17 @@ struct DemoStory {
         succeeded(rec, "RMI_REC_CREATE")
         let recSMCs = counters().smc - smcBefore
         succeeded(call(.realmActivate, realm.rd.rawValue), "RMI_REALM_ACTIVATE")
-        emit("   RMI_REALM_CREATE: RD at \(hex(realm.rd.rawValue)), starting RTT at \(hex(realm.rttRoot.rawValue))")
-        emit("   RMI_RTT_CREATE: level 2 at \(hex(realm.rtt2.rawValue)), level 3 at \(hex(realm.rtt3.rawValue))")
         emit(
-            "   RMI_RTT_DATA_MAP_INIT: \(hex(realm.data.rawValue)) holds a copy of the host page, mapped at IPA \(hex(realm.ipa))"
+            "   RMI_REALM_CREATE: RD at \(lowercaseHex(realm.rd.rawValue)), starting RTT at "
+                + lowercaseHex(realm.rttRoot.rawValue))
+        emit(
+            "   RMI_RTT_CREATE: level 2 at \(lowercaseHex(realm.rtt2.rawValue)), level 3 at "
+                + lowercaseHex(realm.rtt3.rawValue))
+        emit(
+            "   RMI_RTT_DATA_MAP_INIT: \(lowercaseHex(realm.data.rawValue)) holds a copy of the host page, mapped at IPA \(lowercaseHex(realm.ipa))"
         )
         emit(
-            "   RMI_REC_CREATE: REC at \(hex(realm.rec.rawValue)); the RMM asked for 16 auxiliary granules by donation "
+            "   RMI_REC_CREATE: REC at \(lowercaseHex(realm.rec.rawValue)); the RMM asked for 16 auxiliary granules by donation "
                 + "(\(recSMCs) SMCs with the stateful operation)")
         emit("   RMI_REALM_ACTIVATE: the realm is ACTIVE")
         let realmView = (try? machine.memory.read(.realm, pa: realm.data, count: Self.pattern.count).get()) ?? []
@@ -248,7 +252,7 @@ struct DemoStory {
         expect(machine.inspect(realm.rd).state == .rd, "the RD is unchanged")
         emit(
             "   RMI_GRANULE_RANGE_UNDELEGATE of the RD: \(outcome.status.map { "\($0.name)" } ?? "?"), nothing moved "
-                + "(top \(hex(outcome.top.rawValue)) = base); a host that gives up here must leak the page")
+                + "(top \(lowercaseHex(outcome.top.rawValue)) = base); a host that gives up here must leak the page")
     }
 
     // MARK: 6. Teardown
@@ -266,7 +270,7 @@ struct DemoStory {
         succeeded(call(.rttDestroy, realm.rd.rawValue, realm.ipa, 2), "RMI_RTT_DESTROY level 2")
         succeeded(call(.realmDestroy, realm.rd.rawValue), "RMI_REALM_DESTROY")
         emit(
-            "   TERMINATE, DATA_UNMAP (returned \(returned.map { hex($0.base.rawValue) } ?? "?")), REC_DESTROY (16 granules reclaimed),"
+            "   TERMINATE, DATA_UNMAP (returned \(returned.map { lowercaseHex($0.base.rawValue) } ?? "?")), REC_DESTROY (16 granules reclaimed),"
         )
         emit("   RTT_DESTROY level 3 and 2, REALM_DESTROY: every object granule is DELEGATED again")
         var undelegated = 0
@@ -311,7 +315,7 @@ struct DemoStory {
         expect(storm.failure?.kind == "stalled", "a BUSY storm ends as stalled")
         emit(
             "   an RMM answering RMI_BUSY forever: \(storm.failure?.kind ?? "success") after \(storm.smcCount) SMCs "
-                + "(the retry budget), progress \(hex(storm.top.rawValue)) = base")
+                + "(the retry budget), progress \(lowercaseHex(storm.top.rawValue)) = base")
         let ok = host.delegate(base: base, size: 16 * granule)
         expect(ok.succeeded, "the same range delegates once the RMM behaves")
         expect(

@@ -3,7 +3,7 @@ import CCAArch
 import CCAPlatform
 import RMIHost
 
-/// The platform options every command that builds a machine shares (serve-protocol.md, "Starting").
+/// The platform options every command that builds a machine shares (docs/serve-protocol.md, "Platform options").
 struct PlatformOptions: ParsableArguments {
     @Option(
         name: .customLong("dram"),
@@ -88,7 +88,7 @@ struct PlatformOptions: ParsableArguments {
             do {
                 try host.initialize()
             } catch {
-                throw ValidationError("host bring-up failed: \(error)")
+                throw ValidationError("host bring-up failed: \(error.description)")
             }
         }
         return (machine, host)

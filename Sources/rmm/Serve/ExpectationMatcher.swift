@@ -16,6 +16,17 @@ enum ExpectationMatcher {
         let expected: String
         /// The actual value, or `nil` where the key is missing.
         let actual: String?
+        /// Whether the two values are of different JSON types (a string against a number, say).
+        var typesDiffer = false
+
+        /// One line for a person: where, what was expected, what came. Values of different types are named with
+        /// their types (`expected the string "0x5", got the number 15`), since they can look alike.
+        var explanation: String {
+            let place = path.isEmpty ? "the response" : path
+            guard let actual else { return "\(place): expected \(expected), got nothing (the key is missing)" }
+            guard typesDiffer else { return "\(place): expected \(expected), got \(actual)" }
+            return "\(place): expected \(expected), got \(actual) (a value of another JSON type never matches)"
+        }
     }
 
     /// Every difference between `expected` and `actual`, in document order; empty when they match.
@@ -38,12 +49,33 @@ enum ExpectationMatcher {
             }
         }
         guard equalScalars(expected, actual) else {
+            let expectedType = typeName(expected)
+            let actualType = typeName(actual)
+            guard expectedType == actualType else {
+                return [
+                    Difference(
+                        path: path, expected: "\(expectedType) \(ServeJSON.encodeParsed(expected))",
+                        actual: "\(actualType) \(ServeJSON.encodeParsed(actual))", typesDiffer: true)
+                ]
+            }
             return [
                 Difference(
                     path: path, expected: ServeJSON.encodeParsed(expected), actual: ServeJSON.encodeParsed(actual))
             ]
         }
         return []
+    }
+
+    /// The JSON type of a decoded value, with its article: `the string`, `the number`, `the boolean`, `the
+    /// object`, `the array`, `the value` (for `null`).
+    static func typeName(_ value: Any) -> String {
+        switch value {
+        case is String: "the string"
+        case let number as NSNumber: ServeValues.isBoolean(number) ? "the boolean" : "the number"
+        case is [String: Any]: "the object"
+        case is [Any]: "the array"
+        default: "the value"
+        }
     }
 
     /// Whether two decoded JSON scalars are equal (containers of different shape are not).

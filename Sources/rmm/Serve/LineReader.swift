@@ -2,7 +2,7 @@
 ///
 /// Push-based so it does no I/O itself: feed it whatever `read(2)` returned, and it hands back the lines those
 /// bytes completed. A line longer than `maximumLineBytes` is not kept: its bytes are counted and dropped until its
-/// newline, and it comes back as `.oversized`, so a huge line costs no memory (serve-protocol.md, "Bad requests").
+/// newline, and it comes back as `.oversized`, so a huge line costs no memory (docs/serve-protocol.md, "Refused requests").
 struct LineReader {
     /// One line of input, without its newline.
     enum Line: Equatable {

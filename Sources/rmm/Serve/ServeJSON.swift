@@ -1,7 +1,7 @@
 import Foundation
 
 /// A JSON value as the server writes it: objects keep their keys in the order they were added, so every response
-/// has one stable spelling (serve-protocol.md, "Values").
+/// has one stable spelling (docs/serve-protocol.md, "Lines and values").
 ///
 /// Responses are built from these values and rendered with `text`, never through `JSONSerialization`, whose key
 /// order is not specified. The one exception is `raw`: the echoed `id`, re-encoded from what the request held.

@@ -2,8 +2,9 @@ import Foundation
 
 /// One parsed request object, with typed access to its fields.
 ///
-/// A field holding JSON `null` counts as absent. Fields the operation does not use are ignored (a scenario's
-/// `expect` rides along this way). Every accessor throws a one-line `ServeRequestError` naming the field.
+/// A field holding JSON `null` counts as absent. Which fields an operation takes is `ServeOperation`'s business;
+/// `rmm run` removes a scenario's `expect` before the request gets here. Every accessor throws a one-line
+/// `ServeRequestError` naming the field.
 struct ServeRequest {
     /// The request's members as `JSONSerialization` decoded them.
     let fields: [String: Any]

@@ -1,5 +1,5 @@
 /// Why a request line was refused: the one-line message of the protocol's `{"error": ...}` response
-/// (serve-protocol.md, "Bad requests"). A refused request leaves the platform untouched.
+/// (docs/serve-protocol.md, "Refused requests"). A refused request leaves the platform untouched.
 struct ServeRequestError: Error, Equatable {
     /// One line, no trailing period, e.g. `field 'cpu': CPU 7 does not exist (the machine has 4)`.
     let message: String

@@ -11,7 +11,9 @@ extension ServeSession {
 
     /// `host.init`: the bring-up sequence on `cpu` (default 0). Answers `{"ok":true,"version":"2.0"}`, or
     /// `{"ok":false,"error":KIND,"status":"0x..","message":"..."}` with `status` only where the RMM returned one.
-    /// After a successful bring-up it answers at once, without an SMC.
+    /// After a successful bring-up it answers at once, without an SMC. An RMM already brought up by raw `smc`
+    /// requests is adopted when its configuration is the host's (`HostRMI.initialize()`), and otherwise the
+    /// message says what RMI_RMM_STATE_GET and RMI_RMM_CONFIG_GET found.
     func hostInit(_ request: ServeRequest) throws(ServeRequestError) -> [(key: String, value: ServeJSON)] {
         let cpu = try request.cpu(count: machine.configuration.cpuCount)
         let host = host(on: cpu)
@@ -54,9 +56,15 @@ extension ServeSession {
         ]
         if let status = failure.status { members.append(("status", .quantity(UInt64(status.rawValue)))) }
         members.append(("smc", .integer(smcCount(outcome))))
-        members.append(("message", .string(failure.description)))
+        members.append(
+            ("message", .string(failure.kind == "not_initialized" ? Self.notInitializedMessage : failure.description)))
         return members
     }
+
+    /// Why a host range operation was refused before `host.init` succeeded, and what to do about it.
+    static let notInitializedMessage =
+        "the host has not completed bring-up: send host.init first (it brings the RMM up, or adopts one already "
+        + "brought up by raw SMCs); if host.init failed, its message says why"
 
     /// `host.leaks`: every granule the host has given up on, ascending.
     func hostLeaks() -> [(key: String, value: ServeJSON)] {

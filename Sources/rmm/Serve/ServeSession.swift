@@ -2,7 +2,7 @@ import CCAPlatform
 import Foundation
 import RMIHost
 
-/// The `rmm serve` protocol engine (serve-protocol.md, version 1): one request line in, one response line out.
+/// The `rmm serve` protocol engine (docs/serve-protocol.md, version 1): one request line in, one response line out.
 ///
 /// Independent of standard input and output so that tests, `rmm run` and the command's read loop all drive the
 /// same code. Every request is validated completely before it touches the machine, so a bad request leaves the
@@ -15,14 +15,16 @@ import RMIHost
 ///   counts are JSON integers; addresses, registers, `gpcsc` and `status` (the RmiStatusCode, e.g. `"0xa"` for
 ///   RMI_BUSY) are quantities.
 /// - `id` is re-encoded compactly from its parsed value (object keys sorted; `1.0` may come back as `1`).
-/// - A field holding `null` counts as absent; unknown fields are ignored; `inject` without `count` injects one.
+/// - A field holding `null` counts as absent; a field the operation does not read is refused by name (a misspelt
+///   `sise` would otherwise be silently ignored); `inject` without `count` injects one.
 /// - A 64-bit quantity also accepts `0X` and uppercase digits; no separators. Small integers (`cpu`, `len`,
 ///   `count`) take the same forms, then their range is checked.
 /// - `read` and `write` require `world`; `write` takes 1 to 65536 bytes, like `read`.
 /// - An access that passes the granule protection check but reaches no DRAM (a hole or device memory) answers
 ///   `{"fault":{"kind":"not_memory","pa":"0x..."}}`.
 /// - `granule` answers `NONE` for `gpi` where the GPT has no entry (beyond the protected size), as for `state`.
-/// - Every input line gets exactly one response, an empty line and invalid UTF-8 included (both are errors).
+/// - Every input line gets exactly one response, invalid UTF-8 included (an error), except a blank line (empty
+///   or only spaces and tabs), which gets none. Malformed JSON is answered with the column where it goes wrong.
 ///
 /// Not thread-safe: one session answers one stream of requests, in order.
 final class ServeSession {
@@ -42,13 +44,15 @@ final class ServeSession {
         self.host = host
     }
 
-    /// Answers one request line (bytes without the newline; a trailing carriage return is ignored).
-    func respond(toLine line: [UInt8]) -> String {
+    /// Answers one request line (bytes without the newline; a trailing carriage return is ignored), or `nil` for a
+    /// blank line, which gets no answer: a client that sends one is not put out of step.
+    func respond(toLine line: [UInt8]) -> String? {
         var bytes = line[...]
         if bytes.last == UInt8(ascii: "\r") { bytes = bytes.dropLast() }
         guard bytes.count <= Self.maximumLineBytes else { return Self.oversizedLineResponse(byteCount: bytes.count) }
-        guard !bytes.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }) else {
-            return Self.errorResponse("empty line: expected a JSON object", id: nil)
+        guard !bytes.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }) else { return nil }
+        if let problem = JSONSyntaxCheck.firstProblem(in: bytes) {
+            return Self.errorResponse("not valid JSON at column \(problem.column): \(problem.expectation)", id: nil)
         }
         guard let parsed = try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]) else {
             return Self.errorResponse("not valid JSON", id: nil)
@@ -59,8 +63,8 @@ final class ServeSession {
         return respond(to: ServeRequest(fields: fields)).text
     }
 
-    /// Answers one request line.
-    func respond(toLine line: String) -> String {
+    /// Answers one request line, or `nil` for a blank one.
+    func respond(toLine line: String) -> String? {
         respond(toLine: Array(line.utf8))
     }
 
@@ -90,25 +94,24 @@ final class ServeSession {
         return ServeJSON.object(members).text
     }
 
-    /// Dispatches on `op`.
+    /// Dispatches on `op`, once the request's fields are known to be the operation's.
     private func perform(_ request: ServeRequest) throws(ServeRequestError) -> [(key: String, value: ServeJSON)] {
-        let op = try request.string("op")
-        switch op {
-        case "smc": return try smc(request)
-        case "read": return try read(request)
-        case "write": return try write(request)
-        case "granule": return try granule(request)
-        case "stats": return stats()
-        case "check": return check()
-        case "inject": return try inject(request)
-        case "host.init": return try hostInit(request)
-        case "host.delegate": return try hostRange(request, operation: .delegate)
-        case "host.undelegate": return try hostRange(request, operation: .undelegate)
-        case "host.leaks": return hostLeaks()
-        default:
-            throw ServeRequestError(
-                "unknown op '\(ServeRequestError.quoted(op))': expected smc, read, write, granule, stats, check, "
-                    + "inject, host.init, host.delegate, host.undelegate or host.leaks")
+        let name = try request.string("op")
+        guard let operation = ServeOperation.named(name) else { throw ServeOperation.unknownOperation(name) }
+        try operation.checkFields(of: request)
+        switch operation {
+        case .smc: return try smc(request)
+        case .read: return try read(request)
+        case .write: return try write(request)
+        case .granule: return try granule(request)
+        case .stats: return stats()
+        case .check: return check()
+        case .inject: return try inject(request)
+        case .hostInit: return try hostInit(request)
+        case .hostDelegate: return try hostRange(request, operation: .delegate)
+        case .hostUndelegate: return try hostRange(request, operation: .undelegate)
+        case .hostLeaks: return hostLeaks()
+        default: throw ServeOperation.unknownOperation(name)
         }
     }
 }

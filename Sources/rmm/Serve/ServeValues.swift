@@ -1,6 +1,6 @@
 import Foundation
 
-/// The value formats of the protocol (serve-protocol.md, "Values"): 64-bit quantities and byte data.
+/// The value formats of the protocol (docs/serve-protocol.md, "Lines and values"): 64-bit quantities and byte data.
 enum ServeValues {
     /// The largest JSON number accepted as a quantity: 2^53, beyond which a double cannot hold every integer.
     static let largestJSONInteger: UInt64 = 1 << 53
