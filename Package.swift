@@ -4,9 +4,12 @@
 import PackageDescription
 
 /// Targets that must stay firmware-grade: they also build as Embedded Swift for aarch64-none-none-elf (see .ci/run).
+/// Debug builds compile in the scheduling points the interleaving checker takes over (FirmwareSync); release and
+/// Embedded builds compile them out, so they cost nothing there.
 let firmwareSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("InternalImportsByDefault"),
+    .define("SCHEDULING_POINTS", .when(configuration: .debug)),
 ]
 
 let package = Package(
@@ -54,7 +57,7 @@ let package = Package(
         .executableTarget(
             name: "rmm",
             dependencies: [
-                "CCAArch", "GranuleProtection", "RMM", "CCAPlatform", "RMIHost", "Verification",
+                "CCAArch", "FirmwareSync", "GranuleProtection", "RMM", "CCAPlatform", "RMIHost", "Verification",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -84,13 +84,11 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    Benchmark(
-        "SMC: 65,536 failing calls (undelegate an UNDELEGATED granule)", configuration: .init(scalingFactor: .kilo)
-    ) {
+    Benchmark("SMC: 8,192 failing calls (undelegate an UNDELEGATED granule)") {
         benchmark in
         let base = pageBase.rawValue
         for _ in benchmark.scaledIterations {
-            for _ in 0..<65_536 {
+            for _ in 0..<8192 {
                 blackHole(
                     small.machine.smc(
                         SMCArguments(FunctionID.granuleRangeUndelegate.rawValue, base, base + granule), cpu: 1))

@@ -21,24 +21,37 @@ public protocol SchedulingObserver: AnyObject, Sendable {
     func preconditionFailed(_ message: StaticString, at location: SharedLocation)
 }
 
+/// Whether this build has scheduling points: debug builds do (the build condition `SCHEDULING_POINTS`, set by
+/// Package.swift for the debug configuration); release and Embedded builds compile them out, so there a point
+/// costs nothing at all and an interleaving checker cannot take over.
+public var schedulingPointsAreCompiled: Bool {
+    #if SCHEDULING_POINTS && !hasFeature(Embedded)
+    true
+    #else
+    false
+    #endif
+}
+
 /// The scheduling point: where every shared-memory step of the firmware passes, observed or not.
 ///
-/// In Embedded builds it is empty; elsewhere it costs one load and a branch when `observer` is `nil`.
+/// Empty unless the build has scheduling points (`schedulingPointsAreCompiled`); there it costs one load and a
+/// branch when `observer` is `nil`.
 @inlinable
 @inline(__always)
 public func schedulingPoint(
     _ observer: (any SchedulingObserver)?, _ location: SharedLocation, _ access: SharedAccess
 ) {
-    #if !hasFeature(Embedded)
+    #if SCHEDULING_POINTS && !hasFeature(Embedded)
     if let observer { observer.willAccess(location, access) }
     #endif
 }
 
-/// The point before a spin: the caller will look at `location` again only after another CPU wrote it.
+/// The point before a spin: the caller will look at `location` again only after another CPU wrote it. Empty
+/// where `schedulingPoint` is.
 @inlinable
 @inline(__always)
 public func waitingPoint(_ observer: (any SchedulingObserver)?, _ location: SharedLocation) {
-    #if !hasFeature(Embedded)
+    #if SCHEDULING_POINTS && !hasFeature(Embedded)
     if let observer { observer.willWait(for: location) }
     #endif
 }

@@ -40,7 +40,7 @@ struct GranuleWords: @unchecked Sendable {
     @inline(__always)
     private func point(_ index: Int, _ access: SharedAccess) {
         precondition(index >= 0 && index < count, "granule index out of the region")
-        #if !hasFeature(Embedded)
+        #if SCHEDULING_POINTS && !hasFeature(Embedded)
         if observer != nil { schedulingPoint(observer, location(index), access) }
         #endif
     }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import FirmwareSync
 import Verification
 
 /// `rmm check interleavings`.
@@ -33,6 +34,11 @@ struct CheckInterleavingsCommand: ParsableCommand {
     @Option(help: "Replay one interleaving: the schedule a failure printed (needs --scenario).") var replay: String?
 
     func validate() throws {
+        guard schedulingPointsAreCompiled else {
+            throw ValidationError(
+                "this build compiles the RMM's scheduling points out (release builds do, so that they cost nothing); "
+                    + "run a debug build: swift run rmm check interleavings")
+        }
         if let scenario, InterleavingScenario.named(scenario) == nil {
             throw ValidationError(
                 "unknown scenario '\(scenario)' (known: \(InterleavingScenario.all.map(\.name).joined(separator: ", ")))"
