@@ -12,6 +12,11 @@ let firmwareSettings: [SwiftSetting] = [
     .define("SCHEDULING_POINTS", .when(configuration: .debug)),
 ]
 
+/// Every other target: imports are internal unless a file says `public import`, so no module leaks another's API.
+let hostSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("InternalImportsByDefault")
+]
+
 let package = Package(
     name: "swift-rmm",
     products: [
@@ -22,6 +27,7 @@ let package = Package(
         .library(name: "RMM", targets: ["RMM"]),
         .library(name: "CCAPlatform", targets: ["CCAPlatform"]),
         .library(name: "RMIHost", targets: ["RMIHost"]),
+        .library(name: "MachineHost", targets: ["MachineHost"]),
         .library(name: "Verification", targets: ["Verification"]),
         // The C interface (include/swift_rmm.h) as a shared and a static library.
         .library(name: "SwiftRMM", type: .dynamic, targets: ["SwiftRMMC"]),
@@ -38,35 +44,43 @@ let package = Package(
         // EL3: the Granule Protection Table, the granule protection check, GPI transitions.
         .target(
             name: "GranuleProtection", dependencies: ["CCAArch", "FirmwareSync"], swiftSettings: firmwareSettings),
-        // The Realm Management Monitor.
-        .target(
-            name: "RMM", dependencies: ["CCAArch", "FirmwareSync", "GranuleProtection"],
-            swiftSettings: firmwareSettings),
+        // The Realm Management Monitor. It reaches EL3 only through SMC registers (its platform port), never through
+        // the GranuleProtection module.
+        .target(name: "RMM", dependencies: ["CCAArch", "FirmwareSync"], swiftSettings: firmwareSettings),
+        // The host-side library: bring-up and delegation helpers done right. Knows nothing of the simulator.
+        .target(name: "RMIHost", dependencies: ["CCAArch"], swiftSettings: hostSettings),
         // The simulated machine: memory, CPUs, SMC routing, tracing, fault injection.
-        .target(name: "CCAPlatform", dependencies: ["CCAArch", "FirmwareSync", "GranuleProtection", "RMM", "RMIHost"]),
-        // The host-side library: bring-up and delegation helpers done right.
-        .target(name: "RMIHost", dependencies: ["CCAArch"]),
-        // Adversarial RMM, schedule explorer, reference host loops.
+        .target(
+            name: "CCAPlatform", dependencies: ["CCAArch", "FirmwareSync", "GranuleProtection", "RMM"],
+            swiftSettings: hostSettings),
+        // The host library bound to a simulated machine: its SMC conduit and its view of memory.
+        .target(name: "MachineHost", dependencies: ["CCAArch", "CCAPlatform", "RMIHost"], swiftSettings: hostSettings),
+        // Adversarial RMM, schedule explorer, reference host loops, interleaving checker, fuzzer, stress.
         .target(
             name: "Verification",
-            dependencies: ["CCAArch", "FirmwareSync", "GranuleProtection", "RMM", "RMIHost", "CCAPlatform"]),
+            dependencies: [
+                "CCAArch", "FirmwareSync", "GranuleProtection", "RMM", "RMIHost", "CCAPlatform", "MachineHost",
+            ],
+            swiftSettings: hostSettings),
         // The C interface: @_cdecl exports declared in include/swift_rmm.h.
         .target(
-            name: "SwiftRMMC", dependencies: ["CCAArch", "CCAPlatform", "RMIHost"],
-            swiftSettings: [.strictMemorySafety()]),
+            name: "SwiftRMMC", dependencies: ["CCAArch", "CCAPlatform", "RMIHost", "MachineHost"],
+            swiftSettings: hostSettings),
         .executableTarget(
             name: "rmm",
             dependencies: [
-                "CCAArch", "FirmwareSync", "GranuleProtection", "RMM", "CCAPlatform", "RMIHost", "Verification",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]
+                "CCAArch", "FirmwareSync", "GranuleProtection", "RMM", "CCAPlatform", "RMIHost", "MachineHost",
+                "Verification", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: hostSettings
         ),
         .testTarget(name: "CCAArchTests", dependencies: ["CCAArch"]),
         .testTarget(name: "GranuleProtectionTests", dependencies: ["CCAArch", "GranuleProtection"]),
-        .testTarget(name: "RMMTests", dependencies: ["CCAArch", "GranuleProtection", "RMM", "CCAPlatform"]),
+        .testTarget(name: "RMMTests", dependencies: ["CCAArch", "FirmwareSync", "RMM", "CCAPlatform"]),
         .testTarget(
-            name: "CCAPlatformTests", dependencies: ["CCAArch", "GranuleProtection", "RMM", "CCAPlatform", "RMIHost"]),
-        .testTarget(name: "RMIHostTests", dependencies: ["CCAArch", "RMIHost", "CCAPlatform"]),
+            name: "CCAPlatformTests",
+            dependencies: ["CCAArch", "GranuleProtection", "RMM", "CCAPlatform", "RMIHost", "MachineHost"]),
+        .testTarget(name: "RMIHostTests", dependencies: ["CCAArch", "RMIHost", "CCAPlatform", "MachineHost"]),
         .testTarget(
             name: "VerificationTests",
             dependencies: ["CCAArch", "FirmwareSync", "RMIHost", "CCAPlatform", "Verification"]),

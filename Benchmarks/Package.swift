@@ -29,6 +29,7 @@ let package = Package(
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "CCAArch", package: "swift-rmm"),
                 .product(name: "CCAPlatform", package: "swift-rmm"),
+                .product(name: "MachineHost", package: "swift-rmm"),
                 .product(name: "RMIHost", package: "swift-rmm"),
             ],
             path: "DelegationBenchmarks",
@@ -40,6 +41,7 @@ let package = Package(
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "CCAArch", package: "swift-rmm"),
                 .product(name: "CCAPlatform", package: "swift-rmm"),
+                .product(name: "MachineHost", package: "swift-rmm"),
             ],
             path: "PlatformBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]

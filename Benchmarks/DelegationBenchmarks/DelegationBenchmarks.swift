@@ -2,6 +2,7 @@ import Benchmark
 import CCAArch
 import CCAPlatform
 import Dispatch
+import MachineHost
 import RMIHost
 
 // Range delegation through the full stack: RMIHost issues the SMC, the machine routes it to the RMM on that CPU,

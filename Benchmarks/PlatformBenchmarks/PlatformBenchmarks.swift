@@ -2,6 +2,7 @@ import Benchmark
 import CCAArch
 import CCAPlatform
 import Foundation
+import MachineHost
 
 // Simulated physical memory: accesses through the granule protection check against plain memcpy, wiping against
 // memset, and what a terabyte of DRAM costs the host.

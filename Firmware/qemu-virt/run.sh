@@ -17,10 +17,13 @@ products=$scratch/aarch64-none-none-elf/release
 mkdir -p "$out"
 
 echo "==> Embedded Swift build of CCAArch, FirmwareSync, GranuleProtection, RMM ${SWIFT_OPT:-(release -O, as CI)}"
-(cd "$repo" && swift build --triple aarch64-none-none-elf -c release --target RMM \
-    -Xswiftc -enable-experimental-feature -Xswiftc Embedded -Xswiftc -wmo ${SWIFT_OPT:+-Xswiftc $SWIFT_OPT} \
-    --scratch-path "$scratch" | grep -vE '^(Building|Compiling|Write|\[)' || true)
-ls "$products"/RMM.build/*.o >/dev/null
+# The RMM does not depend on GranuleProtection (it reaches EL3 through SMCs), so each is built as a target.
+for target in RMM GranuleProtection; do
+    (cd "$repo" && swift build --triple aarch64-none-none-elf -c release --target "$target" \
+        -Xswiftc -enable-experimental-feature -Xswiftc Embedded -Xswiftc -wmo ${SWIFT_OPT:+-Xswiftc $SWIFT_OPT} \
+        --scratch-path "$scratch" | grep -vE '^(Building|Compiling|Write|\[)' || true)
+done
+ls "$products"/RMM.build/*.o "$products"/GranuleProtection.build/*.o >/dev/null
 
 # The board's Swift (the port, boot, dispatcher) is small and off the hot path of the module code: -Osize.
 swift_flags=(-target aarch64-none-none-elf -enable-experimental-feature Embedded -wmo -Osize -parse-as-library

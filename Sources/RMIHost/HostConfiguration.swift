@@ -1,4 +1,4 @@
-import CCAArch
+public import CCAArch
 
 /// What the host knows about its machine before it talks to the RMM.
 public struct HostConfiguration: Sendable {

@@ -1,4 +1,4 @@
-import CCAArch
+public import CCAArch
 
 extension HostRMI {
     /// Whether granules that fail to undelegate are recorded in the leak ledger.

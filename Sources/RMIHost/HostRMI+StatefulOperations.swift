@@ -1,4 +1,4 @@
-import CCAArch
+public import CCAArch
 
 extension HostRMI {
     /// Issues `command` and drives it to a final answer, whatever stateful operation it starts (sro.md section 7).

@@ -1,5 +1,5 @@
-import CCAArch
-import Synchronization
+public import CCAArch
+public import Synchronization
 
 /// The host side of the RMI: bring-up, the range delegation helpers, and a generic driver for stateful operations.
 ///

@@ -1,5 +1,6 @@
 import CCAArch
 import CCAPlatform
+import MachineHost
 import RMIHost
 
 /// `srmm_options_init`: sets every field of `*options` to its default (all zero and NULL).

@@ -1,5 +1,5 @@
-import CCAArch
-import RMIHost
+public import CCAArch
+public import RMIHost
 
 /// An RMM that gives the host every answer the specification allows, chosen by a `Scheduler`.
 ///

@@ -1,4 +1,4 @@
-import CCAArch
+public import CCAArch
 
 /// Which answers the adversary may give.
 public enum AnswerRules: Hashable, Sendable {

@@ -1,5 +1,5 @@
-import CCAArch
-import RMIHost
+public import CCAArch
+public import RMIHost
 
 /// The host helper an exploration runs against the adversary.
 public enum HostHelper: String, CaseIterable, Hashable, Sendable {

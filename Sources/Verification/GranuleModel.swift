@@ -1,4 +1,4 @@
-import CCAArch
+public import CCAArch
 
 /// The state of one modelled granule: the part of DEN0137 A2.3.6 that range delegation and memory donation touch.
 public enum ModelGranuleState: UInt8, Hashable, Sendable {

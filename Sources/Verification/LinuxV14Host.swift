@@ -1,5 +1,5 @@
-import CCAArch
-import RMIHost
+public import CCAArch
+public import RMIHost
 
 /// The Linux range helpers exactly as `[PATCH v14 09/44] arm64: RMI: Provide functions to delegate/undelegate
 /// ranges of memory` shapes them (seed-review.txt), for comparison with `HostRMI`.

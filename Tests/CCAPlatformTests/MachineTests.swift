@@ -1,6 +1,7 @@
 import CCAArch
 import CCAPlatform
 import GranuleProtection
+import MachineHost
 import RMIHost
 import RMM
 import Testing

@@ -11,7 +11,9 @@ import Testing
 @Suite("The C example")
 struct CExampleTests {
     /// The modules the SwiftRMM product links: SwiftRMMC and its dependency closure.
-    static let modules = ["CCAArch", "FirmwareSync", "GranuleProtection", "RMM", "RMIHost", "CCAPlatform", "SwiftRMMC"]
+    static let modules = [
+        "CCAArch", "FirmwareSync", "GranuleProtection", "RMM", "RMIHost", "CCAPlatform", "MachineHost", "SwiftRMMC",
+    ]
 
     /// The repository root, from this file's path.
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()

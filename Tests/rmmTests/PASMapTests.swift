@@ -2,6 +2,7 @@ import ArgumentParser
 import CCAArch
 import CCAPlatform
 import Foundation
+import MachineHost
 import Testing
 
 @testable import rmm

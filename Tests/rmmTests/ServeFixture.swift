@@ -1,5 +1,6 @@
 import CCAPlatform
 import Foundation
+import MachineHost
 import Testing
 
 @testable import rmm

@@ -1,4 +1,4 @@
-import CCAArch
+public import CCAArch
 
 /// What a DRAM region holds, as the RMM's layout view reports it (granule-delegation.md section 3, the tracking
 /// region category).

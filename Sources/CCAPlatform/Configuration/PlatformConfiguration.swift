@@ -1,4 +1,4 @@
-import CCAArch
+public import CCAArch
 
 /// The static description of the simulated machine: its physical address space, GPT geometry, memory layout,
 /// CPUs and the knobs of the model.

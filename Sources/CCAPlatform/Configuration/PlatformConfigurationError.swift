@@ -1,4 +1,4 @@
-import CCAArch
+public import CCAArch
 
 /// Why a platform description cannot be modelled.
 public enum PlatformConfigurationError: Error, Hashable, Sendable, CustomStringConvertible {

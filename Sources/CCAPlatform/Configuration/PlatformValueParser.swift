@@ -1,4 +1,4 @@
-import CCAArch
+public import CCAArch
 
 /// Why a command-line address, size or region could not be read.
 public enum PlatformValueParseError: Error, Hashable, Sendable, CustomStringConvertible {

@@ -1,7 +1,7 @@
-import CCAArch
+public import CCAArch
 public import FirmwareSync
-import GranuleProtection
-import RMM
+public import GranuleProtection
+public import RMM
 
 /// One simulated Arm CCA machine: sparse DRAM behind the granule protection check, EL3 with its GPT, the RMM,
 /// and host CPUs that issue SMCs.

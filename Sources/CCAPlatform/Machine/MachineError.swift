@@ -1,5 +1,5 @@
-import CCAArch
-import GranuleProtection
+public import CCAArch
+public import GranuleProtection
 
 /// Why a machine could not be built, as a sentence a user can act on.
 public enum MachineError: Error, CustomStringConvertible, Sendable {

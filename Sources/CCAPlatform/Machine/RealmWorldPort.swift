@@ -1,7 +1,7 @@
-import CCAArch
-import Foundation
-import GranuleProtection
-import RMM
+public import CCAArch
+public import Foundation
+public import GranuleProtection
+public import RMM
 
 /// The machine as the RMM sees it from the Realm world: its EL3 calls and memory accesses go through the
 /// platform's choke points, where they are counted, traced and checked.

@@ -1,4 +1,4 @@
-import CCAArch
+public import CCAArch
 
 /// The granule protection check, as physical memory asks it: may `state` access the granule holding `pa`?
 ///

@@ -1,4 +1,4 @@
-import CCAArch
+public import CCAArch
 
 /// Why a memory access did not happen. A protocol outcome, returned as a value: a faulting access changes no byte.
 public enum MemoryFault: Error, Hashable, Sendable, CustomStringConvertible {

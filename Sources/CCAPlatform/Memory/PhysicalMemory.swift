@@ -1,6 +1,6 @@
-import CCAArch
+public import CCAArch
 import Glibc
-import Synchronization
+public import Synchronization
 
 /// The machine's DRAM as real bytes, sparse and lazily backed.
 ///

@@ -1,4 +1,4 @@
-import CCAArch
+public import CCAArch
 
 /// Physical memory as a security state sees it: every access passes the granule protection check first.
 ///

@@ -1,4 +1,4 @@
-import CCAArch
+public import CCAArch
 
 /// The SMC conduit: delivers an SMC to the firmware that implements its function ID.
 ///

@@ -1,4 +1,4 @@
-import CCAArch
+public import CCAArch
 
 /// A world's firmware as the SMC router sees it: the RMM for RMI calls, EL3 for the RMM-EL3 and FIRME calls.
 ///

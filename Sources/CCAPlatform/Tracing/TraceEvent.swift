@@ -1,4 +1,4 @@
-import CCAArch
+public import CCAArch
 
 /// Which choke point recorded a trace event.
 @frozen

@@ -1,6 +1,6 @@
-import CCAArch
+public import CCAArch
 import Glibc
-import Synchronization
+public import Synchronization
 
 /// Records events at the platform's choke points (host SMCs, EL3 calls, memory accesses) into a bounded buffer.
 ///

@@ -1,4 +1,4 @@
-import CCAArch
+public import CCAArch
 
 /// Why the host bring-up sequence (rmi-abi.md section 9) stopped. Each case names the step and what was found.
 @frozen

@@ -1,4 +1,4 @@
-import CCAArch
+public import CCAArch
 
 /// One SMC from the host's CPU: the choke point every RMI call of this library goes through.
 ///

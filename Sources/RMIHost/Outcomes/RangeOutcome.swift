@@ -1,4 +1,4 @@
-import CCAArch
+public import CCAArch
 
 /// An RMI_SUCCESS answer to a range command that breaks the spec's progress guarantee.
 ///

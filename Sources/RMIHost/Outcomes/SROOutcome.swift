@@ -1,4 +1,4 @@
-import CCAArch
+public import CCAArch
 
 /// Why the host could not serve a step of a stateful operation (sro.md section 7, "a step failed on the Host side").
 ///

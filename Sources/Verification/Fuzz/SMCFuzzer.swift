@@ -1,8 +1,9 @@
-import CCAArch
-import CCAPlatform
-import GranuleProtection
-import RMIHost
-import RMM
+public import CCAArch
+public import CCAPlatform
+public import GranuleProtection
+import MachineHost
+public import RMIHost
+public import RMM
 
 /// What the fuzzer found wrong with one SMC.
 public struct FuzzViolation: CustomStringConvertible, Sendable {

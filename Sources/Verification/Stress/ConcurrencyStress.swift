@@ -1,6 +1,7 @@
 import CCAArch
 import CCAPlatform
 import Foundation
+import MachineHost
 import RMIHost
 
 /// The stress test's summary.

@@ -1,5 +1,6 @@
 import ArgumentParser
 import CCAPlatform
+import MachineHost
 
 /// `rmm demo`: the story of the system on the default platform.
 struct DemoCommand: ParsableCommand {

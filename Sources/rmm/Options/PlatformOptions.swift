@@ -1,6 +1,7 @@
 import ArgumentParser
 import CCAArch
 import CCAPlatform
+import MachineHost
 import RMIHost
 
 /// The platform options every command that builds a machine shares (docs/serve-protocol.md, "Platform options").

@@ -1,5 +1,6 @@
 import CCAArch
 import CCAPlatform
+import MachineHost
 import RMIHost
 
 extension ServeSession {

@@ -1,5 +1,7 @@
-import CCAArch
-import RMIHost
+// MachineHost: the host library (RMIHost) bound to a simulated machine (CCAPlatform).
+public import CCAArch
+public import CCAPlatform
+public import RMIHost
 
 /// A host CPU's SMC conduit into a machine.
 public struct MachineConduit: SMCConduit {
