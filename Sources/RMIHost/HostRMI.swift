@@ -1,5 +1,5 @@
 public import CCAArch
-public import Synchronization
+import Synchronization
 
 /// The host side of the RMI: bring-up, the range delegation helpers, and a generic driver for stateful operations.
 ///

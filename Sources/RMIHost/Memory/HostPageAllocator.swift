@@ -1,5 +1,5 @@
 public import CCAArch
-public import Synchronization
+import Synchronization
 
 /// The host's allocator of Non-secure DRAM granules: memory to donate to stateful operations, list pages, the
 /// configuration page, and memory for demos.

@@ -1,5 +1,5 @@
 public import CCAArch
-public import Synchronization
+import Synchronization
 
 /// The granules the host has given up on: an undelegation failed, so they may still be Realm PAS (any Non-secure
 /// access faults) or still be in use by an RMM object.

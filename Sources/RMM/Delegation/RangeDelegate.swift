@@ -93,9 +93,10 @@ extension RealmManagementMonitor {
         // Every run is a potential stateful operation: reserve its context first (TF-RMM's order), so running out
         // answers RMI_BLOCKED (all waiting for the host) or RMI_BUSY with nothing changed.
         let context: OperationContext
-        switch operations.reserve() {
-        case .success(let reserved): context = reserved
-        case .failure(let failure): return progressed ? partial(start) : .result(failure.status)
+        do {
+            context = try operations.reserve()
+        } catch {
+            return progressed ? partial(start) : SMCReturn(error.result.rawValue)
         }
 
         // Claim the run in ascending PA order. Delegation holds the granule locks across the EL3 call (others

@@ -53,7 +53,7 @@ extension RealmManagementMonitor {
     /// (`l1TableDonationRequest`, cancellable until it arrives); RMI_OP_MEM_DONATE checks the memory (`gran`) and
     /// has EL3 unfold the Block into a table there (the memory becomes GPT_L1, Root in the GPT); RMI_OP_CONTINUE
     /// then answers RMI_SUCCESS.
-    func gptL1Create(address: UInt64) -> SMCReturn {
+    func gptL1Create(address: UInt64) throws(RMIStatusError) -> SMCReturn {
         guard lifecycleState == .active else { return .result(.errorGlobal) }
         guard validL0Address(address) else { return .result(.errorInput) }
         guard let entry = l1Directory.entry(at: PhysicalAddress(address)) else { return .result(.errorGlobal) }
@@ -67,11 +67,11 @@ extension RealmManagementMonitor {
             return .result(.blocked)
         }
         let context: OperationContext
-        switch operations.reserve() {
-        case .success(let reserved): context = reserved
-        case .failure(let reserveFailure):
+        do {
+            context = try operations.reserve()
+        } catch {
             _ = entry.move(from: .creating, table: PhysicalAddress(0), to: .absent, table: PhysicalAddress(0))
-            return .result(reserveFailure.status)
+            throw error
         }
         let request = l1TableDonationRequest
         context.operation = .gptL1Create(GPTL1Operation(entry: entry, table: nil, cancelled: false))
@@ -91,7 +91,7 @@ extension RealmManagementMonitor {
     /// Success folds the table at once (EL3 gives its memory back to Non-secure) and starts a memory-transferring
     /// stateful operation: RMI_INCOMPLETE asking the host to reclaim the table's memory (one UNDELEGATED
     /// descriptor), then RMI_OP_CONTINUE answers RMI_SUCCESS. Not cancellable.
-    func gptL1Destroy(address: UInt64, cpu: Int) -> SMCReturn {
+    func gptL1Destroy(address: UInt64, cpu: Int) throws(RMIStatusError) -> SMCReturn {
         guard lifecycleState == .active else { return .result(.errorGlobal) }
         guard validL0Address(address) else { return .result(.errorInput) }
         guard let entry = l1Directory.entry(at: PhysicalAddress(address)) else { return .result(.errorInput) }
@@ -105,11 +105,11 @@ extension RealmManagementMonitor {
         let table = current.table
         guard entry.move(from: .created, table: table, to: .destroying, table: table) else { return .result(.blocked) }
         let context: OperationContext
-        switch operations.reserve() {
-        case .success(let reserved): context = reserved
-        case .failure(let reserveFailure):
+        do {
+            context = try operations.reserve()
+        } catch {
             _ = entry.move(from: .destroying, table: table, to: .created, table: table)
-            return .result(reserveFailure.status)
+            throw error
         }
         let answer = port.el3Call(SMCArguments(EL3FunctionID.l1GPTDestroy.rawValue, address), cpu: cpu)
         guard FIRMEStatus(x0: answer.x0) == .success else {

@@ -48,11 +48,7 @@ extension RealmManagementMonitor {
             return .result(.errorRealm)
         }
         guard Self.recIndex(mpidr: mpidr) == realm.recIndex else { return .result(.errorInput) }
-        let context: OperationContext
-        switch operations.reserve() {
-        case .success(let reserved): context = reserved
-        case .failure(let reserveFailure): return .result(reserveFailure.status)
-        }
+        let context = try operations.reserve()
         clearObject(recGranule.address)
         writeObject(recGranule.address, RECField.owner, rd)
         writeObject(recGranule.address, RECField.mpidr, mpidr)
@@ -79,11 +75,7 @@ extension RealmManagementMonitor {
         guard isGranuleAligned(rec) else { return .result(.errorInput) }
         let recGranule = try lockExpecting(PhysicalAddress(rec), .rec)
         guard recGranule.refcount == 0 else { return .result(.errorREC) }
-        let context: OperationContext
-        switch operations.reserve() {
-        case .success(let reserved): context = reserved
-        case .failure(let reserveFailure): return .result(reserveFailure.status)
-        }
+        let context = try operations.reserve()
         let recPA = recGranule.address
         let rd = PhysicalAddress(readObject(recPA, RECField.owner))
         let auxCount = Int(readObject(recPA, RECField.auxCount))

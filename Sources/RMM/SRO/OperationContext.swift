@@ -137,10 +137,10 @@ final class OperationPool: Sendable {
 
     /// A FREE context, now RESERVED; or the status to answer: RMI_BLOCKED if every context is SEALED (waiting
     /// for the host), RMI_BUSY if some are merely reserved by running calls.
-    func reserve() -> Result<OperationContext, ReserveFailure> {
-        for context in contexts where context.reserve() { return .success(context) }
+    func reserve() throws(RMIStatusError) -> OperationContext {
+        for context in contexts where context.reserve() { return context }
         let allSealed = contexts.allSatisfy { $0.word & 3 == OperationContext.sealed }
-        return .failure(ReserveFailure(status: allSealed ? .blocked : .busy))
+        throw RMIStatusError(allSealed ? .blocked : .busy)
     }
 
     /// The sealed context `handle` names, now RESERVED; `nil` if the handle names no incomplete operation.
@@ -155,7 +155,3 @@ final class OperationPool: Sendable {
     var anySealed: Bool { contexts.contains { $0.word & 3 == OperationContext.sealed } }
 }
 
-/// Why no context could be reserved.
-struct ReserveFailure: Error {
-    var status: RMIStatus
-}

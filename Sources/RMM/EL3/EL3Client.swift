@@ -1,6 +1,6 @@
 import CCAArch
 
-/// What the RMM makes of an EL3 FIRME_GM_GPI_SET answer (gpt.md section 4.2, as newest TF-RMM classifies it).
+/// The RMM as a client of EL3: what it makes of an EL3 FIRME_GM_GPI_SET answer (gpt.md section 4.2, as newest TF-RMM classifies it).
 enum EL3GPISetOutcome: Equatable {
     /// SUCCESS: `processed` (>= 1) granules from the base changed GPI; re-issue for the rest.
     case done(processed: UInt64)
