@@ -154,4 +154,3 @@ final class OperationPool: Sendable {
     /// Whether any operation is incomplete.
     var anySealed: Bool { contexts.contains { $0.word & 3 == OperationContext.sealed } }
 }
-
