@@ -24,6 +24,15 @@ public struct FunctionID: RawRepresentable, Hashable, Comparable, Sendable {
     @inlinable
     public var withoutSVEHint: FunctionID { FunctionID(rawValue & ~Self.sveHintBit) }
 
+    /// Whether the SVE hint is set.
+    @inlinable
+    public var hasSVEHint: Bool { rawValue & Self.sveHintBit != 0 }
+
+    /// The function an SMCCC dispatcher sees in `x0`: W0 only (bits 63:32 ignored, as TF-A's dispatcher reads
+    /// them), the SVE hint cleared.
+    @inlinable
+    public init(dispatching x0: UInt64) { self.rawValue = x0 & 0xFFFF_FFFF & ~Self.sveHintBit }
+
     /// The SMCCC function number, bits 15:0.
     @inlinable
     public var functionNumber: UInt16 { UInt16(truncatingIfNeeded: rawValue) }

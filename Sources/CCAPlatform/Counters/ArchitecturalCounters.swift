@@ -86,9 +86,10 @@ public final class ArchitecturalCounters: Sendable {
     /// The function number (bits 15:0) of an SMC64 fast call of the standard secure service owner (0xC4xx_xxxx)
     /// that has its own counter, or `nil`.
     static func countedFunctionNumber(_ functionID: UInt64) -> UInt64? {
-        let id = SMCFunctionID(functionID).withoutSVEHint
-        guard id.isSMC64StandardSecureFastCall, countedFunctionNumbers.contains(id.functionNumber) else { return nil }
-        return id.functionNumber
+        let id = FunctionID(dispatching: functionID)
+        let number = UInt64(id.functionNumber)
+        guard id.isStandardSecureSMC64, countedFunctionNumbers.contains(number) else { return nil }
+        return number
     }
 }
 

@@ -48,9 +48,10 @@ public final class SMCRouter: Sendable {
 
     /// Routes `call` from `caller` without counting or tracing it.
     public func route(_ call: SMCArguments, cpu: Int, caller: SecurityState) -> SMCReturn {
-        let functionID = SMCFunctionID(call.x0).withoutSVEHint
+        // The one place an SMC's function ID is normalised: W0, the SVE hint cleared.
+        let functionID = FunctionID(dispatching: call.x0)
         var delivered = call
-        delivered.x0 = UInt64(functionID.rawValue)
+        delivered.x0 = functionID.rawValue
         switch SMCDestination(functionID) {
         case .rmi:
             guard caller == .nonSecure, let rmi else { return .notSupported }

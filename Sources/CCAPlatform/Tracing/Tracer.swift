@@ -1,6 +1,6 @@
 public import CCAArch
 import Glibc
-public import Synchronization
+import Synchronization
 
 /// Records events at the platform's choke points (host SMCs, EL3 calls, memory accesses) into a bounded buffer.
 ///
