@@ -1,4 +1,4 @@
-public import CCAArch
+import CCAArch
 public import GranuleProtection
 
 /// Why a machine could not be built, as a sentence a user can act on.

@@ -1,6 +1,6 @@
 public import CCAArch
-public import Foundation
-public import GranuleProtection
+import Foundation
+import GranuleProtection
 public import RMM
 
 /// The machine as the RMM sees it from the Realm world: its EL3 calls and memory accesses go through the

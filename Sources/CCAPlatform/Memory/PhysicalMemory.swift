@@ -1,6 +1,6 @@
 public import CCAArch
 import Glibc
-public import Synchronization
+import Synchronization
 
 /// The machine's DRAM as real bytes, sparse and lazily backed.
 ///

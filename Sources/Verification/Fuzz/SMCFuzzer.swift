@@ -1,9 +1,9 @@
 public import CCAArch
 public import CCAPlatform
-public import GranuleProtection
+import GranuleProtection
 import MachineHost
-public import RMIHost
-public import RMM
+import RMIHost
+import RMM
 
 /// What the fuzzer found wrong with one SMC.
 public struct FuzzViolation: CustomStringConvertible, Sendable {

@@ -1,5 +1,5 @@
 import Dispatch
-public import FirmwareSync
+import FirmwareSync
 import Foundation
 
 /// Runs simulated CPUs as cooperative tasks that switch only at the firmware's scheduling points, letting a

@@ -1,4 +1,4 @@
-public import CCAPlatform
+import CCAPlatform
 import FirmwareSync
 
 /// What went wrong in one interleaving, and how to get it back.

@@ -1,5 +1,5 @@
-public import CCAArch
-public import FirmwareSync
+import CCAArch
+import FirmwareSync
 import Synchronization
 
 /// The last calls of every CPU of a stress run, so that a failure can say what each CPU was doing.
