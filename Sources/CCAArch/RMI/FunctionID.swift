@@ -248,15 +248,7 @@ extension FunctionID {
         let id = withoutSVEHint
         guard id.isStandardSecureSMC64 else { return nil }
         // The table is sorted by FID: binary search keeps this allocation-free and O(log n).
-        var low = 0
-        var high = Self.rmiCommands.count
-        while low < high {
-            let middle = (low + high) / 2
-            let candidate = Self.rmiCommands[middle]
-            if candidate.id == id { return candidate }
-            if candidate.id < id { low = middle + 1 } else { high = middle }
-        }
-        return nil
+        return Self.rmiCommands.sortedSearch { id < $0.id ? .before : id > $0.id ? .after : .match }
     }
 
     /// Whether this is an RMI v2.0 command ID (the SVE hint bit ignored).

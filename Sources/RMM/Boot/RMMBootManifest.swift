@@ -65,19 +65,6 @@ public struct RMMBootManifest: Sendable {
 
     /// The bank holding `pa`, if any.
     public func bank(containing pa: PhysicalAddress) -> MemoryBank? {
-        var low = 0
-        var high = banks.count
-        while low < high {
-            let middle = (low + high) / 2
-            let bank = banks[middle]
-            if pa < bank.base {
-                high = middle
-            } else if pa >= bank.top {
-                low = middle + 1
-            } else {
-                return bank
-            }
-        }
-        return nil
+        banks.sortedSearch { pa < $0.base ? .before : pa >= $0.top ? .after : .match }
     }
 }

@@ -73,16 +73,6 @@ final class GPTL1Directory: Sendable {
 
     /// The entry of the L0 region based at `base`, or `nil` when the region holds no memory.
     func entry(at base: PhysicalAddress) -> GPTL1Entry? {
-        var low = 0
-        var high = entries.count
-        while low < high {
-            let middle = (low + high) / 2
-            if entries[middle].base < base {
-                low = middle + 1
-            } else {
-                high = middle
-            }
-        }
-        return low < entries.count && entries[low].base == base ? entries[low] : nil
+        entries.sortedSearch { base < $0.base ? .before : base > $0.base ? .after : .match }
     }
 }

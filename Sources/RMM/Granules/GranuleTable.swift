@@ -55,19 +55,6 @@ final class GranuleTable: Sendable {
     /// The region holding `pa`, if it holds memory.
     @inline(__always)
     func region(containing pa: PhysicalAddress) -> TrackingRegion? {
-        var low = 0
-        var high = regions.count
-        while low < high {
-            let middle = (low + high) / 2
-            let region = regions[middle]
-            if pa < region.base {
-                high = middle
-            } else if pa >= region.top {
-                low = middle + 1
-            } else {
-                return region
-            }
-        }
-        return nil
+        regions.sortedSearch { pa < $0.base ? .before : pa >= $0.top ? .after : .match }
     }
 }
