@@ -23,7 +23,13 @@ for target in RMM GranuleProtection; do
         -Xswiftc -enable-experimental-feature -Xswiftc Embedded -Xswiftc -wmo ${SWIFT_OPT:+-Xswiftc $SWIFT_OPT} \
         --scratch-path "$scratch" | grep -vE '^(Building|Compiling|Write|\[)' || true)
 done
-ls "$products"/RMM.build/*.o "$products"/GranuleProtection.build/*.o >/dev/null
+# A module's current objects, from the compiler's output file map: objects of since-renamed sources that an older
+# build left in the scratch directory would otherwise be linked twice.
+objects() {
+    grep -o '"object": "[^"]*"' "$products/$1.build/output-file-map.json" | sed 's/^"object": "//; s/"$//' |
+        while read -r object; do if [ -f "$object" ]; then echo "$object"; fi; done
+}
+objects RMM >/dev/null && objects GranuleProtection >/dev/null
 
 # The board's Swift (the port, boot, dispatcher) is small and off the hot path of the module code: -Osize.
 swift_flags=(-target aarch64-none-none-elf -enable-experimental-feature Embedded -wmo -Osize -parse-as-library
@@ -52,13 +58,13 @@ swiftc "${swift_flags[@]}" -module-name EL3Firmware -c "$here/el3/EL3Firmware.sw
 clang "${as_flags[@]}" -c "$here/el3/entry.S" -o "$out/el3-entry.o"
 clang "${c_flags[@]}" -c "$here/el3/platform.c" -o "$out/el3-platform.o"
 link el3 "$out/el3-entry.o" "$out/el3-platform.o" "$out/EL3Firmware.o" "${common[@]}" \
-    "$products"/CCAArch.build/*.o "$products"/FirmwareSync.build/*.o "$products"/GranuleProtection.build/*.o
+    $(objects CCAArch) $(objects FirmwareSync) $(objects GranuleProtection)
 
 swiftc "${swift_flags[@]}" -module-name RMMFirmware -c "$here/rmm/RMMFirmware.swift" -o "$out/RMMFirmware.o"
 clang "${as_flags[@]}" -c "$here/rmm/entry.S" -o "$out/rmm-entry.o"
 clang "${c_flags[@]}" -c "$here/rmm/platform.c" -o "$out/rmm-platform.o"
 link rmm "$out/rmm-entry.o" "$out/rmm-platform.o" "$out/RMMFirmware.o" "${common[@]}" \
-    "$products"/CCAArch.build/*.o "$products"/FirmwareSync.build/*.o "$products"/RMM.build/*.o
+    $(objects CCAArch) $(objects FirmwareSync) $(objects RMM)
 
 host_objects=()
 for source in "$here"/host/*.c "$here"/host/*.S; do

@@ -70,8 +70,11 @@ public func firmwarePrecondition(
 public func firmwarePreconditionFailure(
     _ message: StaticString, observer: (any SchedulingObserver)?, at location: SharedLocation
 ) -> Never {
-    #if !hasFeature(Embedded)
+    #if hasFeature(Embedded)
+    // No String in firmware: the trap's address names the check.
+    preconditionFailure()
+    #else
     if let observer { observer.preconditionFailed(message, at: location) }
-    #endif
     preconditionFailure(message.description)
+    #endif
 }
