@@ -5,16 +5,20 @@ import PackageDescription
 
 /// Targets that must stay firmware-grade: they also build as Embedded Swift for aarch64-none-none-elf (see .ci/run).
 /// Debug builds compile in the scheduling points the interleaving checker takes over (FirmwareSync); release and
-/// Embedded builds compile them out, so they cost nothing there.
+/// Embedded builds compile them out, so they cost nothing there. Strict memory safety: every unsafe expression is
+/// marked, and the types that hold pointers say so.
 let firmwareSettings: [SwiftSetting] = [
     .enableUpcomingFeature("ExistentialAny"),
     .enableUpcomingFeature("InternalImportsByDefault"),
     .define("SCHEDULING_POINTS", .when(configuration: .debug)),
+    .strictMemorySafety(),
 ]
 
-/// Every other target: imports are internal unless a file says `public import`, so no module leaks another's API.
+/// Every other target: imports are internal unless a file says `public import`, so no module leaks another's API;
+/// strict memory safety everywhere, as in the firmware-grade targets.
 let hostSettings: [SwiftSetting] = [
-    .enableUpcomingFeature("InternalImportsByDefault")
+    .enableUpcomingFeature("InternalImportsByDefault"),
+    .strictMemorySafety(),
 ]
 
 let package = Package(

@@ -15,7 +15,7 @@ public struct SharedWord: ~Copyable, Sendable {
     public init(_ initial: consuming Value, location: SharedLocation, observer: (any SchedulingObserver)?) {
         storage = Atomic(initial)
         self.location = location
-        self.observer = observer
+        unsafe self.observer = observer
     }
 
     // Atomic needs its orderings as constants: each operation picks the constant the caller named, and the
@@ -24,7 +24,7 @@ public struct SharedWord: ~Copyable, Sendable {
     @inlinable
     @inline(__always)
     public func load(ordering: AtomicLoadOrdering) -> Value {
-        schedulingPoint(observer, location, .load)
+        unsafe schedulingPoint(observer, location, .load)
         if ordering == .relaxed { return storage.load(ordering: .relaxed) }
         if ordering == .acquiring { return storage.load(ordering: .acquiring) }
         return storage.load(ordering: .sequentiallyConsistent)
@@ -33,7 +33,7 @@ public struct SharedWord: ~Copyable, Sendable {
     @inlinable
     @inline(__always)
     public func store(_ desired: consuming Value, ordering: AtomicStoreOrdering) {
-        schedulingPoint(observer, location, .store)
+        unsafe schedulingPoint(observer, location, .store)
         if ordering == .relaxed { return storage.store(desired, ordering: .relaxed) }
         if ordering == .releasing { return storage.store(desired, ordering: .releasing) }
         storage.store(desired, ordering: .sequentiallyConsistent)
@@ -44,7 +44,7 @@ public struct SharedWord: ~Copyable, Sendable {
     public func compareExchange(
         expected: consuming Value, desired: consuming Value, ordering: AtomicUpdateOrdering
     ) -> (exchanged: Bool, original: Value) {
-        schedulingPoint(observer, location, .readModifyWrite)
+        unsafe schedulingPoint(observer, location, .readModifyWrite)
         if ordering == .relaxed {
             return storage.compareExchange(expected: expected, desired: desired, ordering: .relaxed)
         }
@@ -69,7 +69,7 @@ public struct SharedWord: ~Copyable, Sendable {
         failureOrdering: AtomicLoadOrdering
     ) -> (exchanged: Bool, original: Value) {
         if failureOrdering == .relaxed {
-            schedulingPoint(observer, location, .readModifyWrite)
+            unsafe schedulingPoint(observer, location, .readModifyWrite)
             if successOrdering == .acquiring {
                 return storage.compareExchange(
                     expected: expected, desired: desired, successOrdering: .acquiring, failureOrdering: .relaxed)
@@ -86,7 +86,7 @@ public struct SharedWord: ~Copyable, Sendable {
             return storage.compareExchange(
                 expected: expected, desired: desired, successOrdering: .relaxed, failureOrdering: .relaxed)
         }
-        schedulingPoint(observer, location, .readModifyWrite)
+        unsafe schedulingPoint(observer, location, .readModifyWrite)
         if successOrdering == .acquiring {
             return storage.compareExchange(
                 expected: expected, desired: desired, successOrdering: .acquiring, failureOrdering: .acquiring)
@@ -102,7 +102,7 @@ extension SharedWord {
     @inline(__always)
     @discardableResult
     public func wrappingSubtractReleasing(_ operand: UInt64) -> (oldValue: UInt64, newValue: UInt64) {
-        schedulingPoint(observer, location, .readModifyWrite)
+        unsafe schedulingPoint(observer, location, .readModifyWrite)
         return storage.wrappingSubtract(operand, ordering: .releasing)
     }
 
@@ -111,7 +111,7 @@ extension SharedWord {
     @inline(__always)
     @discardableResult
     public func bitwiseAndRelaxed(_ operand: UInt64) -> (oldValue: UInt64, newValue: UInt64) {
-        schedulingPoint(observer, location, .readModifyWrite)
+        unsafe schedulingPoint(observer, location, .readModifyWrite)
         return storage.bitwiseAnd(operand, ordering: .relaxed)
     }
 }

@@ -57,7 +57,7 @@ public final class RealmManagementMonitor<Port: RMMPlatformPort>: Sendable {
     /// The granule table, once the RMM is active.
     var table: GranuleTable? {
         guard lifecycleState == .active else { return nil }
-        return _table
+        return unsafe _table
     }
 
     // MARK: Dispatch
@@ -140,7 +140,7 @@ public final class RealmManagementMonitor<Port: RMMPlatformPort>: Sendable {
 
     /// Publishes the table built during activation and enters ACTIVE.
     func publishActivation(_ table: GranuleTable) {
-        _table = table
+        unsafe _table = table
         // Releasing: every command that reads ACTIVE with acquiring ordering sees the table and its regions.
         _lifecycle.store(UInt64(RMMLifecycleState.active.rawValue), ordering: .releasing)
     }

@@ -4,6 +4,7 @@ import Synchronization
 ///
 /// `Atomic` is not copyable, so a table of them lives in memory this type allocates and never moves; the pointer
 /// is fenced in here. `@unchecked Sendable`: the pointer is immutable and every element is an `Atomic`.
+@safe
 final class _AtomicCounterTable: @unchecked Sendable {
     private let storage: UnsafeMutablePointer<Atomic<UInt64>>
     /// The number of counters.
@@ -12,33 +13,33 @@ final class _AtomicCounterTable: @unchecked Sendable {
     init(count: Int) {
         precondition(count > 0, "an empty counter table")
         self.count = count
-        storage = .allocate(capacity: count)
-        for index in 0..<count { (storage + index).initialize(to: Atomic<UInt64>(0)) }
+        unsafe storage = .allocate(capacity: count)
+        for index in 0..<count { unsafe (storage + index).initialize(to: Atomic<UInt64>(0)) }
     }
 
     deinit {
-        storage.deinitialize(count: count)
-        storage.deallocate()
+        unsafe storage.deinitialize(count: count)
+        unsafe storage.deallocate()
     }
 
     /// Adds one to counter `index`.
     func increment(_ index: Int) {
         precondition(index >= 0 && index < count, "counter index out of range")
         // Relaxed: a statistic that orders no other memory.
-        storage[index].add(1, ordering: .relaxed)
+        unsafe storage[index].add(1, ordering: .relaxed)
     }
 
     /// The value of counter `index`.
     func load(_ index: Int) -> UInt64 {
         precondition(index >= 0 && index < count, "counter index out of range")
         // Relaxed: a statistic read on its own.
-        return storage[index].load(ordering: .relaxed)
+        return unsafe storage[index].load(ordering: .relaxed)
     }
 
     /// Sets counter `index` to `value`.
     func store(_ index: Int, _ value: UInt64) {
         precondition(index >= 0 && index < count, "counter index out of range")
         // Relaxed: a flag or statistic that publishes no other memory.
-        storage[index].store(value, ordering: .relaxed)
+        unsafe storage[index].store(value, ordering: .relaxed)
     }
 }

@@ -61,7 +61,7 @@ public final class RealmWorldPort: RMMPlatformPort, @unchecked Sendable {
 
     public func allocateMetadata(byteCount: Int) -> UnsafeMutableRawPointer {
         do {
-            return try allocator.allocate(byteCount: byteCount)
+            return unsafe try allocator.allocate(byteCount: byteCount)
         } catch {
             fatalError("the platform could not reserve RMM metadata: \(error)")
         }

@@ -37,7 +37,7 @@ public final class LazyZeroedAllocator: Sendable {
         switch _UnsafeReservation.reserve(byteCount: byteCount) {
         case .success(let reservation):
             reservations.withLock { $0.append(reservation) }
-            return reservation.unsafeBaseAddress
+            return unsafe reservation.unsafeBaseAddress
         case .failure(let failure):
             throw .reservationFailed(byteCount: byteCount, errno: failure.errno)
         }

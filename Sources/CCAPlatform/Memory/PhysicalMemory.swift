@@ -90,8 +90,8 @@ public final class PhysicalMemory: @unchecked Sendable {
     public func rawRead(_ pa: PhysicalAddress, count: Int) -> Result<[UInt8], MemoryFault> {
         guard count >= 0 else { return .failure(.invalidLength(count)) }
         if let hole = firstAddressWithoutMemory(pa, byteCount: UInt64(count)) { return .failure(.notMemory(hole)) }
-        let bytes = [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
-            _copyOut(pa, into: UnsafeMutableRawBufferPointer(buffer))
+        let bytes = unsafe [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
+            unsafe _copyOut(pa, into: UnsafeMutableRawBufferPointer(buffer))
             initialized = count
         }
         return .success(bytes)
@@ -103,13 +103,13 @@ public final class PhysicalMemory: @unchecked Sendable {
         if let hole = firstAddressWithoutMemory(pa, byteCount: UInt64(buffer.count)) {
             return .failure(.notMemory(hole))
         }
-        _copyOut(pa, into: buffer)
+        unsafe _copyOut(pa, into: buffer)
         return .success(())
     }
 
     /// Writes `bytes` at `pa` without the granule protection check; nothing changes if any byte is not DRAM.
     public func rawWrite(_ pa: PhysicalAddress, bytes: [UInt8]) -> Result<Void, MemoryFault> {
-        bytes.withUnsafeBytes { rawWrite(pa, from: $0) }
+        unsafe bytes.withUnsafeBytes { unsafe rawWrite(pa, from: $0) }
     }
 
     /// Writes `source` at `pa` without the granule protection check; nothing changes if any byte is not DRAM.
@@ -118,7 +118,7 @@ public final class PhysicalMemory: @unchecked Sendable {
             return .failure(.notMemory(hole))
         }
         _forEachSegment(pa, byteCount: UInt64(source.count)) { bank, offset, length, done in
-            bank.reservation.write(
+            unsafe bank.reservation.write(
                 at: offset, from: UnsafeRawBufferPointer(rebasing: source[done..<(done + length)]))
         }
         return .success(())
@@ -151,8 +151,8 @@ public final class PhysicalMemory: @unchecked Sendable {
             || !isInOneBank(source, byteCount) || !isInOneBank(destination, byteCount)
         {
             // Ranges that overlap or cross banks go through a bounce buffer, which is exact for every case.
-            let staged = [UInt8](unsafeUninitializedCapacity: Int(byteCount)) { buffer, initialized in
-                _copyOut(source, into: UnsafeMutableRawBufferPointer(buffer))
+            let staged = unsafe [UInt8](unsafeUninitializedCapacity: Int(byteCount)) { buffer, initialized in
+                unsafe _copyOut(source, into: UnsafeMutableRawBufferPointer(buffer))
                 initialized = Int(byteCount)
             }
             return rawWrite(destination, bytes: staged)
@@ -167,13 +167,13 @@ public final class PhysicalMemory: @unchecked Sendable {
     /// Reads the little-endian 64-bit word at `pa` without the granule protection check.
     public func rawRead64(_ pa: PhysicalAddress) -> Result<UInt64, MemoryFault> {
         var word: UInt64 = 0
-        let result = withUnsafeMutableBytes(of: &word) { rawRead(pa, into: $0) }
+        let result = unsafe withUnsafeMutableBytes(of: &word) { unsafe rawRead(pa, into: $0) }
         return result.map { UInt64(littleEndian: word) }
     }
 
     /// Writes the little-endian 64-bit word `value` at `pa` without the granule protection check.
     public func rawWrite64(_ value: UInt64, at pa: PhysicalAddress) -> Result<Void, MemoryFault> {
-        withUnsafeBytes(of: value.littleEndian) { rawWrite(pa, from: $0) }
+        unsafe withUnsafeBytes(of: value.littleEndian) { unsafe rawWrite(pa, from: $0) }
     }
 
     // MARK: Internals
@@ -190,7 +190,7 @@ public final class PhysicalMemory: @unchecked Sendable {
     /// Copies out of memory the caller has checked is all DRAM.
     private func _copyOut(_ pa: PhysicalAddress, into buffer: UnsafeMutableRawBufferPointer) {
         _forEachSegment(pa, byteCount: UInt64(buffer.count)) { bank, offset, length, done in
-            bank.reservation.read(
+            unsafe bank.reservation.read(
                 at: offset, into: UnsafeMutableRawBufferPointer(rebasing: buffer[done..<(done + length)]))
         }
     }

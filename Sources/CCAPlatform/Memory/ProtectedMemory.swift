@@ -71,13 +71,13 @@ public final class ProtectedMemory: Sendable {
     ) -> Result<Void, MemoryFault> {
         traced(.read, state: state, pa: pa, byteCount: UInt64(buffer.count)) {
             if let fault = check(state, pa: pa, byteCount: UInt64(buffer.count)) { return .failure(fault) }
-            return memory.rawRead(pa, into: buffer)
+            return unsafe memory.rawRead(pa, into: buffer)
         }
     }
 
     /// Writes `bytes` at `pa` as `state`; a fault changes no byte.
     public func write(_ state: SecurityState, pa: PhysicalAddress, bytes: [UInt8]) -> Result<Void, MemoryFault> {
-        bytes.withUnsafeBytes { write(state, pa: pa, from: $0) }
+        unsafe bytes.withUnsafeBytes { unsafe write(state, pa: pa, from: $0) }
     }
 
     /// Writes `source` at `pa` as `state`; a fault changes no byte.
@@ -86,7 +86,7 @@ public final class ProtectedMemory: Sendable {
     ) -> Result<Void, MemoryFault> {
         traced(.write, state: state, pa: pa, byteCount: UInt64(source.count)) {
             if let fault = check(state, pa: pa, byteCount: UInt64(source.count)) { return .failure(fault) }
-            return memory.rawWrite(pa, from: source)
+            return unsafe memory.rawWrite(pa, from: source)
         }
     }
 
@@ -124,13 +124,13 @@ public final class ProtectedMemory: Sendable {
     /// Reads the little-endian 64-bit word at `pa` as `state`.
     public func read64(_ state: SecurityState, pa: PhysicalAddress) -> Result<UInt64, MemoryFault> {
         var word: UInt64 = 0
-        let result = withUnsafeMutableBytes(of: &word) { read(state, pa: pa, into: $0) }
+        let result = unsafe withUnsafeMutableBytes(of: &word) { unsafe read(state, pa: pa, into: $0) }
         return result.map { UInt64(littleEndian: word) }
     }
 
     /// Writes the little-endian 64-bit word `value` at `pa` as `state`.
     public func write64(_ state: SecurityState, pa: PhysicalAddress, value: UInt64) -> Result<Void, MemoryFault> {
-        withUnsafeBytes(of: value.littleEndian) { write(state, pa: pa, from: $0) }
+        unsafe withUnsafeBytes(of: value.littleEndian) { unsafe write(state, pa: pa, from: $0) }
     }
 
     /// Runs `body` and traces it as a memory access when the tracer is enabled.

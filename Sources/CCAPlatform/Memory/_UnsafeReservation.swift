@@ -10,6 +10,7 @@ import Glibc
 /// `@unchecked Sendable`: the pointer is immutable after creation, and concurrent accesses to disjoint bytes are
 /// independent; ordering accesses to the same bytes is the protocol of the caller (the GPT and the RMM's granule
 /// locks serialise owners, as on hardware).
+@safe
 struct _UnsafeReservation: @unchecked Sendable {
     private let base: UnsafeMutableRawPointer
     /// The reserved size in bytes.
@@ -19,7 +20,7 @@ struct _UnsafeReservation: @unchecked Sendable {
     static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
 
     private init(base: UnsafeMutableRawPointer, byteCount: Int) {
-        self.base = base
+        unsafe self.base = unsafe base
         self.byteCount = byteCount
     }
 
@@ -31,21 +32,23 @@ struct _UnsafeReservation: @unchecked Sendable {
     /// per 2 MiB block written rather than per 4 KiB page; a wipe of part of a huge page splits it and drops only
     /// the wiped small pages. Where huge pages are off, nothing changes.
     static func reserve(byteCount: Int, hugePages: Bool = false) -> Result<_UnsafeReservation, _ReservationFailure> {
-        let pointer = mmap(
+        let pointer = unsafe mmap(
             nil, byteCount, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
-        guard let pointer, pointer != MAP_FAILED else { return .failure(_ReservationFailure(errno: errno)) }
+        guard let pointer = unsafe pointer, unsafe pointer != MAP_FAILED else {
+            return .failure(_ReservationFailure(errno: errno))
+        }
         // Only advice: refused (no THP support), the reservation works the same with small pages.
-        if hugePages { _ = madvise(pointer, byteCount, MADV_HUGEPAGE) }
-        return .success(_UnsafeReservation(base: pointer, byteCount: byteCount))
+        if hugePages { _ = unsafe madvise(pointer, byteCount, MADV_HUGEPAGE) }
+        return unsafe .success(_UnsafeReservation(base: pointer, byteCount: byteCount))
     }
 
     /// The first byte of the reservation, for the one client that must hand raw memory on
     /// (`LazyZeroedAllocator`, whose callers own the memory for the allocator's lifetime).
-    var unsafeBaseAddress: UnsafeMutableRawPointer { base }
+    var unsafeBaseAddress: UnsafeMutableRawPointer { unsafe base }
 
     /// Returns the address space to the host. The reservation must not be used afterwards.
     func release() {
-        munmap(base, byteCount)
+        unsafe munmap(base, byteCount)
     }
 
     private func checkBounds(_ offset: Int, _ count: Int) {
@@ -56,14 +59,14 @@ struct _UnsafeReservation: @unchecked Sendable {
     func read(at offset: Int, into destination: UnsafeMutableRawBufferPointer) {
         checkBounds(offset, destination.count)
         guard let target = destination.baseAddress, destination.count > 0 else { return }
-        target.copyMemory(from: base + offset, byteCount: destination.count)
+        unsafe target.copyMemory(from: base + offset, byteCount: destination.count)
     }
 
     /// Copies `source` into the reservation at `offset`.
     func write(at offset: Int, from source: UnsafeRawBufferPointer) {
         checkBounds(offset, source.count)
         guard let origin = source.baseAddress, source.count > 0 else { return }
-        (base + offset).copyMemory(from: origin, byteCount: source.count)
+        unsafe (base + offset).copyMemory(from: origin, byteCount: source.count)
     }
 
     /// Zeroes `count` bytes at `offset`: whole host pages are dropped (`MADV_DONTNEED`, so they stop costing
@@ -77,15 +80,15 @@ struct _UnsafeReservation: @unchecked Sendable {
         let firstWholePage = (start + page - 1) / page * page
         let endOfWholePages = end / page * page
         guard firstWholePage < endOfWholePages else {
-            memset(base + start, 0, count)
+            unsafe memset(base + start, 0, count)
             return
         }
-        if start < firstWholePage { memset(base + start, 0, firstWholePage - start) }
-        if madvise(base + firstWholePage, endOfWholePages - firstWholePage, MADV_DONTNEED) != 0 {
+        if start < firstWholePage { unsafe memset(base + start, 0, firstWholePage - start) }
+        if unsafe madvise(base + firstWholePage, endOfWholePages - firstWholePage, MADV_DONTNEED) != 0 {
             // The advice is only refused for arguments this type already checked; clear in place regardless.
-            memset(base + firstWholePage, 0, endOfWholePages - firstWholePage)
+            unsafe memset(base + firstWholePage, 0, endOfWholePages - firstWholePage)
         }
-        if endOfWholePages < end { memset(base + endOfWholePages, 0, end - endOfWholePages) }
+        if endOfWholePages < end { unsafe memset(base + endOfWholePages, 0, end - endOfWholePages) }
     }
 
     /// Copies `count` bytes from `sourceOffset` in `source` to `offset` in this reservation (overlap allowed).
@@ -93,7 +96,7 @@ struct _UnsafeReservation: @unchecked Sendable {
         checkBounds(offset, count)
         source.checkBounds(sourceOffset, count)
         guard count > 0 else { return }
-        memmove(base + offset, source.base + sourceOffset, count)
+        unsafe memmove(base + offset, source.base + sourceOffset, count)
     }
 
     /// The bytes of the reservation the host currently backs with memory, counted with `mincore`.
@@ -107,9 +110,11 @@ struct _UnsafeReservation: @unchecked Sendable {
         while offset < byteCount {
             let length = Swift.min(chunk, byteCount - offset)
             let pages = (length + page - 1) / page
-            let result = status.withUnsafeMutableBufferPointer { mincore(base + offset, length, $0.baseAddress) }
+            let result = unsafe status.withUnsafeMutableBufferPointer {
+                unsafe mincore(base + offset, length, $0.baseAddress)
+            }
             if result == 0 {
-                resident += UInt64(page) * status.withUnsafeBytes { Self.countResident($0, pages: pages) }
+                unsafe resident += UInt64(page) * status.withUnsafeBytes { unsafe Self.countResident($0, pages: pages) }
             }
             offset += length
         }
@@ -123,12 +128,12 @@ struct _UnsafeReservation: @unchecked Sendable {
         var count: UInt64 = 0
         var index = 0
         while index + 8 <= pages {
-            let word = status.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            let word = unsafe status.loadUnaligned(fromByteOffset: index, as: UInt64.self)
             if word != 0 { count += UInt64((word & residencyBits).nonzeroBitCount) }
             index += 8
         }
         while index < pages {
-            if status[index] & 1 != 0 { count += 1 }
+            if unsafe status[index] & 1 != 0 { count += 1 }
             index += 1
         }
         return count

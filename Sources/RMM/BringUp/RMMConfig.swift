@@ -44,8 +44,8 @@ extension RealmManagementMonitor {
     /// region that holds memory is tracked FINE, with metadata from the platform (as when EL3 preallocates it).
     func activate() -> SMCReturn {
         guard claimActivation() else { return .result(.errorGlobal) }
-        let table = GranuleTable(manifest: manifest, regionSize: trackingRegionSize, observer: observer) {
-            port.allocateMetadata(byteCount: $0)
+        let table = unsafe GranuleTable(manifest: manifest, regionSize: trackingRegionSize, observer: observer) {
+            unsafe port.allocateMetadata(byteCount: $0)
         }
         publishActivation(table)
         return .result(.success)

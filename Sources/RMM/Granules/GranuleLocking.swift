@@ -24,8 +24,8 @@ extension RealmManagementMonitor {
                 return granule
             }
             // Held by another CPU: look again only once it has been released.
-            waitingPoint(words.observer, SharedLocation(.granule, pa.rawValue))
-            while words.isLocked(index) { waitingPoint(words.observer, SharedLocation(.granule, pa.rawValue)) }
+            unsafe waitingPoint(words.observer, SharedLocation(.granule, pa.rawValue))
+            while words.isLocked(index) { unsafe waitingPoint(words.observer, SharedLocation(.granule, pa.rawValue)) }
         }
     }
 

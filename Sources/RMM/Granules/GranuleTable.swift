@@ -22,8 +22,8 @@ final class GranuleTable: Sendable {
             guard let base = pendingBase else { return }
             let count = Int(regionSize >> UInt64(granuleShift))
             let homogeneous = pending.count == 1 && pending[0] == 0..<count
-            let metadata = allocateMetadata(count * 4)
-            regions.append(
+            let metadata = unsafe allocateMetadata(count * 4)
+            unsafe regions.append(
                 TrackingRegion(
                     base: base, size: regionSize, granuleShift: granuleShift, category: category,
                     isHomogeneous: homogeneous, populated: pending, metadata: metadata, state: .fine,

@@ -16,6 +16,7 @@ import Synchronization
 ///   whether or not another CPU holds the granule's own lock at that moment.
 /// So a command that locks a granule and lets it go must change only the state and the lock bit: writing back the
 /// whole word it saw when it locked would erase a reference another CPU added meanwhile.
+@safe
 struct GranuleWords: @unchecked Sendable {
     // @unchecked: the pointee is only ever reached through atomic operations.
     private let words: UnsafeMutablePointer<Atomic<UInt32>>
@@ -30,18 +31,18 @@ struct GranuleWords: @unchecked Sendable {
         observer: (any SchedulingObserver)?
     ) {
         // Zero-filled memory is a valid array of Atomic<UInt32>(0): UNDELEGATED, unlocked, refcount 0.
-        self.words = memory.bindMemory(to: Atomic<UInt32>.self, capacity: count)
+        unsafe self.words = unsafe memory.bindMemory(to: Atomic<UInt32>.self, capacity: count)
         self.count = count
         self.base = base
         self.granuleShift = granuleShift
-        self.observer = observer
+        unsafe self.observer = observer
     }
 
     @inline(__always)
     private func point(_ index: Int, _ access: SharedAccess) {
         precondition(index >= 0 && index < count, "granule index out of the region")
         #if SCHEDULING_POINTS && !hasFeature(Embedded)
-        if observer != nil { schedulingPoint(observer, location(index), access) }
+        if unsafe observer != nil { unsafe schedulingPoint(observer, location(index), access) }
         #endif
     }
 
@@ -53,7 +54,7 @@ struct GranuleWords: @unchecked Sendable {
     @inline(__always)
     func load(_ index: Int) -> GranuleWord {
         point(index, .load)
-        return GranuleWord(rawValue: words[index].load(ordering: .acquiring))
+        return unsafe GranuleWord(rawValue: words[index].load(ordering: .acquiring))
     }
 
     /// Replaces `expected` with `desired`; acquiring so the new owner sees what the previous owner wrote. For
@@ -61,7 +62,7 @@ struct GranuleWords: @unchecked Sendable {
     @inline(__always)
     func exchange(_ index: Int, expected: GranuleWord, desired: GranuleWord) -> Bool {
         point(index, .readModifyWrite)
-        return words[index].compareExchange(
+        return unsafe words[index].compareExchange(
             expected: expected.rawValue, desired: desired.rawValue, successOrdering: .acquiringAndReleasing,
             failureOrdering: .acquiring
         ).exchanged
@@ -73,14 +74,14 @@ struct GranuleWords: @unchecked Sendable {
     @inline(__always)
     func publish(_ index: Int, _ state: GranuleState) {
         point(index, .readModifyWrite)
-        var current = words[index].load(ordering: .relaxed)
+        var current = unsafe words[index].load(ordering: .relaxed)
         while true {
-            firmwarePrecondition(
+            unsafe firmwarePrecondition(
                 current & GranuleWord.stateMask == UInt32(GranuleState.partial.rawValue),
                 "publishing a granule its operation does not hold", observer: observer, at: location(index))
             let desired = (current & ~GranuleWord.stateMask) | UInt32(state.rawValue)
             // Releasing: whoever sees the new state sees the operation's work on the granule (the scrub).
-            let (exchanged, original) = words[index].compareExchange(
+            let (exchanged, original) = unsafe words[index].compareExchange(
                 expected: current, desired: desired, successOrdering: .releasing, failureOrdering: .relaxed)
             if exchanged { return }
             current = original
@@ -92,7 +93,7 @@ struct GranuleWords: @unchecked Sendable {
     func tryLock(_ index: Int) -> GranuleWord? {
         point(index, .readModifyWrite)
         // Acquiring: the holder sees everything the previous holder published with `unlock`.
-        let old = words[index].bitwiseOr(GranuleWord.lockBit, ordering: .acquiring).oldValue
+        let old = unsafe words[index].bitwiseOr(GranuleWord.lockBit, ordering: .acquiring).oldValue
         return old & GranuleWord.lockBit == 0 ? GranuleWord(rawValue: old) : nil
     }
 
@@ -100,7 +101,7 @@ struct GranuleWords: @unchecked Sendable {
     @inline(__always)
     func isLocked(_ index: Int) -> Bool {
         point(index, .load)
-        return words[index].load(ordering: .relaxed) & GranuleWord.lockBit != 0
+        return unsafe words[index].load(ordering: .relaxed) & GranuleWord.lockBit != 0
     }
 
     /// Releases the lock of a granule the caller holds, giving it `state` (`nil`: the state it has): only the state
@@ -108,18 +109,18 @@ struct GranuleWords: @unchecked Sendable {
     @inline(__always)
     func unlock(_ index: Int, as state: GranuleState?) {
         point(index, .readModifyWrite)
-        var current = words[index].load(ordering: .relaxed)
+        var current = unsafe words[index].load(ordering: .relaxed)
         while true {
-            firmwarePrecondition(
+            unsafe firmwarePrecondition(
                 current & GranuleWord.lockBit != 0, "unlocking a granule that is not locked", observer: observer,
                 at: location(index))
-            firmwarePrecondition(
+            unsafe firmwarePrecondition(
                 state != .delegated || current & GranuleWord.refcountMask == 0,
                 "a granule with references would become DELEGATED", observer: observer, at: location(index))
             var desired = current & ~GranuleWord.lockBit
             if let state { desired = (desired & ~GranuleWord.stateMask) | UInt32(state.rawValue) }
             // Releasing: the next holder (acquiring in `tryLock`) sees what this holder wrote.
-            let (exchanged, original) = words[index].compareExchange(
+            let (exchanged, original) = unsafe words[index].compareExchange(
                 expected: current, desired: desired, successOrdering: .releasing, failureOrdering: .relaxed)
             if exchanged { return }
             current = original
@@ -130,16 +131,16 @@ struct GranuleWords: @unchecked Sendable {
     @inline(__always)
     func adjustRefcount(_ index: Int, by delta: Int32) {
         point(index, .readModifyWrite)
-        var current = words[index].load(ordering: .relaxed)
+        var current = unsafe words[index].load(ordering: .relaxed)
         while true {
             let word = GranuleWord(rawValue: current)
             let count = Int64(word.refcount) + Int64(delta)
-            firmwarePrecondition(
+            unsafe firmwarePrecondition(
                 count >= 0 && count <= Int64(GranuleWord.maxRefcount), "granule refcount out of range",
                 observer: observer, at: location(index))
             let desired = (current & ~GranuleWord.refcountMask) | UInt32(count) << 8
             // Relaxed: a count, ordered by the owner's lock that every adjusting command holds.
-            let (exchanged, original) = words[index].compareExchange(
+            let (exchanged, original) = unsafe words[index].compareExchange(
                 expected: current, desired: desired, ordering: .relaxed)
             if exchanged { return }
             current = original
@@ -150,6 +151,6 @@ struct GranuleWords: @unchecked Sendable {
     /// commands.
     func _overwrite(_ index: Int, _ word: GranuleWord) {
         point(index, .store)
-        words[index].store(word.rawValue, ordering: .releasing)
+        unsafe words[index].store(word.rawValue, ordering: .releasing)
     }
 }

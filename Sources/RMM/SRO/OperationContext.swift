@@ -75,9 +75,30 @@ final class OperationContext: Sendable {
     let index: Int
     /// Bits 1:0 the state, bits 31:2 the generation.
     private let _word: SharedWord
-    nonisolated(unsafe) var operation = PendingOperation.none
-    nonisolated(unsafe) var step = OperationStep.proceed
-    nonisolated(unsafe) var canCancel = false
+    nonisolated(unsafe) private var _operation = PendingOperation.none
+    nonisolated(unsafe) private var _step = OperationStep.proceed
+    nonisolated(unsafe) private var _canCancel = false
+
+    // The fields below are plain memory shared between CPUs, made safe by the context protocol: only the call that
+    // holds the context RESERVED reads or writes them, and reserving acquires what the last holder released.
+
+    /// The operation the context holds.
+    var operation: PendingOperation {
+        get { unsafe _operation }
+        set { unsafe _operation = newValue }
+    }
+
+    /// What the operation waits for next.
+    var step: OperationStep {
+        get { unsafe _step }
+        set { unsafe _step = newValue }
+    }
+
+    /// Whether RMI_OP_CANCEL may end the operation now.
+    var canCancel: Bool {
+        get { unsafe _canCancel }
+        set { unsafe _canCancel = newValue }
+    }
 
     init(index: Int, observer: (any SchedulingObserver)?) {
         self.index = index

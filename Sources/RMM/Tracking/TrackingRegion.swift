@@ -36,7 +36,7 @@ final class TrackingRegion: Sendable {
         self.category = category
         self.isHomogeneous = isHomogeneous
         self.populated = populated
-        self.words = GranuleWords(
+        self.words = unsafe GranuleWords(
             memory: metadata, count: Int(size >> UInt64(granuleShift)), base: base, granuleShift: granuleShift,
             observer: observer)
         self._state = SharedWord(

@@ -9,11 +9,12 @@ enum CrashReports {
         guard isatty(STDIN_FILENO) == 1 || isatty(STDOUT_FILENO) == 1 || isatty(STDERR_FILENO) == 1 else { return }
         let current = ProcessInfo.processInfo.environment["SWIFT_BACKTRACE"] ?? ""
         guard !current.contains("interactive=") else { return }
-        setenv("SWIFT_BACKTRACE", current.isEmpty ? "interactive=no" : current + ",interactive=no", 1)
+        unsafe setenv("SWIFT_BACKTRACE", current.isEmpty ? "interactive=no" : current + ",interactive=no", 1)
         let arguments = CommandLine.arguments
-        var argv = arguments.map { strdup($0) } + [nil]
-        execv("/proc/self/exe", &argv)
+        var argv: [UnsafeMutablePointer<CChar>?] = unsafe arguments.map { unsafe strdup($0) }
+        unsafe argv.append(nil)
+        unsafe execv("/proc/self/exe", &argv)
         // Only if the exec failed: go on in this process.
-        for pointer in argv { free(pointer) }
+        unsafe argv.forEach { unsafe free($0) }
     }
 }

@@ -11,7 +11,7 @@ enum StandardStreams {
     /// Reads up to `buffer.count` bytes from standard input; 0 at end of input, `nil` on an error other than EINTR.
     static func readInput(into buffer: inout [UInt8]) -> Int? {
         while true {
-            let count = buffer.withUnsafeMutableBytes { read(0, $0.baseAddress, $0.count) }
+            let count = unsafe buffer.withUnsafeMutableBytes { unsafe read(0, $0.baseAddress, $0.count) }
             if count >= 0 { return count }
             if errno != EINTR { return nil }
         }
@@ -21,7 +21,7 @@ enum StandardStreams {
     static func writeOutput(_ text: String) -> Bool {
         var bytes = Array(text.utf8)[...]
         while !bytes.isEmpty {
-            let written = bytes.withUnsafeBytes { write(1, $0.baseAddress, $0.count) }
+            let written = unsafe bytes.withUnsafeBytes { unsafe write(1, $0.baseAddress, $0.count) }
             if written < 0 {
                 if errno == EINTR { continue }
                 return false
@@ -34,7 +34,7 @@ enum StandardStreams {
     /// Writes one diagnostic line to standard error.
     static func diagnose(_ message: String) {
         let line = Array((message + "\n").utf8)
-        _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+        _ = unsafe line.withUnsafeBytes { unsafe write(2, $0.baseAddress, $0.count) }
     }
 
     /// Makes a closed output pipe an error from `write` instead of a fatal SIGPIPE.
