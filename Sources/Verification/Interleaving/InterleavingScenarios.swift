@@ -84,8 +84,7 @@ extension InterleavingScenario {
         summary: "RTT_CREATE adding to a table against another realm's RTT_CREATE naming that table",
         prepare: { machine in
             activate(machine)
-            createRealm(machine, rd: base, rtt: base + g, params: params)
-            createRealm(machine, rd: base + 4 * g, rtt: base + 5 * g, params: params2)
+            createTwoRealms(machine)
             delegate(machine, base + 2 * g, base + 3 * g)
             return [:]
         },
@@ -101,17 +100,14 @@ extension InterleavingScenario {
         summary: "RTT_CREATE and REC_CREATE of two realms naming each other's RD as the new object",
         prepare: { machine in
             activate(machine)
-            createRealm(machine, rd: base, rtt: base + g, params: params)
-            createRealm(machine, rd: base + 4 * g, rtt: base + 5 * g, params: params2)
+            createTwoRealms(machine)
             return [:]
         },
         programs: [
             { cpu in cpu.smc(.rttCreate, base, base + 4 * g, ipa, 2) },
             { cpu in cpu.smc(.recCreate, base + 4 * g, base, recParams) },
         ],
-        check: { _, calls in
-            calls.joined().allSatisfy { $0.status == .errorInput } ? [] : ["an RD was taken as a new object"]
-        })
+        check: everyCallFails("an RD was taken as a new object"))
 
     /// A command naming the RD as its own object: locking the RD twice waited for ever on one CPU.
     static let realmAsItsOwnObject = InterleavingScenario(
@@ -126,9 +122,7 @@ extension InterleavingScenario {
             { cpu in cpu.smc(.rttCreate, base, base, ipa, 2) },
             { cpu in cpu.smc(.rttDataMapInit, base, base, ipa, params) },
         ],
-        check: { _, calls in
-            calls.joined().allSatisfy { $0.status == .errorInput } ? [] : ["the RD was taken as its own object"]
-        })
+        check: everyCallFails("the RD was taken as its own object"))
 
     // MARK: Stateful operations against a second CPU
 
@@ -251,6 +245,17 @@ extension InterleavingScenario {
         }
         precondition(
             machine.smc(SMCArguments(FunctionID.realmCreate.rawValue, rd, params)).x0 == 0, "REALM_CREATE failed")
+    }
+
+    /// Realm A (RD at base, starting table at base + g) and realm B (RD at base + 4g, table at base + 5g).
+    static func createTwoRealms(_ machine: Machine) {
+        createRealm(machine, rd: base, rtt: base + g, params: params)
+        createRealm(machine, rd: base + 4 * g, rtt: base + 5 * g, params: params2)
+    }
+
+    /// A check that every call of every CPU answered RMI_ERROR_INPUT, or `problem`.
+    static func everyCallFails(_ problem: String) -> @Sendable (Machine, [[ScenarioCall]]) -> [String] {
+        { _, calls in calls.joined().allSatisfy { $0.status == .errorInput } ? [] : [problem] }
     }
 
     /// Granules a range command's SUCCESS reported moved that are not in `state`.
