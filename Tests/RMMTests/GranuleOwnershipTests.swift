@@ -90,4 +90,16 @@ struct GranuleOwnershipTests {
             late.unlock()
         }
     }
+
+    @Test(
+        "every round of tracking transitions leaves each granule word unlocked and usable",
+        arguments: [[1, 2], [3, 2], [3, 1, 2], [1, 3, 2], [3, 1, 3, 2]] as [[UInt64]])
+    func trackingTransitionsLeaveNoLock(states: [UInt64]) {
+        let h = Harness()
+        let base: UInt64 = 0x8000_0000
+        // GRANULE_TRACKING_SET(base, conventional, state): NONE = 1, FINE = 2, COARSE = 3; the region starts FINE.
+        for state in states { #expect(h.status(h.smc(.granuleTrackingSet, base, 0, state)) == .success) }
+        #expect(h.delegate(base, base + 2 * g) == SMCReturn(0, base + 2 * g))
+        #expect(h.states(base, base + 3 * g) == [.delegated, .delegated, .undelegated])
+    }
 }

@@ -67,7 +67,8 @@ extension RealmManagementMonitor {
         region.endTransition(state: outcome == .success ? target : current)
         // A granule word the transition rewrote or vetted stayed locked until the region's new state was out, so a
         // realm command that reads the old state and locks the granule finds the new one when it looks again.
-        if outcome == .success && current != target && (current == .fine || target == .fine) {
+        // Transitions out of FINE and out of COARSE hold the words; those out of NONE never touch them.
+        if outcome == .success && current != target && (current == .fine || current == .coarse) {
             let coarse = region.coarseWord.state
             for index in 0..<region.granuleCount where region.isPopulated(index) {
                 region.words.unlock(index, as: current == .fine ? nil : coarse)
