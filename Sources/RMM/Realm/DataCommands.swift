@@ -4,6 +4,22 @@ extension RealmManagementMonitor {
     /// Whether `ipa` is a Protected IPA of the realm: below half its IPA space.
     func isProtected(_ realm: RealmDescriptor, _ ipa: UInt64) -> Bool { ipa < 1 << UInt64(realm.ipaWidth - 1) }
 
+    /// Whether the host memory [address, address + byteCount) is all Non-secure, so the RMM may write it: one look
+    /// per granule it touches.
+    func isNonSecure(_ address: UInt64, byteCount: UInt64) -> Bool {
+        guard byteCount > 0, address <= UInt64.max - (byteCount - 1) else { return false }
+        let last = address + (byteCount - 1)
+        var granule = address & ~(granuleSize.bytes - 1)
+        while granule <= last {
+            guard port.read64(PhysicalAddress(Swift.max(granule, address & ~7)), space: .nonSecure) != nil else {
+                return false
+            }
+            guard granule <= UInt64.max - granuleSize.bytes else { break }
+            granule += granuleSize.bytes
+        }
+        return true
+    }
+
     /// RMI_RTT_DATA_MAP_INIT (DEN0137 B4.5.66): X1 rd, X2 data, X3 ipa, X4 src, X5 flags.
     ///
     /// Failure conditions: `src_align`, `src_pas`, `data_align`, `data_bound`, `data_state`, `rd_align`,
@@ -38,23 +54,30 @@ extension RealmManagementMonitor {
     }
 
     /// RMI_RTT_DATA_UNMAP (DEN0137 B4.5.67): X1 rd, X2 base, X3 top, X4 flags (bits 1:0 the output address
-    /// type: 0 NONE, 1 SINGLE, 2 LIST), X5 the list's address for LIST. Answers X1 out_top, X2 out_range (SINGLE:
-    /// the descriptor of the contiguous PA range unmapped), X3 out_count (LIST: entries written).
+    /// type: 0 NONE, 1 SINGLE, 2 LIST; bits 15:2 list_count, the capacity of the host's list in entries), X5
+    /// oaddr (LIST: the list's address; SINGLE: SBZ). Answers X1 out_top, X2 out_range (SINGLE: the descriptor of
+    /// the contiguous PA range unmapped), X3 out_count (LIST: entries written).
     ///
-    /// Failure conditions: the RD checks; base or top not granule aligned, top <= base, the range not Protected,
-    /// a reserved output type, a LIST address not 8-byte aligned or not Non-secure: RMI_ERROR_INPUT.
+    /// Failure conditions (realm-objects.md section 12): the RD checks; base or top not granule aligned, top <=
+    /// base, the range not Protected, a reserved output type, SINGLE with a non-zero oaddr, LIST with a list_count
+    /// of 0, a list not 8-byte aligned or not Non-secure over its whole capacity: RMI_ERROR_INPUT. The walk at base
+    /// stopping above the leaf level on an unmapped entry whose block the range covers only partly: RMI_ERROR_RTT
+    /// at that level, X1 = 0.
     /// Success: every DATA entry in [base, out_top) is VOID with RIPAS DESTROYED and its granule is DELEGATED
     /// again, reported to the host so it can undelegate it. The call stops early at the end of a leaf table, at
-    /// a discontinuity in PA (SINGLE), or when the list is full (LIST).
+    /// a discontinuity in PA (SINGLE), or when list_count entries are written (LIST): it never writes past the list
+    /// the host declared; unmapped entries it skips take no list entry.
     func rttDataUnmap(
         rd: UInt64, base: UInt64, top: UInt64, flags: UInt64, list: UInt64
     ) throws(RMIStatusError) -> SMCReturn {
         let outputType = flags & 3
+        let listCapacity = flags[bits: 2..<16]
         guard isGranuleAligned(base), isGranuleAligned(top), top > base, outputType != 3 else {
             return .result(.errorInput)
         }
+        if outputType == 1 { guard list == 0 else { return .result(.errorInput) } }
         if outputType == 2 {
-            guard list & 7 == 0, port.read64(PhysicalAddress(list), space: .nonSecure) != nil else {
+            guard listCapacity > 0, list & 7 == 0, isNonSecure(list, byteCount: listCapacity * 8) else {
                 return .result(.errorInput)
             }
         }
@@ -62,7 +85,15 @@ extension RealmManagementMonitor {
         let realm = readRealm(rdGranule.address)
         guard isProtected(realm, top - 1) else { return .result(.errorInput) }
 
-        let listCapacity = (granuleSize.bytes - (list & (granuleSize.bytes - 1))) / 8
+        // At base, an unmapped entry above the leaf level must lie wholly inside the range to be skipped.
+        let first = walk(realm, ipa: base, to: 3)
+        if first.level < 3 {
+            let blockSize = UInt64(1) << UInt64(entryShift(level: first.level))
+            let blockEnd = (base & ~(blockSize - 1)) + blockSize
+            if base & (blockSize - 1) != 0 || top < blockEnd {
+                return .result(RMIResult.level(.errorRTT, Int8(first.level)))
+            }
+        }
         var cursor = base
         var runBase: PhysicalAddress? = nil
         var runCount: UInt64 = 0

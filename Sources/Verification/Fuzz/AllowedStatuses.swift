@@ -26,7 +26,7 @@ enum AllowedStatuses {
         case .recDestroy: [.incomplete, .errorGlobal, .errorInput, .errorREC, .blocked, .busy]
         case .rttCreate, .rttDestroy: [.success, .errorGlobal, .errorInput, .errorRTT, .blocked]
         case .rttDataMapInit: [.success, .errorGlobal, .errorInput, .errorRealm, .errorRTT, .blocked]
-        case .rttDataUnmap: [.success, .errorGlobal, .errorInput, .blocked]
+        case .rttDataUnmap: [.success, .errorGlobal, .errorInput, .errorRTT, .blocked]
         default: fid.isRMI ? [.errorNotSupported] : nil
         }
     }
