@@ -106,6 +106,7 @@ public final class RealmManagementMonitor<Port: RMMPlatformPort>: Sendable {
         case .recDestroy: return try recDestroy(rec: call.x1)
         case .rttCreate: return try rttCreate(rd: call.x1, rtt: call.x2, ipa: call.x3, level: call.x4)
         case .rttDestroy: return try rttDestroy(rd: call.x1, ipa: call.x2, level: call.x3)
+        case .rttReadEntry: return try rttReadEntry(rd: call.x1, ipa: call.x2, level: call.x3)
         case .rttDataMapInit: return try rttDataMapInit(rd: call.x1, data: call.x2, ipa: call.x3, source: call.x4)
         case .rttDataUnmap:
             return try rttDataUnmap(rd: call.x1, base: call.x2, top: call.x3, flags: call.x4, list: call.x5)
@@ -120,7 +121,8 @@ public final class RealmManagementMonitor<Port: RMMPlatformPort>: Sendable {
         case .version, .features, .rmmConfigSet, .rmmConfigGet, .rmmActivate, .rmmStateGet, .granuleTrackingGet,
             .granuleTrackingSet, .granuleRangeDelegate, .granuleRangeUndelegate, .gptL1Create, .gptL1Destroy,
             .gptInfo, .opContinue, .opMemDonate, .opMemReclaim, .opCancel, .realmCreate, .realmActivate,
-            .realmTerminate, .realmDestroy, .recCreate, .recDestroy, .rttCreate, .rttDestroy, .rttDataMapInit,
+            .realmTerminate, .realmDestroy, .recCreate, .recDestroy, .rttCreate, .rttDestroy, .rttReadEntry,
+            .rttDataMapInit,
             .rttDataUnmap:
             true
         default: false

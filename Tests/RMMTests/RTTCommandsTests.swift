@@ -73,3 +73,54 @@ struct RTTConditionTests {
         #expect(entry.kind == .void && entry.ripas == .destroyed)
     }
 }
+
+@Suite("RMI_RTT_READ_ENTRY (0xC4000161): conditions and the entry after every map, unmap and destroy")
+struct RTTReadEntryTests {
+    enum Condition: String, CaseIterable, CustomTestStringConvertible {
+        case rd_align, rd_state, level_bound_below_start, level_bound_above_leaf, ipa_align, ipa_bound
+        var testDescription: String { rawValue }
+    }
+
+    func read(_ f: RealmFixture, _ ipa: UInt64, _ level: UInt64) -> SMCReturn {
+        f.call(.rttReadEntry, F.rd, ipa, level)
+    }
+
+    @Test("each failure condition answers RMI_ERROR_INPUT and changes nothing", arguments: Condition.allCases)
+    func conditions(_ condition: Condition) {
+        let f = F()
+        f.createRealm()
+        let answer: SMCReturn =
+            switch condition {
+            case .rd_align: f.call(.rttReadEntry, F.rd + 8, F.ipa, 1)
+            case .rd_state: f.call(.rttReadEntry, F.rtt, F.ipa, 1)
+            case .level_bound_below_start: read(f, 0, 0)
+            case .level_bound_above_leaf: read(f, F.ipa, 4)
+            case .ipa_align: read(f, F.ipa + g, 2)
+            case .ipa_bound: read(f, 1 << 39, 1)
+            }
+        #expect(answer == SMCReturn(RMIResult(.errorInput).rawValue))
+        #expect(f.h.state(F.rd) == .rd)
+    }
+
+    @Test("the entry reads UNASSIGNED, TABLE, ASSIGNED and UNASSIGNED DESTROYED as the realm is built and torn down")
+    func entryStates() {
+        let f = F()
+        f.createRealm()
+        // (X1 walk level, X2 state, X3 address, X4 RIPAS); states UNASSIGNED 0, ASSIGNED 1, TABLE 2; RIPAS EMPTY 0,
+        // RAM 1, DESTROYED 2.
+        #expect(read(f, F.ipa, 1) == SMCReturn(0, 1, 0, 0, 0))
+        #expect(read(f, F.ipa, 3) == SMCReturn(0, 1, 0, 0, 0), "the walk stops at level 1 and says so")
+        f.createTables()
+        #expect(read(f, F.ipa, 1) == SMCReturn(0, 1, 2, F.rtt2, 0))
+        #expect(read(f, F.ipa, 2) == SMCReturn(0, 2, 2, F.rtt3, 0))
+        #expect(read(f, F.ipa, 3) == SMCReturn(0, 3, 0, 0, 0))
+        #expect(f.call(.rttDataMapInit, F.rd, F.data, F.ipa, F.source, 0).x0 == 0)
+        #expect(read(f, F.ipa, 3) == SMCReturn(0, 3, 1, F.data, 1))
+        #expect(read(f, F.ipa + g, 3) == SMCReturn(0, 3, 0, 0, 0), "the next page is untouched")
+        #expect(f.call(.rttDataUnmap, F.rd, F.ipa, F.ipa + g, 0, 0).x0 == 0)
+        #expect(read(f, F.ipa, 3) == SMCReturn(0, 3, 0, 0, 2))
+        #expect(f.call(.rttDestroy, F.rd, F.ipa, 3).x0 == 0)
+        #expect(read(f, F.ipa, 2) == SMCReturn(0, 2, 0, 0, 2))
+        #expect(read(f, F.ipa, 3) == SMCReturn(0, 2, 0, 0, 2))
+    }
+}

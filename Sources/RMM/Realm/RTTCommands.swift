@@ -66,3 +66,47 @@ extension RealmManagementMonitor {
         return .result(.success, childAddress.rawValue, top)
     }
 }
+
+/// The state of an RTT entry as RMI_RTT_READ_ENTRY reports it (RmiRttEntryState).
+enum RTTEntryState: UInt64 {
+    /// No output address: the entry is not mapped (its RIPAS says what the realm may expect there).
+    case unassigned = 0
+    /// Mapped to a DATA granule.
+    case assigned = 1
+    /// Points to the next-level table.
+    case table = 2
+}
+
+extension RealmManagementMonitor {
+    /// RMI_RTT_READ_ENTRY (0xC4000161): X1 rd, X2 ipa, X3 level. Answers X1 the level the walk reached, X2 the
+    /// entry's state (UNASSIGNED 0, ASSIGNED 1, TABLE 2), X3 its output address (the DATA granule or the next table;
+    /// 0 when UNASSIGNED), X4 its RIPAS (EMPTY 0, RAM 1, DESTROYED 2; EMPTY for a TABLE).
+    ///
+    /// Failure conditions (the reference's entry-command checks): `rd_align`, `rd_bound`, `rd_state`; `level_bound`
+    /// (the level lies outside [the starting level, 3]); `ipa_align` (not aligned to what one entry at `level`
+    /// maps); `ipa_bound` (outside the realm's IPA space): RMI_ERROR_INPUT. The walk stopping above `level` is not
+    /// a failure: the answer describes the entry where it stopped, at the level X1 names. Changes nothing.
+    func rttReadEntry(rd: UInt64, ipa: UInt64, level rawLevel: UInt64) throws(RMIStatusError) -> SMCReturn {
+        let rdGranule = try lockRealm(rd)
+        let realm = readRealm(rdGranule.address)
+        let level = Int(Int64(bitPattern: rawLevel))
+        guard level >= realm.rttLevelStart, level <= 3 else { return .result(.errorInput) }
+        guard ipa & ((1 << UInt64(entryShift(level: level))) - 1) == 0 else { return .result(.errorInput) }
+        guard ipa < 1 << UInt64(realm.ipaWidth) else { return .result(.errorInput) }
+        let found = walk(realm, ipa: ipa, to: level)
+        let entry = found.entry
+        switch entry.kind {
+        case .void:
+            return .result(
+                .success, UInt64(found.level), RTTEntryState.unassigned.rawValue, 0, entry.ripas.rawValue)
+        case .data:
+            return .result(
+                .success, UInt64(found.level), RTTEntryState.assigned.rawValue, entry.address.rawValue,
+                entry.ripas.rawValue)
+        case .table:
+            return .result(
+                .success, UInt64(found.level), RTTEntryState.table.rawValue, entry.address.rawValue,
+                RTTEntry.RIPAS.empty.rawValue)
+        }
+    }
+}

@@ -27,6 +27,7 @@ enum AllowedStatuses {
         case .rttCreate, .rttDestroy: [.success, .errorGlobal, .errorInput, .errorRTT, .blocked]
         case .rttDataMapInit: [.success, .errorGlobal, .errorInput, .errorRealm, .errorRTT, .blocked]
         case .rttDataUnmap: [.success, .errorGlobal, .errorInput, .errorRTT, .blocked]
+        case .rttReadEntry: [.success, .errorInput]
         default: fid.isRMI ? [.errorNotSupported] : nil
         }
     }
