@@ -42,15 +42,51 @@ struct RealmCreateConditionTests {
         #expect(f.h.states(F.rd, F.rd + 0x6000).allSatisfy { $0 == .delegated })
     }
 
+    /// (s2sz, starting level, starting tables, physical address bits).
+    typealias Geometry = (UInt64, Int64, UInt64, Int)
+
     @Test(
-        "with RTT geometries the RMM supports, creation succeeds",
-        arguments: [(UInt64(39), Int64(1), UInt64(1)), (32, 2, 4), (30, 2, 1), (40, 1, 2)])
-    func geometries(s2sz: UInt64, level: Int64, numStart: UInt64) {
-        let f = RealmFixture()
+        "every RTT geometry the architecture allows creates a realm, tables partly used or concatenated",
+        arguments: [
+            (39, 1, 1, 40), (35, 1, 1, 40), (38, 1, 1, 40), (32, 1, 1, 40), (40, 1, 2, 40), (43, 1, 16, 40),
+            (32, 2, 4, 40), (34, 2, 16, 40), (44, 0, 1, 44), (40, 0, 1, 48), (47, 0, 1, 48), (48, 0, 1, 48),
+        ] as [Geometry])
+    func geometries(s2sz: UInt64, level: Int64, numStart: UInt64, paBits: Int) {
+        let f = RealmFixture(Harness(physicalAddressBits: paBits))
         let base = F.aux  // 16 delegated granules, aligned to 64 KB
         f.writeRealmParams(s2sz: s2sz, level: level, numStart: numStart, rttBase: base)
         #expect(f.createRealm() == SMCReturn(0))
         #expect(f.h.states(base, base + numStart * g).allSatisfy { $0 == .rtt })
+    }
+
+    @Test(
+        "rtt_num_level: an untranslatable width, a wrong table count or level 0 below 44 PA bits is RMI_ERROR_INPUT",
+        arguments: [
+            (40, 1, 1, 40), (39, 1, 2, 40), (44, 1, 16, 40), (39, 0, 1, 48), (30, 2, 1, 40), (35, 2, 16, 40),
+            (25, 3, 16, 40), (44, 0, 1, 40), (48, 0, 2, 48), (49, 0, 1, 52),
+        ] as [Geometry])
+    func refusedGeometries(s2sz: UInt64, level: Int64, numStart: UInt64, paBits: Int) {
+        let f = RealmFixture(Harness(physicalAddressBits: paBits))
+        f.writeRealmParams(s2sz: s2sz, level: level, numStart: numStart, rttBase: F.aux)
+        #expect(f.status(f.createRealm()) == .errorInput)
+        #expect(f.h.states(F.aux, F.aux + 16 * g).allSatisfy { $0 == .delegated })
+    }
+
+    @Test("a realm starting at level 0 creates and destroys tables at levels 1, 2 and 3 and maps DATA below them")
+    func everyLevel() {
+        let f = RealmFixture(Harness(physicalAddressBits: 48))
+        f.writeRealmParams(s2sz: 44, level: 0, numStart: 1, rttBase: F.rtt)
+        #expect(f.createRealm() == SMCReturn(0))
+        let tables: [(UInt64, UInt64)] = [(F.rtt2, 1), (F.rtt3, 2), (F.rec, 3)]
+        for (table, level) in tables { #expect(f.call(.rttCreate, F.rd, table, 0, level).x0 == 0) }
+        #expect(f.call(.rttReadEntry, F.rd, 0, 2) == SMCReturn(0, 2, 2, F.rec, 0))
+        #expect(f.call(.rttDataMapInit, F.rd, F.data, 0, F.source, 0).x0 == 0)
+        #expect(f.call(.rttReadEntry, F.rd, 0, 3) == SMCReturn(0, 3, 1, F.data, 1))
+        #expect(f.call(.rttDataUnmap, F.rd, 0, g, 0, 0).x0 == 0)
+        for (table, level) in tables.reversed() {
+            #expect(f.call(.rttDestroy, F.rd, 0, level).x1 == table)
+        }
+        #expect(f.h.rmm.referenceCountViolations().isEmpty)
     }
 }
 

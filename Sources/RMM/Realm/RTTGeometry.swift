@@ -49,13 +49,25 @@ extension RealmManagementMonitor {
     var entriesPerTable: UInt64 { granuleSize.bytes / 8 }
 
     /// Whether (s2sz, starting level, number of starting tables) is a combination this RMM supports
-    /// (`rtt_num_level`): the starting level's tables, concatenated, map exactly 2^s2sz bytes of IPA.
+    /// (`rtt_num_level`), by the architecture's stage 2 rules as the reference RMM checks them:
+    /// - the IPA width is 32 to 48 bits;
+    /// - the starting level can translate it: more bits than one table at the next level maps (else that level
+    ///   should start), and no more than one table at this level maps, or 16 concatenated ones below level 0
+    ///   (4 KB granules: level 0 takes 40 to 48 bits, level 1 31 to 43, level 2 22 to 34, level 3 13 to 25);
+    /// - level 0 only where the physical address size is at least 44 bits (the architecture reserves it below);
+    /// - the number of starting tables is what the width needs: 1 while one table covers it (in part or whole),
+    ///   else 2^(width - what one table maps).
     func isValidRTTGeometry(ipaWidth: Int, levelStart: Int, numStart: UInt64) -> Bool {
-        guard (0...3).contains(levelStart), numStart >= 1, numStart <= 16, numStart & (numStart - 1) == 0 else {
-            return false
-        }
-        let covered = entryShift(level: levelStart) + (granuleSize.shift - 3) + numStart.trailingZeroBitCount
-        return covered == ipaWidth
+        guard (0...3).contains(levelStart), (32...48).contains(ipaWidth) else { return false }
+        let stride = granuleSize.shift - 3
+        let levelsBelow = 3 - levelStart
+        let minimum = levelsBelow * stride + granuleSize.shift + 1
+        let maximum = minimum + (stride - 1) + (levelStart > 0 ? 4 : 0)
+        guard ipaWidth >= minimum, ipaWidth <= maximum else { return false }
+        if levelStart == 0 && granuleSize == .size4KB && manifest.physicalAddressBits < 44 { return false }
+        let oneTable = levelsBelow * stride + granuleSize.shift + stride
+        let needed: UInt64 = ipaWidth <= oneTable ? 1 : 1 << UInt64(ipaWidth - oneTable)
+        return numStart == needed
     }
 
     /// Walks the realm's tables from the starting level toward `targetLevel` for `ipa`, following TABLE entries;

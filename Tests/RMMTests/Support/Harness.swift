@@ -14,11 +14,14 @@ struct Harness {
     let port: TestPort
     let rmm: RealmManagementMonitor<TestPort>
 
-    init(strict: Bool = false, budget: UInt64 = RMMBootManifest.defaultRangeWorkBudget, activate: Bool = true) {
+    init(
+        strict: Bool = false, budget: UInt64 = RMMBootManifest.defaultRangeWorkBudget, activate: Bool = true,
+        physicalAddressBits: Int = 40
+    ) {
         let banks = [Self.dram0, Self.dram1]
         port = TestPort(banks: banks)
         let manifest = RMMBootManifest(
-            physicalAddressBits: 40, granuleSize: .size4KB, l0RegionBits: 30, banks: banks,
+            physicalAddressBits: physicalAddressBits, granuleSize: .size4KB, l0RegionBits: 30, banks: banks,
             platformL1Regions: [PhysicalAddress(0x8000_0000), PhysicalAddress(0x1_0000_0000)], cpuCount: 4,
             strictRangeState: strict, rangeWorkBudget: budget)
         rmm = RealmManagementMonitor(manifest: manifest, port: port)
