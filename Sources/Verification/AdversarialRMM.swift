@@ -39,7 +39,9 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
     public internal(set) var finishedOperations: [(handle: UInt64, final: SMCReturn)] = []
     /// Choices made in this run.
     public private(set) var choicesMade = 0
-    private var stationary: [StationaryKey: AdversaryAnswer] = [:]
+    /// The stationary tail's memory, by the fingerprint of an SMC in a state (a clash would only repeat an answer
+    /// that is still checked to be allowed).
+    private var stationary: [Fingerprint: AdversaryAnswer] = [:]
     private var answersSinceChange: [AdversaryAnswer] = []
     var donationOffer: [Int] = []
     /// The answers to the current SMC that only `AnswerRules.includingForbidden` allows.
@@ -113,14 +115,12 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
         let options = allowedAnswers(arguments)
         let answer: AdversaryAnswer
         var chosen = false
-        let stationaryKey = StationaryKey(arguments: arguments, state: state)
+        let stationaryKey = stationaryFingerprint(arguments: arguments)
         if options.count == 1 {
             answer = options[0]
         } else {
             if let memo, scheduler.nextChoiceIsFresh {
-                let node = NodeKey(
-                    state: state, smcCount: steps.count, arguments: arguments, recent: answersSinceChange,
-                    choicesMade: choicesMade, host: hostDigest())
+                let node = choicePointFingerprint(arguments: arguments, recent: answersSinceChange)
                 if !memo.visit(node) { scheduler.pruneHere() }
             }
             if let index = scheduler.choose(among: options.count) {
@@ -182,15 +182,15 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
         return unique
     }
 
-    private func modelIndex(_ address: UInt64, call: String) -> Int? {
+    private func modelIndex(_ address: UInt64, call: @autoclosure () -> String) -> Int? {
         guard let index = layout.index(of: address) else {
-            outsideTouches.append("\(call) named 0x\(String(address, radix: 16)), which is not modelled memory")
+            outsideTouches.append("\(call()) named 0x\(String(address, radix: 16)), which is not modelled memory")
             return nil
         }
         let inRange = index < layout.rangeGranules
         guard inRange == (allowedRegion == .range) else {
             outsideTouches.append(
-                "\(call) named 0x\(String(address, radix: 16)), outside the \(allowedRegion) the helper may touch")
+                "\(call()) named 0x\(String(address, radix: 16)), outside the \(allowedRegion) the helper may touch")
             return nil
         }
         return index
@@ -200,12 +200,16 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
     private func rangeAnswers(_ direction: RangeDirection, base: UInt64, top: UInt64) -> [AdversaryAnswer] {
         // base_align, top_align, top_bound: deterministic ERROR_INPUT.
         guard base % granule == 0, top % granule == 0, top > base else { return [.refuse(.errorInput)] }
-        let call = "\(direction.command.rmiCommand!.name)(0x\(String(base, radix: 16)), 0x\(String(top, radix: 16)))"
+        // Only a touch outside the region is described: building the text for every SMC would cost more than the
+        // rest of the call.
+        func call() -> String {
+            "\(direction.command.rmiCommand!.name)(0x\(String(base, radix: 16)), 0x\(String(top, radix: 16)))"
+        }
         guard (top - base) / granule <= UInt64(layout.granuleCount) else {
-            outsideTouches.append("\(call) spans more than the modelled memory")
+            outsideTouches.append("\(call()) spans more than the modelled memory")
             return [.refuse(.errorInput)]
         }
-        for address in stride(from: base, to: top, by: Int(granule)) where modelIndex(address, call: call) == nil {
+        for address in stride(from: base, to: top, by: Int(granule)) where modelIndex(address, call: call()) == nil {
             return [.refuse(.errorInput)]
         }
         let first = state.granules[layout.index(of: base)!]
@@ -377,29 +381,4 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
 
     /// A status DEN0137 does not define.
     static let undefinedStatus = RMIStatus(rawValue: 0x2A)
-}
-
-/// The stationary tail's memory: an SMC in a state.
-struct StationaryKey: Hashable {
-    var arguments: SMCArguments
-    var state: ModelState
-}
-
-/// A choice point, for memoisation (see `NodeMemo`).
-struct NodeKey: Hashable {
-    var state: ModelState
-    var smcCount: Int
-    var arguments: SMCArguments
-    var recent: [AdversaryAnswer]
-    var choicesMade: Int
-    var host: [UInt64]
-}
-
-/// The choice points explored so far, shared by all runs of one exhaustive exploration.
-final class NodeMemo {
-    private var visited: Set<NodeKey> = []
-    /// Distinct choice points seen.
-    var count: Int { visited.count }
-    /// Whether `node` is new (and records it).
-    func visit(_ node: NodeKey) -> Bool { visited.insert(node).inserted }
 }
