@@ -41,7 +41,7 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
     public private(set) var choicesMade = 0
     /// The stationary tail's memory, by the fingerprint of an SMC in a state (a clash would only repeat an answer
     /// that is still checked to be allowed).
-    private var stationary: [Fingerprint: AdversaryAnswer] = [:]
+    private var stationary = [Fingerprint: AdversaryAnswer](minimumCapacity: 16)
     private var answersSinceChange: [AdversaryAnswer] = []
     var donationOffer: [Int] = []
     /// The answers to the current SMC that only `AnswerRules.includingForbidden` allows.
@@ -110,12 +110,16 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
     public func smc(_ arguments: SMCArguments) -> SMCReturn {
         guard adversarial else { return bringUpAnswer(arguments) }
         let command = FunctionID(arguments.x0)
-        let operationCall = [FunctionID.opContinue, .opMemDonate, .opMemReclaim, .opCancel].contains(command)
-        focus = operationCall ? arguments.x1 : nil
+        switch command {
+        case .opContinue, .opMemDonate, .opMemReclaim, .opCancel: focus = arguments.x1
+        default: focus = nil
+        }
         let options = allowedAnswers(arguments)
         let answer: AdversaryAnswer
         var chosen = false
-        let stationaryKey = stationaryFingerprint(arguments: arguments)
+        // Fingerprints rather than a copy of the state: keeping a copy made every change copy the arrays.
+        let stateBefore = stateFingerprint()
+        let stationaryKey = stationaryFingerprint(arguments: arguments, state: stateBefore)
         if options.count == 1 {
             answer = options[0]
         } else {
@@ -134,9 +138,11 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
             }
         }
         stationary[stationaryKey] = answer
-        let before = state
         let registers = apply(answer, to: arguments)
-        if state != before { answersSinceChange = [] } else { answersSinceChange.append(answer) }
+        // A refusal never changes the model (every `apply` path returns its registers untouched).
+        let changed: Bool
+        if case .refuse = answer { changed = false } else { changed = stateFingerprint() != stateBefore }
+        if changed { answersSinceChange = [] } else { answersSinceChange.append(answer) }
         steps.append(
             ScheduleStep(
                 arguments: arguments, answer: answer, chosen: chosen, alternatives: options.count,
@@ -177,9 +183,13 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
         case ExplorationTarget.transferCommand: options = transferStartAnswers()
         default: options = [.refuse(.errorNotSupported)]
         }
-        var unique: [AdversaryAnswer] = []
-        for option in options where !unique.contains(option) { unique.append(option) }
-        return unique
+        // Only donations and reclaims can list an answer twice (a count of 0 or 1 offered two ways), and they remove
+        // their duplicates; checking every list for them took a fifth of the explorer's time, so it is only checked
+        // in debug builds.
+        assert(
+            options.indices.allSatisfy { !options[..<$0].contains(options[$0]) },
+            "the adversary listed an answer twice")
+        return options
     }
 
     private func modelIndex(_ address: UInt64, call: @autoclosure () -> String) -> Int? {
@@ -219,22 +229,30 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
             // operation (BLOCKED, bet3 rule RBPKWX).
             return first == .partial ? [.refuse(.blocked), .refuse(.busy)] : [.refuse(.errorInput)]
         }
-        var options: [AdversaryAnswer] = [.progress(outTop: reach)]
+        // One array, sized once, appended to answer by answer: literals appended in batches each cost an array.
+        var options: [AdversaryAnswer] = []
+        options.reserveCapacity(Int((reach - base) / granule) + 14)
+        options.append(.progress(outTop: reach))
         for outTop in stride(from: reach - granule, to: base, by: -Int(granule)) {
             options.append(.progress(outTop: outTop))
         }
-        options += [.refuse(.busy), .refuse(.blocked)]
-        if first == direction.source { options += [.incomplete(canCancel: false), .incomplete(canCancel: true)] }
-        options += [.refuse(.errorInput), .refuse(.errorTracking)]
+        options.append(.refuse(.busy))
+        options.append(.refuse(.blocked))
+        if first == direction.source {
+            options.append(.incomplete(canCancel: false))
+            options.append(.incomplete(canCancel: true))
+        }
+        options.append(.refuse(.errorInput))
+        options.append(.refuse(.errorTracking))
         // rmm_state is listed for delegation only.
         if direction == .delegate { options.append(.refuse(.errorGlobal)) }
         if rules == .includingForbidden {
-            options += offerForbidden([
-                .progress(outTop: base), .progress(outTop: top + granule), .progress(outTop: base + granule / 2),
-                .refuse(Self.undefinedStatus),
-            ])
+            offerForbidden(.progress(outTop: base), into: &options)
+            offerForbidden(.progress(outTop: top + granule), into: &options)
+            offerForbidden(.progress(outTop: base + granule / 2), into: &options)
+            offerForbidden(.refuse(Self.undefinedStatus), into: &options)
             if first == direction.source {
-                options += offerForbidden([.requestDonation(granules: 1, state: .delegated, canCancel: true)])
+                offerForbidden(.requestDonation(granules: 1, state: .delegated, canCancel: true), into: &options)
             }
         }
         return options
@@ -269,18 +287,19 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
         switch pending.kind {
         case .range(_, let cursor, let top, let runEnd):
             var options: [AdversaryAnswer] = []
+            options.reserveCapacity(Int((runEnd - cursor) / granule) + 8)
             for outTop in stride(from: runEnd, to: cursor, by: -Int(granule)) {
                 options.append(.progress(outTop: outTop))
             }
-            options += [
-                .incomplete(canCancel: pending.canCancel), .refuse(.busy), .finish(.errorInput),
-                .finish(.errorTracking),
-            ]
+            options.append(.incomplete(canCancel: pending.canCancel))
+            options.append(.refuse(.busy))
+            options.append(.finish(.errorInput))
+            options.append(.finish(.errorTracking))
             if rules == .includingForbidden {
-                options += offerForbidden([
-                    .progress(outTop: cursor), .progress(outTop: top + granule),
-                    .progress(outTop: cursor + granule / 2), .finish(Self.undefinedStatus),
-                ])
+                offerForbidden(.progress(outTop: cursor), into: &options)
+                offerForbidden(.progress(outTop: top + granule), into: &options)
+                offerForbidden(.progress(outTop: cursor + granule / 2), into: &options)
+                offerForbidden(.finish(Self.undefinedStatus), into: &options)
             }
             return options
         case .transfer:
@@ -328,7 +347,8 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
         // mem_gt: more memory than asked for.
         guard offered.count <= wanted else { return [.refuse(.errorInput)] }
         donationOffer = offered
-        var options: [AdversaryAnswer] = [.consume(offered.count), .consume(0)]
+        var options: [AdversaryAnswer] = [.consume(offered.count)]
+        if offered.count >= 1 { options.append(.consume(0)) }
         if offered.count >= 2 { options.append(.consume(1)) }
         options += [.refuse(.busy), .refuse(.errorInput)]
         return options
@@ -345,7 +365,12 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
             return [.refuse(.errorInput)]
         }
         let all = pending.donated.count
-        return [.handBack(all), .handBack(Swift.min(1, all)), .handBack(0), .refuse(.busy)]
+        // All, one, none: as many of them as are different.
+        var options: [AdversaryAnswer] = [.handBack(all)]
+        if all >= 2 { options.append(.handBack(1)) }
+        if all >= 1 { options.append(.handBack(0)) }
+        options.append(.refuse(.busy))
+        return options
     }
 
     /// RMI_OP_CANCEL (B4.5.21): only when the latest RMI_INCOMPLETE allowed it.
@@ -377,6 +402,12 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
     private func offerForbidden(_ answers: [AdversaryAnswer]) -> [AdversaryAnswer] {
         forbiddenOffered += answers
         return answers
+    }
+
+    /// Appends `answer` to `options` as one the specification forbids at the current SMC.
+    private func offerForbidden(_ answer: AdversaryAnswer, into options: inout [AdversaryAnswer]) {
+        forbiddenOffered.append(answer)
+        options.append(answer)
     }
 
     /// A status DEN0137 does not define.

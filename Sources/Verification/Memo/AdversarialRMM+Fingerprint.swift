@@ -126,11 +126,19 @@ extension AdversarialRMM {
         return hasher.finalize()
     }
 
+    /// The fingerprint of the model state alone: whether an answer changed it.
+    func stateFingerprint() -> Fingerprint {
+        var hasher = FingerprintHasher()
+        hasher.combine(state)
+        return hasher.finalize()
+    }
+
     /// The fingerprint of an SMC in a state: the key of the stationary tail's memory.
-    func stationaryFingerprint(arguments: SMCArguments) -> Fingerprint {
+    func stationaryFingerprint(arguments: SMCArguments, state: Fingerprint) -> Fingerprint {
         var hasher = FingerprintHasher()
         hasher.combine(arguments)
-        hasher.combine(state)
+        hasher.combine(state.low)
+        hasher.combine(state.high)
         return hasher.finalize()
     }
 }
