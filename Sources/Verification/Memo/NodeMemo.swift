@@ -1,12 +1,31 @@
-/// The choice points explored so far, shared by all runs of one pass of an exhaustive exploration: fingerprints
-/// in an open-addressing table whose size is bounded.
+import Synchronization
+
+/// The choice points explored so far, shared by all runs of one pass of an exhaustive exploration (and by every
+/// thread exploring it): fingerprints in an open-addressing table whose size is bounded, behind one lock.
+final class NodeMemo: Sendable {
+    private let table: Mutex<FingerprintTable>
+
+    /// A table that never holds more than `byteLimit` bytes of fingerprints (at least 4 KiB).
+    init(byteLimit: Int = FingerprintTable.defaultByteLimit) { table = Mutex(FingerprintTable(byteLimit: byteLimit)) }
+
+    /// Whether `fingerprint` is new (and records it).
+    func visit(_ fingerprint: Fingerprint) -> Bool { table.withLock { $0.visit(fingerprint) } }
+    /// Distinct choice points recorded (evicted ones included).
+    var count: Int { table.withLock { $0.count } }
+    /// Fingerprints that replaced another because the table was full and could not grow.
+    var evictions: Int { table.withLock { $0.evictions } }
+    /// Bytes the table holds now.
+    var bytes: Int { table.withLock { $0.bytes } }
+}
+
+/// The fingerprint table of a `NodeMemo`.
 ///
 /// While the table may grow it doubles at three-quarters full. Once doubling would pass `byteLimit`, it stops
 /// growing and a new fingerprint whose probe window is full replaces one in the window (an *eviction*): the point
 /// evicted is forgotten, and a later run that reaches it again explores its subtree again. Forgetting only costs
 /// time: a memo cuts a subtree only for a point it remembers, so a smaller table never cuts more. The verdict
 /// and the shortest counterexamples stay exact; the counts of schedules grow by the re-explored runs.
-final class NodeMemo {
+struct FingerprintTable {
     /// The largest table by default: 128 MiB of fingerprints (8 Mi slots).
     static let defaultByteLimit = 128 << 20
     /// Slots probed for one fingerprint before a full table evicts.
@@ -22,7 +41,7 @@ final class NodeMemo {
     private(set) var evictions = 0
 
     /// A table that never holds more than `byteLimit` bytes of fingerprints (at least 4 KiB).
-    init(byteLimit: Int = NodeMemo.defaultByteLimit) {
+    init(byteLimit: Int) {
         var limit = 256
         while limit * 2 * Self.slotBytes <= byteLimit { limit *= 2 }
         slotLimit = limit
@@ -35,7 +54,7 @@ final class NodeMemo {
     var bytes: Int { slots.count * Self.slotBytes }
 
     /// Whether `fingerprint` is new (and records it).
-    func visit(_ fingerprint: Fingerprint) -> Bool {
+    mutating func visit(_ fingerprint: Fingerprint) -> Bool {
         // The all-zero fingerprint marks an empty slot; a point that hashes to it is stored as (1, 0).
         let key = fingerprint.low == 0 && fingerprint.high == 0 ? Fingerprint(low: 1, high: 0) : fingerprint
         if let inserted = insert(key) { return inserted }
@@ -52,7 +71,7 @@ final class NodeMemo {
     }
 
     /// `true` if inserted, `false` if present, `nil` if the window is full or the table is too loaded to insert.
-    private func insert(_ key: Fingerprint) -> Bool? {
+    private mutating func insert(_ key: Fingerprint) -> Bool? {
         var index = Int(truncatingIfNeeded: key.low) & mask
         for _ in 0..<Self.window {
             let slot = slots[index]
@@ -68,7 +87,7 @@ final class NodeMemo {
         return nil
     }
 
-    private func grow() {
+    private mutating func grow() {
         let old = slots
         slots = [Fingerprint](repeating: Fingerprint(low: 0, high: 0), count: old.count * 2)
         mask = slots.count - 1

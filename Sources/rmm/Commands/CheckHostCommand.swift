@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Verification
 
 extension HostHelper: ExpressibleByArgument {}
@@ -48,6 +49,7 @@ struct CheckHostCommand: ParsableCommand {
     @Flag(help: "Also give answers the specification forbids.") var forbidden = false
     @Option(help: "Instead of every schedule, this many random ones.") var random: Int?
     @Option(help: "Seed for --random.") var seed: UInt64 = 1
+    @OptionGroup var scale: ExplorationScaleOptions
 
     func validate() throws {
         guard (1...64).contains(granules) else { throw ValidationError("--granules must be 1 to 64") }
@@ -56,6 +58,9 @@ struct CheckHostCommand: ParsableCommand {
         guard (0...16).contains(blockedRetries) else { throw ValidationError("--blocked-retries must be 0 to 16") }
         guard (1...16).contains(continuations) else { throw ValidationError("--continuations must be 1 to 16") }
         if let random, random <= 0 { throw ValidationError("--random must be positive") }
+        if random != nil, scale.shard != nil {
+            throw ValidationError("--shard cuts an exhaustive search; drop --random")
+        }
     }
 
     /// The bounds these options describe.
@@ -71,16 +76,33 @@ struct CheckHostCommand: ParsableCommand {
         let mode = ExplorationMode(search: search, answers: forbidden ? .includingForbidden : .specCompliant)
         var clean = true
         for (index, helper) in helpers.enumerated() {
-            var bar = ProgressBar(helper.rawValue, total: 1000)
-            let report = Explorer.run(helper: helper, bounds: bounds, mode: mode) { progress in
-                bar.update(Int(progress.fractionDone * 1000))
-            }
-            bar.finish()
+            let report = explore(helper, mode: mode)
             if index > 0 { print() }
             print(Self.render(report))
             clean = clean && report.isClean
         }
         if !clean { throw ExitCode.failure }
+    }
+
+    /// Random search runs on one thread (its runs follow one generator); exhaustive search is partitioned into
+    /// subtrees over `--jobs` threads, or one `--shard`.
+    private func explore(_ helper: HostHelper, mode: ExplorationMode) -> ExplorationReport {
+        guard case .exhaustive(let memoise) = mode.search else {
+            var bar = ProgressBar(helper.rawValue, total: 1000)
+            defer { bar.finish() }
+            return Explorer.run(helper: helper, bounds: bounds, mode: mode) { progress in
+                bar.update(Int(progress.fractionDone * 1000))
+            }
+        }
+        let bar = SharedProgressBar(ProgressBar(helper.rawValue, total: 1000))
+        defer { bar.finish() }
+        let clock = ContinuousClock()
+        let start = clock.now
+        let partial = Explorer.explorePartitioned(
+            helper: helper, bounds: bounds, memoise: memoise, answers: mode.answers, partition: scale.partition()
+        ) { fraction in bar.update(Int(fraction * 1000)) }
+        return ExplorationReport(
+            helper: helper, bounds: bounds, mode: mode, partial: partial, elapsed: clock.now - start)
     }
 
     /// A helper's summary, then each counterexample as a story.

@@ -1,0 +1,62 @@
+/// Enumerates every choice sequence that starts with `root`, up to `depth` choice points, by depth-first search:
+/// one subtree of the schedule tree, the unit of work of a partitioned exploration.
+///
+/// Like `ExhaustiveScheduler`, but `advance()` never backtracks into `root`: each run replays the root, then the
+/// current suffix, then takes answer 0 at every fresh choice point.
+final class SubtreeScheduler: Scheduler {
+    let depth: Int
+    let root: [Int]
+    private var prefix: [Int]
+    private var counts: [Int] = []
+    private var position = 0
+    private(set) var pruned = false
+    /// Runs started in this subtree, the current one included: with the subtree's index, it orders runs the way a
+    /// depth-first search of the whole tree would meet them.
+    private(set) var runIndex = 0
+
+    init(depth: Int, root: [Int]) {
+        precondition(root.count <= depth, "a subtree's root cannot be deeper than the search")
+        self.depth = depth
+        self.root = root
+        prefix = root
+    }
+
+    func choose(among count: Int) -> Int? {
+        guard !pruned, position < depth else { return nil }
+        defer { position += 1 }
+        if position < prefix.count {
+            if position < counts.count {
+                precondition(counts[position] == count, "replay diverged: the run under test is not deterministic")
+            } else {
+                counts.append(count)
+            }
+            return prefix[position]
+        }
+        prefix.append(0)
+        counts.append(count)
+        return 0
+    }
+
+    var nextChoiceIsFresh: Bool { !pruned && position >= prefix.count && position < depth }
+
+    func pruneHere() { pruned = true }
+
+    /// The choice sequence of the current run.
+    var choices: [Int] { Array(prefix.prefix(position)) }
+
+    /// Moves to the next sequence of the subtree; `false` when the subtree is done.
+    func advance() -> Bool {
+        position = 0
+        pruned = false
+        runIndex += 1
+        while prefix.count > root.count, let last = prefix.last, let count = counts.last {
+            if last + 1 < count {
+                prefix[prefix.count - 1] = last + 1
+                return true
+            }
+            prefix.removeLast()
+            counts.removeLast()
+        }
+        return false
+    }
+}
