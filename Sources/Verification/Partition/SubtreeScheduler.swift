@@ -10,8 +10,8 @@ final class SubtreeScheduler: Scheduler {
     private var counts: [Int] = []
     private var position = 0
     private(set) var pruned = false
-    /// Runs started in this subtree, the current one included: with the subtree's index, it orders runs the way a
-    /// depth-first search of the whole tree would meet them.
+    /// The current run's number in this subtree, from 0: with the subtree's number, it orders runs the way a
+    /// depth-first search of the whole tree meets them.
     private(set) var runIndex = 0
 
     init(depth: Int, root: [Int]) {
@@ -48,10 +48,10 @@ final class SubtreeScheduler: Scheduler {
     func advance() -> Bool {
         position = 0
         pruned = false
-        runIndex += 1
         while prefix.count > root.count, let last = prefix.last, let count = counts.last {
             if last + 1 < count {
                 prefix[prefix.count - 1] = last + 1
+                runIndex += 1
                 return true
             }
             prefix.removeLast()
