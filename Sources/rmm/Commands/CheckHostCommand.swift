@@ -58,8 +58,8 @@ struct CheckHostCommand: ParsableCommand {
         guard (0...16).contains(blockedRetries) else { throw ValidationError("--blocked-retries must be 0 to 16") }
         guard (1...16).contains(continuations) else { throw ValidationError("--continuations must be 1 to 16") }
         if let random, random <= 0 { throw ValidationError("--random must be positive") }
-        if random != nil, scale.shard != nil {
-            throw ValidationError("--shard cuts an exhaustive search; drop --random")
+        if random != nil, scale.shard != nil || scale.report != nil {
+            throw ValidationError("--shard and --report are for an exhaustive search; drop --random")
         }
     }
 
@@ -75,34 +75,52 @@ struct CheckHostCommand: ParsableCommand {
             random.map { .random(seed: seed, schedules: $0) } ?? .exhaustive(memoise: true)
         let mode = ExplorationMode(search: search, answers: forbidden ? .includingForbidden : .specCompliant)
         var clean = true
+        var entries: [ShardReport.Entry] = []
         for (index, helper) in helpers.enumerated() {
-            let report = explore(helper, mode: mode)
+            let (report, entry) = explore(helper, mode: mode)
+            if let entry { entries.append(entry) }
             if index > 0 { print() }
             print(Self.render(report))
             clean = clean && report.isClean
+        }
+        if let path = scale.report {
+            let shard = scale.partition().shard ?? ExplorationPartition.Shard(index: 0, count: 1)
+            do {
+                try ShardReport(shard: shard, entries: entries).json().write(to: URL(fileURLWithPath: path))
+            } catch {
+                throw ValidationError("--report: cannot write \(path): \(error.localizedDescription)")
+            }
         }
         if !clean { throw ExitCode.failure }
     }
 
     /// Random search runs on one thread (its runs follow one generator); exhaustive search is partitioned into
-    /// subtrees over `--jobs` threads, or one `--shard`.
-    private func explore(_ helper: HostHelper, mode: ExplorationMode) -> ExplorationReport {
+    /// subtrees over `--jobs` threads, or one `--shard`. The entry is what `--report` writes.
+    private func explore(_ helper: HostHelper, mode: ExplorationMode) -> (ExplorationReport, ShardReport.Entry?) {
         guard case .exhaustive(let memoise) = mode.search else {
             var bar = ProgressBar(helper.rawValue, total: 1000)
             defer { bar.finish() }
-            return Explorer.run(helper: helper, bounds: bounds, mode: mode) { progress in
+            let report = Explorer.run(helper: helper, bounds: bounds, mode: mode) { progress in
                 bar.update(Int(progress.fractionDone * 1000))
             }
+            return (report, nil)
         }
         let bar = SharedProgressBar(ProgressBar(helper.rawValue, total: 1000))
         defer { bar.finish() }
         let clock = ContinuousClock()
         let start = clock.now
+        let partition = scale.partition()
         let partial = Explorer.explorePartitioned(
-            helper: helper, bounds: bounds, memoise: memoise, answers: mode.answers, partition: scale.partition()
+            helper: helper, bounds: bounds, memoise: memoise, answers: mode.answers, partition: partition
         ) { fraction in bar.update(Int(fraction * 1000)) }
-        return ExplorationReport(
-            helper: helper, bounds: bounds, mode: mode, partial: partial, elapsed: clock.now - start)
+        let elapsed = clock.now - start
+        let entry = ShardReport.Entry(
+            helper: helper, bounds: bounds, answers: mode.answers, memoise: memoise,
+            splitDepth: partition.splitDepth, partial: partial,
+            elapsedSeconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18)
+        return (
+            ExplorationReport(helper: helper, bounds: bounds, mode: mode, partial: partial, elapsed: elapsed), entry
+        )
     }
 
     /// A helper's summary, then each counterexample as a story.

@@ -17,8 +17,22 @@ struct ExplorationScaleOptions: ParsableArguments {
         help: "Most megabytes of memo table per subtree; a full table forgets and re-explores instead of growing.")
     var memoLimit = 128
 
+    @Option(
+        help: ArgumentHelp(
+            "Also write what was found as JSON to FILE, for `rmm check merge` (with --shard: this shard's share).",
+            valueName: "FILE"))
+    var report: String?
+
     func validate() throws {
         guard (1...1024).contains(jobs) else { throw ValidationError("--jobs must be 1 to 1024") }
+        if let report {
+            // Checked before exploring, so that hours of search are not lost to a typo.
+            let directory = URL(fileURLWithPath: report).deletingLastPathComponent().path
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue,
+                FileManager.default.isWritableFile(atPath: directory)
+            else { throw ValidationError("--report: the directory \(directory) does not exist or is not writable") }
+        }
         guard (1...65_536).contains(memoLimit) else { throw ValidationError("--memo-limit must be 1 to 65536 (MB)") }
     }
 
