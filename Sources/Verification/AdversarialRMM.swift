@@ -19,33 +19,35 @@ import RMIHost
 /// It records every SMC (`steps`), every granule a call named outside the region the helper may touch
 /// (`outsideTouches`), and every call the SRO protocol forbids at that point (`protocolMisuses`).
 ///
-/// Confined to the exploring thread (the host under test calls it synchronously): `@unchecked Sendable`.
+/// Confined to the exploring thread (the host under test calls it synchronously): `@unchecked Sendable`. For the
+/// same reason its stored properties skip the runtime's dynamic exclusivity checks (`@exclusivity(unchecked)`):
+/// only one call touches them at a time, and the checks were an eighth of the explorer's time.
 public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
     public let layout: ModelLayout
     public let rules: AnswerRules
     let allowedRegion: AllowedRegion
     let scheduler: any Scheduler
     let memory: ModelMemory
-    var state: ModelState
+    @exclusivity(unchecked) var state: ModelState
     /// Before `beginAdversarialPhase()`, the host's bring-up SMCs are answered cooperatively and not recorded.
-    private var adversarial = false
+    @exclusivity(unchecked) private var adversarial = false
     /// Every SMC of the adversarial phase.
-    public private(set) var steps: [ScheduleStep] = []
+    @exclusivity(unchecked) public private(set) var steps: [ScheduleStep] = []
     /// Calls that named memory outside the helper's region, described.
-    public private(set) var outsideTouches: [String] = []
+    @exclusivity(unchecked) public private(set) var outsideTouches: [String] = []
     /// Calls the SRO protocol forbids at that point (wrong handle, wrong OP_*, cancel when not cancellable).
-    public private(set) var protocolMisuses: [String] = []
+    @exclusivity(unchecked) public private(set) var protocolMisuses: [String] = []
     /// Every stateful operation that ended, with its final registers, in order.
-    public internal(set) var finishedOperations: [(handle: UInt64, final: SMCReturn)] = []
+    @exclusivity(unchecked) public internal(set) var finishedOperations: [(handle: UInt64, final: SMCReturn)] = []
     /// Choices made in this run.
-    public private(set) var choicesMade = 0
+    @exclusivity(unchecked) public private(set) var choicesMade = 0
     /// The stationary tail's memory, by the fingerprint of an SMC in a state (a clash would only repeat an answer
     /// that is still checked to be allowed).
-    private var stationary = [Fingerprint: AdversaryAnswer](minimumCapacity: 16)
-    private var answersSinceChange: [AdversaryAnswer] = []
-    var donationOffer: [Int] = []
+    @exclusivity(unchecked) private var stationary = [Fingerprint: AdversaryAnswer](minimumCapacity: 16)
+    @exclusivity(unchecked) private var answersSinceChange: [AdversaryAnswer] = []
+    @exclusivity(unchecked) var donationOffer: [Int] = []
     /// The answers to the current SMC that only `AnswerRules.includingForbidden` allows.
-    private var forbiddenOffered: [AdversaryAnswer] = []
+    @exclusivity(unchecked) private var forbiddenOffered: [AdversaryAnswer] = []
     var memo: NodeMemo?
     var hostDigest: () -> [UInt64] = { [] }
 
@@ -88,7 +90,7 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
     }
 
     /// The handle the current OP_* call names (`nil` for an initiating call, until it starts an operation).
-    var focus: UInt64?
+    @exclusivity(unchecked) var focus: UInt64?
 
     /// The operation the current SMC is about; assigning `nil` ends it, assigning a new one starts it.
     var focused: PendingOperation? {

@@ -6,10 +6,11 @@
 final class SubtreeScheduler: Scheduler {
     let depth: Int
     let root: [Int]
-    private var prefix: [Int]
-    private var counts: [Int] = []
-    private var position = 0
-    private(set) var pruned = false
+    // One thread runs a subtree: no dynamic exclusivity checks on the state every choice touches.
+    @exclusivity(unchecked) private var prefix: [Int]
+    @exclusivity(unchecked) private var counts: [Int] = []
+    @exclusivity(unchecked) private var position = 0
+    @exclusivity(unchecked) private(set) var pruned = false
     /// The current run's number in this subtree, from 0: with the subtree's number, it orders runs the way a
     /// depth-first search of the whole tree meets them.
     private(set) var runIndex = 0

@@ -17,7 +17,9 @@ struct CheckHostCommand: ParsableCommand {
             is told as a story: its shortest schedule, SMC by SMC, with the adversary's answers (marked [forbidden] \
             where the specification forbids them), what the helper reported, and why that breaks a property. The \
             retry budgets are --busy-retries, --blocked-retries and --continuations; the SMC bound follows from \
-            them and the range size. docs/explorer.md explains what the explorer proves and how to read its output. \
+            them and the range size. The search runs on --jobs threads (the same counts and counterexamples as one), or \
+            explores one --shard K/N of the tree and writes a --report for `rmm check merge`. docs/explorer.md \
+            explains what the explorer proves, how to read its output, and how to run shards on a batch engine. \
             Exits 1 if any helper has a violation.
 
             Helpers: delegate, undelegate, rollback, sro (RMIHost), linux-v14-delegate, linux-v14-undelegate \
@@ -28,6 +30,7 @@ struct CheckHostCommand: ParsableCommand {
               rmm check host --helper linux-v14-delegate --forbidden
               rmm check host --helper delegate --granules 8 --depth 12 --forbidden
               rmm check host --busy-retries 4 --blocked-retries 2 --continuations 6
+              rmm check host --helper delegate --depth 14 --shard 0/4 --report shard-0.json   (then rmm check merge)
             """
     )
 
