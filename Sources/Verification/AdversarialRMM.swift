@@ -45,6 +45,7 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
     /// that is still checked to be allowed).
     @exclusivity(unchecked) private var stationary = [Fingerprint: AdversaryAnswer](minimumCapacity: 16)
     @exclusivity(unchecked) private var answersSinceChange: [AdversaryAnswer] = []
+    @exclusivity(unchecked) private var fingerprintAfterLastSMC: Fingerprint?
     @exclusivity(unchecked) var donationOffer: [Int] = []
     /// The answers to the current SMC that only `AnswerRules.includingForbidden` allows.
     @exclusivity(unchecked) private var forbiddenOffered: [AdversaryAnswer] = []
@@ -119,8 +120,10 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
         let options = allowedAnswers(arguments)
         let answer: AdversaryAnswer
         var chosen = false
-        // Fingerprints rather than a copy of the state: keeping a copy made every change copy the arrays.
-        let stateBefore = stateFingerprint()
+        // Fingerprints rather than a copy of the state: keeping a copy made every change copy the arrays. Only an
+        // SMC changes the state, so the fingerprint after one is the fingerprint before the next.
+        let stateBefore = fingerprintAfterLastSMC ?? stateFingerprint()
+        assert(stateBefore == stateFingerprint(), "the model changed outside an SMC")
         let stationaryKey = stationaryFingerprint(arguments: arguments, state: stateBefore)
         if options.count == 1 {
             answer = options[0]
@@ -142,9 +145,10 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
         stationary[stationaryKey] = answer
         let registers = apply(answer, to: arguments)
         // A refusal never changes the model (every `apply` path returns its registers untouched).
-        let changed: Bool
-        if case .refuse = answer { changed = false } else { changed = stateFingerprint() != stateBefore }
-        if changed { answersSinceChange = [] } else { answersSinceChange.append(answer) }
+        let stateAfter: Fingerprint
+        if case .refuse = answer { stateAfter = stateBefore } else { stateAfter = stateFingerprint() }
+        fingerprintAfterLastSMC = stateAfter
+        if stateAfter != stateBefore { answersSinceChange = [] } else { answersSinceChange.append(answer) }
         steps.append(
             ScheduleStep(
                 arguments: arguments, answer: answer, chosen: chosen, alternatives: options.count,

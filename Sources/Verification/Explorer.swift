@@ -178,8 +178,15 @@ public enum Explorer {
         where host.allocator.isFree(PhysicalAddress(layout.address(of: layout.rangeGranules + index))) {
             free |= 1 << UInt64(index)
         }
-        let leaked = host.leakLedger.leakedRanges.flatMap { [$0.base.rawValue, $0.top.rawValue] }
-        let record = host.recordedDelegatedRanges.flatMap { [$0.base.rawValue, $0.top.rawValue] }
-        return [free, UInt64(leaked.count)] + leaked + record
+        let leaked = host.leakLedger.leakedRanges
+        let record = host.recordedDelegatedRanges
+        // One array, no array per range: this runs at every fresh choice point.
+        var digest: [UInt64] = [free, UInt64(2 * leaked.count)]
+        digest.reserveCapacity(2 + 2 * (leaked.count + record.count))
+        for range in leaked + record {
+            digest.append(range.base.rawValue)
+            digest.append(range.top.rawValue)
+        }
+        return digest
     }
 }
