@@ -33,3 +33,15 @@ struct CheckHostScaleTests {
         #expect(command.scale.partition().jobs == 3)
     }
 }
+
+@Suite("rmm check host: a full memo table")
+struct CheckHostMemoNoteTests {
+    @Test("a memo that had to forget says so, and one that did not says nothing")
+    func memoNote() {
+        var partial = PartialExploration()
+        #expect(CheckHostCommand.memoNote(partial, limit: 128) == nil)
+        partial.memoEvictions = 12
+        let note = CheckHostCommand.memoNote(partial, limit: 1)
+        #expect(note?.contains("12 choice points forgotten to stay within --memo-limit 1 MB") == true)
+    }
+}

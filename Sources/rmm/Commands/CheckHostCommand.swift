@@ -84,6 +84,7 @@ struct CheckHostCommand: ParsableCommand {
             if let entry { entries.append(entry) }
             if index > 0 { print() }
             print(Self.render(report))
+            if let entry, let note = Self.memoNote(entry.partial, limit: scale.memoLimit) { print(note) }
             clean = clean && report.isClean
         }
         if let path = scale.report {
@@ -124,6 +125,13 @@ struct CheckHostCommand: ParsableCommand {
         return (
             ExplorationReport(helper: helper, bounds: bounds, mode: mode, partial: partial, elapsed: elapsed), entry
         )
+    }
+
+    /// Said when the memo table was full: the counts then include runs explored again.
+    static func memoNote(_ partial: PartialExploration, limit: Int) -> String? {
+        guard partial.memoEvictions > 0 else { return nil }
+        return "  memo: \(partial.memoEvictions) choice points forgotten to stay within --memo-limit \(limit) MB; "
+            + "their subtrees were explored again when met again (the counts include those runs)"
     }
 
     /// A helper's summary, then each counterexample as a story.
