@@ -4,7 +4,7 @@ import Verification
 
 /// How an exhaustive exploration is spread: threads, shards, and the memo table's size.
 struct ExplorationScaleOptions: ParsableArguments {
-    @Option(help: "Threads exploring subtrees at once (default: the cores).")
+    @Option(help: "Threads exploring subtrees at once (default: the cores; --random runs on one thread).")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
     @Option(
