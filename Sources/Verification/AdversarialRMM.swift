@@ -67,7 +67,13 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
     }
 
     /// From now on every SMC is an adversarial step.
-    func beginAdversarialPhase() { adversarial = true }
+    func beginAdversarialPhase() {
+        adversarial = true
+        // Sized once: growing them SMC by SMC was a run's most frequent allocation.
+        steps.reserveCapacity(64)
+        answersSinceChange.reserveCapacity(16)
+        forbiddenOffered.reserveCapacity(8)
+    }
 
     /// The model state of the granule at `address`, or `nil` when it is not modelled.
     public func granuleState(at address: PhysicalAddress) -> ModelGranuleState? {
@@ -148,7 +154,11 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
         let stateAfter: Fingerprint
         if case .refuse = answer { stateAfter = stateBefore } else { stateAfter = stateFingerprint() }
         fingerprintAfterLastSMC = stateAfter
-        if stateAfter != stateBefore { answersSinceChange = [] } else { answersSinceChange.append(answer) }
+        if stateAfter != stateBefore {
+            answersSinceChange.removeAll(keepingCapacity: true)
+        } else {
+            answersSinceChange.append(answer)
+        }
         steps.append(
             ScheduleStep(
                 arguments: arguments, answer: answer, chosen: chosen, alternatives: options.count,
@@ -177,7 +187,7 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
 
     /// Every answer allowed for `arguments` in the current state, the cooperative one first, without duplicates.
     func allowedAnswers(_ arguments: SMCArguments) -> [AdversaryAnswer] {
-        forbiddenOffered = []
+        forbiddenOffered.removeAll(keepingCapacity: true)
         var options: [AdversaryAnswer]
         switch FunctionID(arguments.x0) {
         case .granuleRangeDelegate: options = rangeAnswers(.delegate, base: arguments.x1, top: arguments.x2)
