@@ -27,13 +27,13 @@ extension AdversarialRMM {
 
     private func set(_ range: Range<UInt64>, to value: ModelGranuleState) {
         for address in stride(from: range.lowerBound, to: range.upperBound, by: Int(granule)) {
-            state.granules[layout.index(of: address)!] = value
+            unsafe state.granules[layout.index(of: address)!] = value
         }
     }
 
     private func newHandle() -> UInt64 {
-        defer { state.nextHandle += 1 }
-        return state.nextHandle
+        defer { unsafe state.nextHandle += 1 }
+        return unsafe state.nextHandle
     }
 
     private func incompleteRegisters(
@@ -48,7 +48,7 @@ extension AdversarialRMM {
     }
 
     private func finish(_ registers: SMCReturn) -> SMCReturn {
-        if let pending = focused { finishedOperations.append((pending.handle, registers)) }
+        if let pending = focused { unsafe finishedOperations.append((pending.handle, registers)) }
         focused = nil
         return registers
     }
@@ -77,7 +77,7 @@ extension AdversarialRMM {
     private func legalReach(_ direction: RangeDirection, base: UInt64, top: UInt64) -> UInt64 {
         var cursor = base
         while cursor < top, let index = layout.index(of: cursor),
-            state.granules[index] == direction.source || state.granules[index] == direction.destination
+            unsafe state.granules[index] == direction.source || state.granules[index] == direction.destination
         {
             cursor += granule
         }
@@ -89,7 +89,7 @@ extension AdversarialRMM {
         _ direction: RangeDirection, base: UInt64, top: UInt64, canCancel: Bool, donation: (Int, OpMemState)?
     ) -> SMCReturn {
         var runEnd = base
-        while runEnd < top, let index = layout.index(of: runEnd), state.granules[index] == direction.source {
+        while runEnd < top, let index = layout.index(of: runEnd), unsafe state.granules[index] == direction.source {
             runEnd += granule
         }
         set(base..<runEnd, to: .partial)
@@ -151,7 +151,7 @@ extension AdversarialRMM {
             }
             // Donated memory stays with the RMM: kept by the object created, or, after a final error that skipped
             // the reclaim (only a forbidden answer does), lost to the host.
-            state.kept += pending.donated.map(\.index)
+            unsafe state.kept += pending.donated.map(\.index)
             focused?.donated = []
             return finish(SMCReturn(RMIResult(status).rawValue))
         default:
@@ -163,9 +163,9 @@ extension AdversarialRMM {
         guard case .consume(let count) = answer, let pending = focused,
             case .donation(let wanted, let memoryState) = pending.expecting
         else { return Self.registers(answer) }
-        let taken = donationOffer.prefix(count)
+        let taken = unsafe donationOffer.prefix(count)
         for index in taken {
-            state.granules[index] = .internal
+            unsafe state.granules[index] = .internal
             focused?.donated.append(DonatedGranule(index: index, state: memoryState))
         }
         focused?.steps += 1
@@ -192,7 +192,7 @@ extension AdversarialRMM {
                 base: PhysicalAddress(layout.address(of: donated.index)), blockSize: .level3, count: 1,
                 state: donated.state)
             words.append(descriptor.encoding(granule: layout.granuleSize)!)
-            state.granules[donated.index] = donated.state == .delegated ? .delegated : .undelegated
+            unsafe state.granules[donated.index] = donated.state == .delegated ? .delegated : .undelegated
         }
         if !words.isEmpty { try? memory.writeWords(words, at: PhysicalAddress(list)) }
         focused?.donated.removeFirst(returned.count)

@@ -19,31 +19,36 @@ public import RMIHost
 /// It records every SMC (`steps`), every granule a call named outside the region the helper may touch
 /// (`outsideTouches`), and every call the SRO protocol forbids at that point (`protocolMisuses`).
 ///
-/// Confined to the exploring thread (the host under test calls it synchronously): `@unchecked Sendable`.
+/// Confined to the exploring thread (the host under test calls it synchronously): `@unchecked Sendable`. For the
+/// same reason its stored properties skip the runtime's dynamic exclusivity checks (`@exclusivity(unchecked)`):
+/// only one call touches them at a time, and the checks were an eighth of the explorer's time.
 public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
     public let layout: ModelLayout
     public let rules: AnswerRules
     let allowedRegion: AllowedRegion
     let scheduler: any Scheduler
     let memory: ModelMemory
-    var state: ModelState
+    @exclusivity(unchecked) var state: ModelState
     /// Before `beginAdversarialPhase()`, the host's bring-up SMCs are answered cooperatively and not recorded.
-    private var adversarial = false
+    @exclusivity(unchecked) private var adversarial = false
     /// Every SMC of the adversarial phase.
-    public private(set) var steps: [ScheduleStep] = []
+    @exclusivity(unchecked) public private(set) var steps: [ScheduleStep] = []
     /// Calls that named memory outside the helper's region, described.
-    public private(set) var outsideTouches: [String] = []
+    @exclusivity(unchecked) public private(set) var outsideTouches: [String] = []
     /// Calls the SRO protocol forbids at that point (wrong handle, wrong OP_*, cancel when not cancellable).
-    public private(set) var protocolMisuses: [String] = []
+    @exclusivity(unchecked) public private(set) var protocolMisuses: [String] = []
     /// Every stateful operation that ended, with its final registers, in order.
-    public internal(set) var finishedOperations: [(handle: UInt64, final: SMCReturn)] = []
+    @exclusivity(unchecked) public internal(set) var finishedOperations: [(handle: UInt64, final: SMCReturn)] = []
     /// Choices made in this run.
-    public private(set) var choicesMade = 0
-    private var stationary: [StationaryKey: AdversaryAnswer] = [:]
-    private var answersSinceChange: [AdversaryAnswer] = []
-    var donationOffer: [Int] = []
+    @exclusivity(unchecked) public private(set) var choicesMade = 0
+    /// The stationary tail's memory, by the fingerprint of an SMC in a state (a clash would only repeat an answer
+    /// that is still checked to be allowed).
+    @exclusivity(unchecked) private var stationary = [Fingerprint: AdversaryAnswer](minimumCapacity: 16)
+    @exclusivity(unchecked) private var answersSinceChange: [AdversaryAnswer] = []
+    @exclusivity(unchecked) private var fingerprintAfterLastSMC: Fingerprint?
+    @exclusivity(unchecked) var donationOffer: [Int] = []
     /// The answers to the current SMC that only `AnswerRules.includingForbidden` allows.
-    private var forbiddenOffered: [AdversaryAnswer] = []
+    @exclusivity(unchecked) private var forbiddenOffered: [AdversaryAnswer] = []
     var memo: NodeMemo?
     var hostDigest: () -> [UInt64] = { [] }
 
@@ -58,45 +63,55 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
         self.memory = memory
         var granules = [ModelGranuleState](repeating: .undelegated, count: layout.granuleCount)
         for index in 0..<layout.rangeGranules { granules[index] = rangeState }
-        state = ModelState(granules: granules)
+        unsafe state = ModelState(granules: granules)
     }
 
     /// From now on every SMC is an adversarial step.
-    func beginAdversarialPhase() { adversarial = true }
+    func beginAdversarialPhase() {
+        unsafe adversarial = true
+        // Sized once: growing them SMC by SMC was a run's most frequent allocation.
+        unsafe steps.reserveCapacity(64)
+        unsafe answersSinceChange.reserveCapacity(16)
+        unsafe forbiddenOffered.reserveCapacity(8)
+    }
 
     /// The model state of the granule at `address`, or `nil` when it is not modelled.
     public func granuleState(at address: PhysicalAddress) -> ModelGranuleState? {
-        layout.index(of: address.rawValue).map { state.granules[$0] }
+        layout.index(of: address.rawValue).map { unsafe state.granules[$0] }
     }
 
     /// Whether a stateful operation is pending.
-    public var hasPendingOperation: Bool { !state.operations.isEmpty }
+    public var hasPendingOperation: Bool { unsafe !state.operations.isEmpty }
 
     /// Whether the operation `handle` names is still pending.
-    public func isPending(handle: UInt64) -> Bool { state.operations.contains { $0.handle == handle } }
+    public func isPending(handle: UInt64) -> Bool { unsafe state.operations.contains { $0.handle == handle } }
 
     /// Whether the granule at model `index` lies in `[cursor, top)` of a range operation still pending: the host
     /// cannot tell which of those granules the operation holds, so quarantining any of them is not a needless leak.
     func isInUnfinishedRange(_ index: Int) -> Bool {
         let address = layout.address(of: index)
-        return state.operations.contains { operation in
+        return unsafe state.operations.contains { operation in
             guard case .range(_, let cursor, let top, _) = operation.kind else { return false }
             return (cursor..<top).contains(address)
         }
     }
 
     /// The handle the current OP_* call names (`nil` for an initiating call, until it starts an operation).
-    var focus: UInt64?
+    @exclusivity(unchecked) var focus: UInt64?
 
     /// The operation the current SMC is about; assigning `nil` ends it, assigning a new one starts it.
     var focused: PendingOperation? {
-        get { state.operations.first { $0.handle == focus } }
+        get { unsafe state.operations.first { unsafe $0.handle == focus } }
         set {
-            if let index = state.operations.firstIndex(where: { $0.handle == focus }) {
-                if let newValue { state.operations[index] = newValue } else { state.operations.remove(at: index) }
+            if let index = unsafe state.operations.firstIndex(where: { unsafe $0.handle == focus }) {
+                if let newValue {
+                    unsafe state.operations[index] = newValue
+                } else {
+                    unsafe state.operations.remove(at: index)
+                }
             } else if let newValue {
-                state.operations.append(newValue)
-                focus = newValue.handle
+                unsafe state.operations.append(newValue)
+                unsafe focus = newValue.handle
             }
         }
     }
@@ -106,38 +121,49 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
     // MARK: The conduit
 
     public func smc(_ arguments: SMCArguments) -> SMCReturn {
-        guard adversarial else { return bringUpAnswer(arguments) }
+        guard unsafe adversarial else { return bringUpAnswer(arguments) }
         let command = FunctionID(arguments.x0)
-        let operationCall = [FunctionID.opContinue, .opMemDonate, .opMemReclaim, .opCancel].contains(command)
-        focus = operationCall ? arguments.x1 : nil
+        switch command {
+        case .opContinue, .opMemDonate, .opMemReclaim, .opCancel: unsafe focus = arguments.x1
+        default: unsafe focus = nil
+        }
         let options = allowedAnswers(arguments)
         let answer: AdversaryAnswer
         var chosen = false
-        let stationaryKey = StationaryKey(arguments: arguments, state: state)
+        // Fingerprints rather than a copy of the state: keeping a copy made every change copy the arrays. Only an
+        // SMC changes the state, so the fingerprint after one is the fingerprint before the next.
+        let stateBefore = unsafe fingerprintAfterLastSMC ?? stateFingerprint()
+        assert(stateBefore == stateFingerprint(), "the model changed outside an SMC")
+        let stationaryKey = stationaryFingerprint(arguments: arguments, state: stateBefore)
         if options.count == 1 {
             answer = options[0]
         } else {
             if let memo, scheduler.nextChoiceIsFresh {
-                let node = NodeKey(
-                    state: state, smcCount: steps.count, arguments: arguments, recent: answersSinceChange,
-                    choicesMade: choicesMade, host: hostDigest())
+                let node = unsafe choicePointFingerprint(arguments: arguments, recent: answersSinceChange)
                 if !memo.visit(node) { scheduler.pruneHere() }
             }
             if let index = scheduler.choose(among: options.count) {
                 answer = options[index]
                 chosen = true
-                choicesMade += 1
-            } else if let previous = stationary[stationaryKey], options.contains(previous) {
+                unsafe choicesMade += 1
+            } else if let previous = unsafe stationary[stationaryKey], options.contains(previous) {
                 answer = previous
             } else {
                 answer = options[0]
             }
         }
-        stationary[stationaryKey] = answer
-        let before = state
+        unsafe stationary[stationaryKey] = answer
         let registers = apply(answer, to: arguments)
-        if state != before { answersSinceChange = [] } else { answersSinceChange.append(answer) }
-        steps.append(
+        // A refusal never changes the model (every `apply` path returns its registers untouched).
+        let stateAfter: Fingerprint
+        if case .refuse = answer { stateAfter = stateBefore } else { stateAfter = stateFingerprint() }
+        unsafe fingerprintAfterLastSMC = stateAfter
+        if stateAfter != stateBefore {
+            unsafe answersSinceChange.removeAll(keepingCapacity: true)
+        } else {
+            unsafe answersSinceChange.append(answer)
+        }
+        unsafe steps.append(
             ScheduleStep(
                 arguments: arguments, answer: answer, chosen: chosen, alternatives: options.count,
                 forbidden: forbiddenOffered.contains(answer)))
@@ -165,7 +191,7 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
 
     /// Every answer allowed for `arguments` in the current state, the cooperative one first, without duplicates.
     func allowedAnswers(_ arguments: SMCArguments) -> [AdversaryAnswer] {
-        forbiddenOffered = []
+        unsafe forbiddenOffered.removeAll(keepingCapacity: true)
         var options: [AdversaryAnswer]
         switch FunctionID(arguments.x0) {
         case .granuleRangeDelegate: options = rangeAnswers(.delegate, base: arguments.x1, top: arguments.x2)
@@ -177,20 +203,25 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
         case ExplorationTarget.transferCommand: options = transferStartAnswers()
         default: options = [.refuse(.errorNotSupported)]
         }
-        var unique: [AdversaryAnswer] = []
-        for option in options where !unique.contains(option) { unique.append(option) }
-        return unique
+        // Only donations and reclaims can list an answer twice (a count of 0 or 1 offered two ways), and they remove
+        // their duplicates; checking every list for them took a fifth of the explorer's time, so it is only checked
+        // in debug builds.
+        assert(
+            options.indices.allSatisfy { !options[..<$0].contains(options[$0]) },
+            "the adversary listed an answer twice")
+        return options
     }
 
-    private func modelIndex(_ address: UInt64, call: String) -> Int? {
+    private func modelIndex(_ address: UInt64, call: @autoclosure () -> String) -> Int? {
         guard let index = layout.index(of: address) else {
-            outsideTouches.append("\(call) named 0x\(String(address, radix: 16)), which is not modelled memory")
+            unsafe outsideTouches.append(
+                "\(call()) named 0x\(String(address, radix: 16)), which is not modelled memory")
             return nil
         }
         let inRange = index < layout.rangeGranules
         guard inRange == (allowedRegion == .range) else {
-            outsideTouches.append(
-                "\(call) named 0x\(String(address, radix: 16)), outside the \(allowedRegion) the helper may touch")
+            unsafe outsideTouches.append(
+                "\(call()) named 0x\(String(address, radix: 16)), outside the \(allowedRegion) the helper may touch")
             return nil
         }
         return index
@@ -200,37 +231,49 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
     private func rangeAnswers(_ direction: RangeDirection, base: UInt64, top: UInt64) -> [AdversaryAnswer] {
         // base_align, top_align, top_bound: deterministic ERROR_INPUT.
         guard base % granule == 0, top % granule == 0, top > base else { return [.refuse(.errorInput)] }
-        let call = "\(direction.command.rmiCommand!.name)(0x\(String(base, radix: 16)), 0x\(String(top, radix: 16)))"
+        // Only a touch outside the region is described: building the text for every SMC would cost more than the
+        // rest of the call.
+        func call() -> String {
+            "\(direction.command.rmiCommand!.name)(0x\(String(base, radix: 16)), 0x\(String(top, radix: 16)))"
+        }
         guard (top - base) / granule <= UInt64(layout.granuleCount) else {
-            outsideTouches.append("\(call) spans more than the modelled memory")
+            unsafe outsideTouches.append("\(call()) spans more than the modelled memory")
             return [.refuse(.errorInput)]
         }
-        for address in stride(from: base, to: top, by: Int(granule)) where modelIndex(address, call: call) == nil {
+        for address in stride(from: base, to: top, by: Int(granule)) where modelIndex(address, call: call()) == nil {
             return [.refuse(.errorInput)]
         }
-        let first = state.granules[layout.index(of: base)!]
+        let first = unsafe state.granules[layout.index(of: base)!]
         let reach = runEnd(from: base, top: top) { $0 == direction.source || $0 == direction.destination }
         guard reach > base else {
             // The granule at base is in neither state: `state` fails (ERROR_INPUT), or it is held by an incomplete
             // operation (BLOCKED, bet3 rule RBPKWX).
             return first == .partial ? [.refuse(.blocked), .refuse(.busy)] : [.refuse(.errorInput)]
         }
-        var options: [AdversaryAnswer] = [.progress(outTop: reach)]
+        // One array, sized once, appended to answer by answer: literals appended in batches each cost an array.
+        var options: [AdversaryAnswer] = []
+        options.reserveCapacity(Int((reach - base) / granule) + 14)
+        options.append(.progress(outTop: reach))
         for outTop in stride(from: reach - granule, to: base, by: -Int(granule)) {
             options.append(.progress(outTop: outTop))
         }
-        options += [.refuse(.busy), .refuse(.blocked)]
-        if first == direction.source { options += [.incomplete(canCancel: false), .incomplete(canCancel: true)] }
-        options += [.refuse(.errorInput), .refuse(.errorTracking)]
+        options.append(.refuse(.busy))
+        options.append(.refuse(.blocked))
+        if first == direction.source {
+            options.append(.incomplete(canCancel: false))
+            options.append(.incomplete(canCancel: true))
+        }
+        options.append(.refuse(.errorInput))
+        options.append(.refuse(.errorTracking))
         // rmm_state is listed for delegation only.
         if direction == .delegate { options.append(.refuse(.errorGlobal)) }
         if rules == .includingForbidden {
-            options += offerForbidden([
-                .progress(outTop: base), .progress(outTop: top + granule), .progress(outTop: base + granule / 2),
-                .refuse(Self.undefinedStatus),
-            ])
+            offerForbidden(.progress(outTop: base), into: &options)
+            offerForbidden(.progress(outTop: top + granule), into: &options)
+            offerForbidden(.progress(outTop: base + granule / 2), into: &options)
+            offerForbidden(.refuse(Self.undefinedStatus), into: &options)
             if first == direction.source {
-                options += offerForbidden([.requestDonation(granules: 1, state: .delegated, canCancel: true)])
+                offerForbidden(.requestDonation(granules: 1, state: .delegated, canCancel: true), into: &options)
             }
         }
         return options
@@ -239,7 +282,7 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
     /// The end of the run of granules from `base` (below `top`) whose state satisfies `belongs`.
     private func runEnd(from base: UInt64, top: UInt64, _ belongs: (ModelGranuleState) -> Bool) -> UInt64 {
         var cursor = base
-        while cursor < top, let index = layout.index(of: cursor), belongs(state.granules[index]) {
+        while cursor < top, let index = layout.index(of: cursor), unsafe belongs(state.granules[index]) {
             cursor += granule
         }
         return cursor
@@ -247,8 +290,9 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
 
     /// The pending operation named by `handle`, or `nil` (a protocol misuse, recorded) when there is none.
     private func pending(_ handle: UInt64, call: StaticString) -> PendingOperation? {
-        guard let pending = state.operations.first(where: { $0.handle == handle }) else {
-            protocolMisuses.append("\(call) with handle 0x\(String(handle, radix: 16)), which names no operation")
+        guard let pending = unsafe state.operations.first(where: { $0.handle == handle }) else {
+            unsafe protocolMisuses.append(
+                "\(call) with handle 0x\(String(handle, radix: 16)), which names no operation")
             return nil
         }
         return pending
@@ -258,25 +302,26 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
     private func continueAnswers(handle: UInt64) -> [AdversaryAnswer] {
         guard let pending = pending(handle, call: "RMI_OP_CONTINUE") else { return [.refuse(.errorInput)] }
         guard pending.expecting == .proceed else {
-            protocolMisuses.append("RMI_OP_CONTINUE while the operation waits for \(pending.expecting)")
+            unsafe protocolMisuses.append("RMI_OP_CONTINUE while the operation waits for \(pending.expecting)")
             return [.refuse(.errorInput)]
         }
         if let ending = pending.ending { return [.finish(ending), .refuse(.busy)] }
         switch pending.kind {
         case .range(_, let cursor, let top, let runEnd):
             var options: [AdversaryAnswer] = []
+            options.reserveCapacity(Int((runEnd - cursor) / granule) + 8)
             for outTop in stride(from: runEnd, to: cursor, by: -Int(granule)) {
                 options.append(.progress(outTop: outTop))
             }
-            options += [
-                .incomplete(canCancel: pending.canCancel), .refuse(.busy), .finish(.errorInput),
-                .finish(.errorTracking),
-            ]
+            options.append(.incomplete(canCancel: pending.canCancel))
+            options.append(.refuse(.busy))
+            options.append(.finish(.errorInput))
+            options.append(.finish(.errorTracking))
             if rules == .includingForbidden {
-                options += offerForbidden([
-                    .progress(outTop: cursor), .progress(outTop: top + granule),
-                    .progress(outTop: cursor + granule / 2), .finish(Self.undefinedStatus),
-                ])
+                offerForbidden(.progress(outTop: cursor), into: &options)
+                offerForbidden(.progress(outTop: top + granule), into: &options)
+                offerForbidden(.progress(outTop: cursor + granule / 2), into: &options)
+                offerForbidden(.finish(Self.undefinedStatus), into: &options)
             }
             return options
         case .transfer:
@@ -294,10 +339,10 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
 
     /// RMI_OP_MEM_DONATE (B4.5.23): validates the list the way TF-RMM does, then may consume any prefix of it.
     private func donateAnswers(handle: UInt64, list: UInt64, count: UInt64) -> [AdversaryAnswer] {
-        donationOffer = []
+        unsafe donationOffer = []
         guard let pending = pending(handle, call: "RMI_OP_MEM_DONATE") else { return [.refuse(.errorInput)] }
         guard case .donation(let wanted, let wantedState) = pending.expecting else {
-            protocolMisuses.append("RMI_OP_MEM_DONATE while the operation waits for \(pending.expecting)")
+            unsafe protocolMisuses.append("RMI_OP_MEM_DONATE while the operation waits for \(pending.expecting)")
             return [.refuse(.errorInput)]
         }
         guard list % 8 == 0, count <= UInt64(AddressRangeDescriptor.maxListEntries),
@@ -315,7 +360,7 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
                 guard let index = modelIndex(address, call: "RMI_OP_MEM_DONATE") else { return [.refuse(.errorInput)] }
                 let required: ModelGranuleState = wantedState == .delegated ? .delegated : .undelegated
                 // mem_state: a described granule is not in the requested state.
-                guard state.granules[index] == required, !offered.contains(index) else {
+                guard unsafe state.granules[index] == required, !offered.contains(index) else {
                     return [.refuse(.errorInput)]
                 }
                 offered.append(index)
@@ -323,8 +368,9 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
         }
         // mem_gt: more memory than asked for.
         guard offered.count <= wanted else { return [.refuse(.errorInput)] }
-        donationOffer = offered
-        var options: [AdversaryAnswer] = [.consume(offered.count), .consume(0)]
+        unsafe donationOffer = offered
+        var options: [AdversaryAnswer] = [.consume(offered.count)]
+        if offered.count >= 1 { options.append(.consume(0)) }
         if offered.count >= 2 { options.append(.consume(1)) }
         options += [.refuse(.busy), .refuse(.errorInput)]
         return options
@@ -334,21 +380,26 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
     private func reclaimAnswers(handle: UInt64, list: UInt64) -> [AdversaryAnswer] {
         guard let pending = pending(handle, call: "RMI_OP_MEM_RECLAIM") else { return [.refuse(.errorInput)] }
         guard pending.expecting == .reclaim else {
-            protocolMisuses.append("RMI_OP_MEM_RECLAIM while the operation waits for \(pending.expecting)")
+            unsafe protocolMisuses.append("RMI_OP_MEM_RECLAIM while the operation waits for \(pending.expecting)")
             return [.refuse(.errorInput)]
         }
         guard list % 8 == 0, modelIndex(list & ~(granule - 1), call: "RMI_OP_MEM_RECLAIM") != nil else {
             return [.refuse(.errorInput)]
         }
         let all = pending.donated.count
-        return [.handBack(all), .handBack(Swift.min(1, all)), .handBack(0), .refuse(.busy)]
+        // All, one, none: as many of them as are different.
+        var options: [AdversaryAnswer] = [.handBack(all)]
+        if all >= 2 { options.append(.handBack(1)) }
+        if all >= 1 { options.append(.handBack(0)) }
+        options.append(.refuse(.busy))
+        return options
     }
 
     /// RMI_OP_CANCEL (B4.5.21): only when the latest RMI_INCOMPLETE allowed it.
     private func cancelAnswers(handle: UInt64) -> [AdversaryAnswer] {
         guard let pending = pending(handle, call: "RMI_OP_CANCEL") else { return [.refuse(.errorInput)] }
         guard pending.canCancel else {
-            protocolMisuses.append("RMI_OP_CANCEL when the latest RMI_INCOMPLETE said it cannot be cancelled")
+            unsafe protocolMisuses.append("RMI_OP_CANCEL when the latest RMI_INCOMPLETE said it cannot be cancelled")
             return [.refuse(.errorInput)]
         }
         return [.cancel, .refuse(.busy)]
@@ -356,7 +407,7 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
 
     /// The initiating call of the abstract memory-transferring operation.
     private func transferStartAnswers() -> [AdversaryAnswer] {
-        guard !state.operations.contains(where: { $0.kind == .transfer }) else { return [.refuse(.blocked)] }
+        guard unsafe !state.operations.contains(where: { $0.kind == .transfer }) else { return [.refuse(.blocked)] }
         var options: [AdversaryAnswer] = [
             .finish(.success), .incomplete(canCancel: false), .incomplete(canCancel: true),
             .requestDonation(granules: 1, state: .delegated, canCancel: false),
@@ -371,35 +422,16 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
 
     /// Records `answers` as ones the specification forbids at the current SMC, so the schedule can mark them.
     private func offerForbidden(_ answers: [AdversaryAnswer]) -> [AdversaryAnswer] {
-        forbiddenOffered += answers
+        unsafe forbiddenOffered += answers
         return answers
+    }
+
+    /// Appends `answer` to `options` as one the specification forbids at the current SMC.
+    private func offerForbidden(_ answer: AdversaryAnswer, into options: inout [AdversaryAnswer]) {
+        unsafe forbiddenOffered.append(answer)
+        options.append(answer)
     }
 
     /// A status DEN0137 does not define.
     static let undefinedStatus = RMIStatus(rawValue: 0x2A)
-}
-
-/// The stationary tail's memory: an SMC in a state.
-struct StationaryKey: Hashable {
-    var arguments: SMCArguments
-    var state: ModelState
-}
-
-/// A choice point, for memoisation (see `NodeMemo`).
-struct NodeKey: Hashable {
-    var state: ModelState
-    var smcCount: Int
-    var arguments: SMCArguments
-    var recent: [AdversaryAnswer]
-    var choicesMade: Int
-    var host: [UInt64]
-}
-
-/// The choice points explored so far, shared by all runs of one exhaustive exploration.
-final class NodeMemo {
-    private var visited: Set<NodeKey> = []
-    /// Distinct choice points seen.
-    var count: Int { visited.count }
-    /// Whether `node` is new (and records it).
-    func visit(_ node: NodeKey) -> Bool { visited.insert(node).inserted }
 }

@@ -20,7 +20,7 @@ struct Run {
     private var granule: UInt64 { layout.granule }
 
     private func violation(_ kind: Violation.Kind, _ detail: String) -> Violation {
-        Violation(kind: kind, detail: detail, schedule: rmm.steps)
+        unsafe Violation(kind: kind, detail: detail, schedule: rmm.steps)
     }
 
     private func hex(_ value: UInt64) -> String { "0x" + String(value, radix: 16) }
@@ -38,7 +38,7 @@ struct Run {
         reportedGranules reported: Int, destination: ModelGranuleState, limit: Int, claim: String
     ) -> [Violation] {
         var actual = 0
-        while actual < limit, rmm.state.granules[actual] == destination { actual += 1 }
+        while actual < limit, unsafe rmm.state.granules[actual] == destination { actual += 1 }
         let verb = destination == .delegated ? "delegated" : "undelegated"
         if reported != actual {
             return [
@@ -47,7 +47,7 @@ struct Run {
                     "\(claim) \(prefix(reported)) \(verb), but the RMM \(verb) \(prefix(actual))")
             ]
         }
-        for index in actual..<limit where rmm.state.granules[index] == destination {
+        for index in actual..<limit where unsafe rmm.state.granules[index] == destination {
             return [
                 violation(
                     .progressMismatch,
@@ -62,7 +62,7 @@ struct Run {
     /// granule an unfinished range operation may hold can be quarantined while Non-secure: the host cannot tell.
     private func leakCheck(ledger: [PhysicalAddress], what: String) -> [Violation] {
         var failed: [UInt64] = []
-        for index in 0..<layout.rangeGranules where rmm.state.granules[index] != .undelegated {
+        for index in 0..<layout.rangeGranules where unsafe rmm.state.granules[index] != .undelegated {
             failed.append(layout.address(of: index))
         }
         let leaked = ledger.map(\.rawValue)
@@ -84,15 +84,15 @@ struct Run {
 
     /// (a), (c) and protocol: checks every run gets.
     private mutating func commonChecks(returned: Bool) {
-        for touch in rmm.outsideTouches.prefix(1) { violations.append(violation(.outsideRange, touch)) }
-        for misuse in rmm.protocolMisuses.prefix(1) { violations.append(violation(.protocolMisuse, misuse)) }
-        if rmm.steps.count > bound || !returned {
+        for touch in unsafe rmm.outsideTouches.prefix(1) { violations.append(violation(.outsideRange, touch)) }
+        for misuse in unsafe rmm.protocolMisuses.prefix(1) { violations.append(violation(.protocolMisuse, misuse)) }
+        if unsafe rmm.steps.count > bound || !returned {
             endOfRun.append(
                 violation(
                     .smcBoundExceeded,
                     returned
-                        ? "the helper issued \(rmm.steps.count) SMCs; the bound is \(bound)"
-                        : "the helper was still looping after \(rmm.steps.count) SMCs (the bound is \(bound)): "
+                        ? unsafe "the helper issued \(rmm.steps.count) SMCs; the bound is \(bound)"
+                        : unsafe "the helper was still looping after \(rmm.steps.count) SMCs (the bound is \(bound)): "
                             + "it would not return"))
         }
     }
@@ -163,7 +163,7 @@ struct Run {
             if let handle = outcome.handle, rmm.isPending(handle: handle) {
                 return [violation(.operationMisreported, "reported a final answer while the RMM still holds it")]
             }
-            if outcome.handle != nil, let last = rmm.finishedOperations.last, last.final != answer {
+            if outcome.handle != nil, let last = unsafe rmm.finishedOperations.last, last.final != answer {
                 return [violation(.operationMisreported, "reported \(answer), but the RMM ended with \(last.final)")]
             }
         case .failed(.cancelled):
@@ -185,7 +185,7 @@ struct Run {
             let free = host.allocator.isFree(address)
             let leaked = host.leakLedger.isLeaked(address)
             let name = hex(address.rawValue)
-            switch rmm.state.granules[index] {
+            switch unsafe rmm.state.granules[index] {
             case .internal:
                 if free || leaked { problems.append("\(name) is held by the RMM yet \(free ? "free" : "leaked")") }
             case .undelegated:

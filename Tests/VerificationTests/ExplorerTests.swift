@@ -140,3 +140,24 @@ struct ExplorerTests {
         #expect(!report.isClean)
     }
 }
+
+@Suite("Explorer: resources")
+struct ExplorerResourceTests {
+    @Test func aRunsModelAndHostAreFreedWhenTheRunEnds() {
+        weak var weakAdversary: AdversarialRMM?
+        weak var weakHost: HostRMI?
+        do {
+            let layout = ModelLayout(rangeGranules: 2, spareGranules: 2)
+            let memory = ModelMemory()
+            let rmm = AdversarialRMM(
+                layout: layout, rules: .specCompliant, allowedRegion: .range, scheduler: FixedScheduler(),
+                memory: memory, rangeState: .undelegated)
+            let host = Explorer.makeHost(for: rmm, memory: memory, bounds: ExplorationBounds(granules: 2))
+            #expect(!rmm.hostDigest().isEmpty)
+            weakAdversary = rmm
+            weakHost = host
+        }
+        #expect(weakAdversary == nil)
+        #expect(weakHost == nil)
+    }
+}

@@ -32,6 +32,11 @@ public protocol HostMemory: Sendable {
     func write(_ bytes: [UInt8], at address: PhysicalAddress) throws(HostMemoryError)
     /// Reads `count` bytes starting at `address`, as the Non-secure world.
     func read(_ count: Int, at address: PhysicalAddress) throws(HostMemoryError) -> [UInt8]
+    /// Writes 64-bit little-endian words; the default goes through `write(_:at:)` byte by byte, and a memory that
+    /// stores words can do better.
+    func writeWords(_ words: [UInt64], at address: PhysicalAddress) throws(HostMemoryError)
+    /// Reads `count` 64-bit little-endian words; the default goes through `read(_:at:)`.
+    func readWords(_ count: Int, at address: PhysicalAddress) throws(HostMemoryError) -> [UInt64]
 }
 
 extension HostMemory {

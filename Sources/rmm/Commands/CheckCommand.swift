@@ -9,6 +9,7 @@ struct CheckCommand: ParsableCommand {
         abstract: "Fuzz the RMM, stress it from several CPUs, or explore host loops against an adversarial RMM.",
         subcommands: [
             CheckHostCommand.self, CheckFuzzCommand.self, CheckStressCommand.self, CheckInterleavingsCommand.self,
+            CheckMergeCommand.self,
         ]
     )
 }

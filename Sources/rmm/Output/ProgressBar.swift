@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// A progress bar on standard error for work that takes more than a second, drawn only when standard error is a
 /// terminal, so piped and captured output stays clean.
@@ -45,4 +46,15 @@ struct ProgressBar {
         guard enabled, drawn else { return }
         FileHandle.standardError.write(Data("\r\u{1B}[2K".utf8))
     }
+}
+
+/// A progress bar that several threads move (a partitioned exploration's workers).
+final class SharedProgressBar: Sendable {
+    private let bar: Mutex<ProgressBar>
+
+    init(_ bar: ProgressBar) { self.bar = Mutex(bar) }
+
+    func update(_ done: Int) { bar.withLock { $0.update(done) } }
+
+    func finish() { bar.withLock { $0.finish() } }
 }
