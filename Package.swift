@@ -46,10 +46,14 @@ let package = Package(
         .target(name: "CCAPlatform", dependencies: ["CCAArch", "FirmwareSync", "GranuleProtection", "RMM", "RMIHost"]),
         // The host-side library: bring-up and delegation helpers done right.
         .target(name: "RMIHost", dependencies: ["CCAArch"]),
+        // C host code at run time: the hooks of include/swift_rmm_linux.h and crash-proof calls into C functions.
+        .target(name: "CHostRuntime"),
         // Adversarial RMM, schedule explorer, reference host loops.
         .target(
             name: "Verification",
-            dependencies: ["CCAArch", "FirmwareSync", "GranuleProtection", "RMM", "RMIHost", "CCAPlatform"]),
+            dependencies: [
+                "CCAArch", "FirmwareSync", "GranuleProtection", "RMM", "RMIHost", "CCAPlatform", "CHostRuntime",
+            ]),
         // The C interface: @_cdecl exports declared in include/swift_rmm.h.
         .target(
             name: "SwiftRMMC", dependencies: ["CCAArch", "CCAPlatform", "RMIHost"],
