@@ -39,6 +39,8 @@ struct chr_thread {
     uint64_t heartbeat_at_last_tick;
     int has_timer;
     timer_t timer;
+    int has_saved_mask;
+    sigset_t saved_mask;
     void *alternate_stack;
 };
 
@@ -150,6 +152,17 @@ int chr_thread_begin(uint32_t watchdog_milliseconds)
         }
         self->alternate_stack = stack;
     }
+    /* Threads of a pool (libdispatch, Swift concurrency) block signals: a blocked SIGSEGV would kill the process
+     * and a blocked watchdog would never fire. Unblock the runtime's signals until chr_thread_end. */
+    if (!self->has_saved_mask) {
+        sigset_t ours;
+        sigemptyset(&ours);
+        for (unsigned i = 0; i < CHR_SIGNAL_COUNT; i++)
+            sigaddset(&ours, chr_signals[i]);
+        if (pthread_sigmask(SIG_UNBLOCK, &ours, &self->saved_mask) != 0)
+            return EINVAL;
+        self->has_saved_mask = 1;
+    }
     if (!self->has_timer && watchdog_milliseconds > 0) {
         struct sigevent event;
         memset(&event, 0, sizeof event);
@@ -178,6 +191,10 @@ void chr_thread_end(void)
     if (self->has_timer) {
         timer_delete(self->timer);
         self->has_timer = 0;
+    }
+    if (self->has_saved_mask) {
+        pthread_sigmask(SIG_SETMASK, &self->saved_mask, NULL);
+        self->has_saved_mask = 0;
     }
 }
 

@@ -2,9 +2,9 @@ import CCAArch
 import CHostRuntime
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Darwin)
-    import Darwin
+import Darwin
 #endif
 
 /// What an exploration of a C function found.
@@ -139,7 +139,9 @@ public enum CFunctionExplorer {
         var outcome = chr_outcome()
         var callbacks = context.callbacks
         let end = withUnsafeMutablePointer(to: &outTop) { outTopPointer in
-            let third = function.shape == .linuxRangeOut ? outTopPointer : chr_poison_page().assumingMemoryBound(to: UInt64.self)
+            let third =
+                function.shape == .linuxRangeOut
+                ? outTopPointer : chr_poison_page().assumingMemoryBound(to: UInt64.self)
             return chr_call_range(function.pointer.address, &callbacks, base, size, third, &outcome)
         }
 
@@ -161,7 +163,7 @@ public enum CFunctionExplorer {
                 run.violation(
                     .smcBoundExceeded,
                     "\(function.symbol) ran for over \(watchdogMilliseconds) ms without calling the RMM after "
-                        + "\(rmm.steps.count) SMCs: it would not return"))
+                        + "\(rmm.steps.count) SMC\(rmm.steps.count == 1 ? "" : "s"): it would not return"))
         case CHR_BUG:
             let file = outcome.file.map { String(cString: $0) } ?? "?"
             let text = withUnsafeBytes(of: outcome.text) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
@@ -169,8 +171,7 @@ public enum CFunctionExplorer {
         default:
             try signalled(function, outcome: outcome, run: &run, context: context)
         }
-        for touch in rmm.outsideTouches.prefix(1) where !run.violations.contains(where: { $0.kind == .outsideRange })
-        {
+        for touch in rmm.outsideTouches.prefix(1) where !run.violations.contains(where: { $0.kind == .outsideRange }) {
             run.violations.append(run.violation(.outsideRange, touch))
         }
         return Explorer.RunResult(violations: run.violations + run.endOfRun, pruned: false, smcs: rmm.steps.count)

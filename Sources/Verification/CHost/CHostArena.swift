@@ -1,9 +1,9 @@
 import CCAArch
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Darwin)
-    import Darwin
+import Darwin
 #endif
 
 /// The host's view of the explorer's memory: the range under test and the spare pool, each mapped at ordinary
@@ -125,7 +125,8 @@ final class CHostArena {
     func free(_ pointer: UnsafeMutableRawPointer) {
         let offset = UInt(bitPattern: pointer) &- UInt(bitPattern: spare)
         guard offset < UInt(inUse.count * granule), offset % UInt(granule) == 0,
-            let count = allocations.removeValue(forKey: Int(offset) / granule) else {
+            let count = allocations.removeValue(forKey: Int(offset) / granule)
+        else {
             return
         }
         let first = Int(offset) / granule

@@ -1,9 +1,9 @@
 import CHostRuntime
 
 #if canImport(Glibc)
-    import Glibc
+import Glibc
 #elseif canImport(Darwin)
-    import Darwin
+import Darwin
 #endif
 
 /// Why C host code could not be loaded or run: bad input, each with one clear sentence.
