@@ -56,7 +56,7 @@ let package = Package(
             ]),
         // The C interface: @_cdecl exports declared in include/swift_rmm.h.
         .target(
-            name: "SwiftRMMC", dependencies: ["CCAArch", "CCAPlatform", "RMIHost"],
+            name: "SwiftRMMC", dependencies: ["CCAArch", "CCAPlatform", "RMIHost", "Verification"],
             swiftSettings: [.strictMemorySafety()]),
         .executableTarget(
             name: "rmm",

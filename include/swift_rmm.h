@@ -66,6 +66,15 @@ extern "C" {
 /** srmm_check: the text did not fit; the buffer holds a NUL-terminated prefix and the count is exact. */
 #define SRMM_ERR_BUFFER_TOO_SMALL (-9)
 
+/** srmm_explore: the C library did not load, or was not built with swift_rmm_linux.h. */
+#define SRMM_ERR_LIBRARY (-10)
+/** srmm_explore: the C library has no such symbol. */
+#define SRMM_ERR_SYMBOL (-11)
+/** srmm_explore: the function does not have the shape it was given (see docs/c-host.md). */
+#define SRMM_ERR_SHAPE (-12)
+/** srmm_explore: the function accessed memory that is not the host's (a null or wild pointer). */
+#define SRMM_ERR_OUTSIDE_MEMORY (-13)
+
 /** The largest byte count one srmm_read or srmm_write accepts (16 MiB). */
 #define SRMM_MAX_ACCESS_LENGTH ((size_t)16 * 1024 * 1024)
 /** The most DRAM or MMIO regions srmm_options may list. */
@@ -198,6 +207,57 @@ typedef struct srmm_stats_info {
     uint64_t other_smc;      /**< Host SMCs outside the RMI and EL3 function ranges. */
 } srmm_stats_info;
 
+/** srmm_explore_options.shape: `int NAME(phys_addr_t base, unsigned long size)`, 0 meaning all moved. */
+#define SRMM_SHAPE_LINUX_RANGE 0
+/** srmm_explore_options.shape: `int NAME(phys_addr_t base, unsigned long size, phys_addr_t *out_top)`. */
+#define SRMM_SHAPE_LINUX_RANGE_OUT 1
+/** srmm_explore_options.operation: the range starts Non-secure and the function delegates it. */
+#define SRMM_OPERATION_DELEGATE 0
+/** srmm_explore_options.operation: the range starts delegated and the function undelegates it. */
+#define SRMM_OPERATION_UNDELEGATE 1
+
+/**
+ * What srmm_explore explores: the options of `rmm check host --c-library` (docs/c-host.md). Call
+ * srmm_explore_options_init first: it sets struct_size and the CLI's defaults.
+ */
+typedef struct srmm_explore_options {
+    /** sizeof(srmm_explore_options), set by srmm_explore_options_init; srmm_explore refuses another size. */
+    uint64_t struct_size;
+    /** Path of a shared library built with swift_rmm_linux.h. */
+    const char *library;
+    /** The function to explore. */
+    const char *symbol;
+    /** SRMM_SHAPE_LINUX_RANGE or SRMM_SHAPE_LINUX_RANGE_OUT. */
+    uint32_t shape;
+    /** SRMM_OPERATION_DELEGATE or SRMM_OPERATION_UNDELEGATE. */
+    uint32_t operation;
+    /** Granules in the range, 1 to 64 (default 4). */
+    uint32_t granules;
+    /** Chosen answers per schedule, 0 to 24 (default 6). */
+    uint32_t depth;
+    /** Retries after RMI_BUSY, 0 to 16 (default 2). */
+    uint32_t busy_retries;
+    /** Retries after RMI_BLOCKED, 0 to 16 (default 1). */
+    uint32_t blocked_retries;
+    /** Operation steps, 1 to 16 (default 4). */
+    uint32_t continuations;
+    /** 1: also answers the specification forbids. */
+    uint32_t forbidden;
+    /** 0: every schedule; N: N random schedules drawn with seed. */
+    uint64_t random;
+    uint64_t seed;
+} srmm_explore_options;
+
+/** What srmm_explore found. */
+typedef struct srmm_explore_result {
+    uint64_t schedules;      /**< Schedules run. */
+    uint64_t smcs;           /**< SMCs the adversary answered. */
+    uint64_t violations;     /**< Kinds of violation (0: the function passed every check). */
+    uint64_t violating_runs; /**< Runs that broke a property (at the full depth). */
+    uint64_t warnings;       /**< WARN sites that fired. */
+    uint64_t smc_bound;      /**< The SMC bound the function was held to. */
+} srmm_explore_result;
+
 /* The Swift side reads and writes these structs at exactly these offsets (checked where C11 is available). */
 #if !defined(__cplusplus) && defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
 _Static_assert(sizeof(srmm_region) == 16, "srmm_region layout");
@@ -206,6 +266,9 @@ _Static_assert(sizeof(srmm_fault) == 24 && offsetof(srmm_fault, world) == 20, "s
 _Static_assert(sizeof(srmm_granule_info) == 32 && offsetof(srmm_granule_info, gpi_name) == 24,
                "srmm_granule_info layout");
 _Static_assert(sizeof(srmm_stats_info) == 64, "srmm_stats_info layout");
+_Static_assert(sizeof(srmm_explore_options) == 72 && offsetof(srmm_explore_options, seed) == 64,
+               "srmm_explore_options layout");
+_Static_assert(sizeof(srmm_explore_result) == 48, "srmm_explore_result layout");
 #endif
 
 /** One simulated machine; opaque. */
@@ -304,6 +367,25 @@ const char *srmm_status_name(uint64_t x0);
 
 /** A one-line description of an SRMM_OK, SRMM_FAULT_* or SRMM_ERR_* code; "unknown code" otherwise. Never NULL. */
 const char *srmm_error_string(int code);
+
+/**
+ * Sets struct_size and every option to the CLI's defaults (library and symbol NULL, shape and operation 0).
+ * @return SRMM_OK, or SRMM_ERR_NULL_POINTER.
+ */
+int srmm_explore_options_init(srmm_explore_options *options);
+
+/**
+ * Explores a C range function against every schedule of the adversarial RMM (or options->random of them), as
+ * `rmm check host --c-library` does: each call runs guarded, so a crash or a call that never returns is a
+ * violation, not the end of the caller's process. On SRMM_OK *result is filled and report (when size > 0) holds
+ * the WARN sites and each violation with its shortest schedule, NUL-terminated ("" when clean). On bad input the
+ * report holds the error's text. Explorations on different threads may run at once.
+ * @return SRMM_OK (read result->violations); SRMM_ERR_NULL_POINTER (options, result, library or symbol NULL, or
+ *         report NULL with size > 0); SRMM_ERR_INVALID_ARGUMENT (struct_size or an option out of range);
+ *         SRMM_ERR_LIBRARY; SRMM_ERR_SYMBOL; SRMM_ERR_SHAPE; SRMM_ERR_OUTSIDE_MEMORY; SRMM_ERR_PLATFORM (the
+ *         thread could not be prepared); SRMM_ERR_BUFFER_TOO_SMALL (*result is filled; report is truncated).
+ */
+int srmm_explore(const srmm_explore_options *options, srmm_explore_result *result, char *report, size_t size);
 
 #ifdef __cplusplus
 }
