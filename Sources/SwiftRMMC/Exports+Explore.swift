@@ -102,7 +102,7 @@ public func srmm_explore(
             case .symbolMissing: .symbol
             case .shapeMismatch: .shape
             case .outsideHostMemory: .outsideMemory
-            case .runtime: .platform
+            case .runtime, .noHostView: .platform
             }
         text = error.description + "\n"
     }

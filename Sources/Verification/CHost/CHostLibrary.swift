@@ -20,6 +20,8 @@ public enum CHostError: Error, Hashable, Sendable, CustomStringConvertible {
     case outsideHostMemory(symbol: String, address: UInt64, schedule: [ScheduleStep])
     /// The runtime could not prepare the thread (signal handlers, alternate stack, watchdog timer).
     case runtime(errno: Int32)
+    /// The platform was built without a host view of its DRAM (`PlatformConfiguration.hostView`).
+    case noHostView
 
     public var description: String {
         switch self {
@@ -34,6 +36,7 @@ public enum CHostError: Error, Hashable, Sendable, CustomStringConvertible {
                 + "pointer; the model maps only its DRAM through phys_to_virt and the pages it allocates), after "
                 + "\(schedule.count) SMC\(schedule.count == 1 ? "" : "s")"
         case .runtime(let errno): "the C runtime could not prepare this thread (errno \(errno))"
+        case .noHostView: "the platform has no host view of its DRAM: build it with the hostView option (--host-view)"
         }
     }
 }
