@@ -79,6 +79,8 @@ extern "C" {
 #define SRMM_MAX_ACCESS_LENGTH ((size_t)16 * 1024 * 1024)
 /** The most DRAM or MMIO regions srmm_options may list. */
 #define SRMM_MAX_REGIONS 64
+/** The most granules one srmm_granules call reads (1 Mi: 4 GiB of 4 KB granules). */
+#define SRMM_MAX_GRANULES_PER_CALL ((size_t)1 << 20)
 
 /* ---------------------------------------------------------------------------------------------------------- */
 /* Values                                                                                                     */
@@ -207,6 +209,30 @@ typedef struct srmm_stats_info {
     uint64_t other_smc;      /**< Host SMCs outside the RMI and EL3 function ranges. */
 } srmm_stats_info;
 
+/** The platform's layout and options, as srmm_platform_info reads them back. */
+typedef struct srmm_platform_description {
+    /** sizeof(srmm_platform_description): set it before the call; srmm_platform_info refuses another size. */
+    uint64_t struct_size;
+    uint32_t cpus;
+    /** Physical address size in bits. */
+    uint32_t pa_bits;
+    /** log2 of the bytes one L0 GPT entry covers. */
+    uint32_t l0gptsz;
+    /** Entries used in dram, in ascending address order. */
+    uint32_t dram_count;
+    /** Entries used in mmio, in ascending address order. */
+    uint32_t mmio_count;
+    uint32_t strict_range_state;
+    uint32_t host_l1_tables;
+    /** 1: DRAM is also mapped as the host's view (docs/c-host.md). */
+    uint32_t host_view;
+    /** Granules one range SMC moves at most. */
+    uint64_t budget;
+    uint64_t seed;
+    srmm_region dram[SRMM_MAX_REGIONS];
+    srmm_region mmio[SRMM_MAX_REGIONS];
+} srmm_platform_description;
+
 /** srmm_explore_options.shape: `int NAME(phys_addr_t base, unsigned long size)`, 0 meaning all moved. */
 #define SRMM_SHAPE_LINUX_RANGE 0
 /** srmm_explore_options.shape: `int NAME(phys_addr_t base, unsigned long size, phys_addr_t *out_top)`. */
@@ -269,6 +295,8 @@ _Static_assert(sizeof(srmm_stats_info) == 64, "srmm_stats_info layout");
 _Static_assert(sizeof(srmm_explore_options) == 72 && offsetof(srmm_explore_options, seed) == 64,
                "srmm_explore_options layout");
 _Static_assert(sizeof(srmm_explore_result) == 48, "srmm_explore_result layout");
+_Static_assert(sizeof(srmm_platform_description) == 2104 && offsetof(srmm_platform_description, dram) == 56,
+               "srmm_platform_description layout");
 #endif
 
 /** One simulated machine; opaque. */
@@ -367,6 +395,28 @@ const char *srmm_status_name(uint64_t x0);
 
 /** A one-line description of an SRMM_OK, SRMM_FAULT_* or SRMM_ERR_* code; "unknown code" otherwise. Never NULL. */
 const char *srmm_error_string(int code);
+
+/**
+ * Reads the platform's layout and options back: regions, CPUs, budget, PA size, flags. Set info->struct_size to
+ * sizeof(srmm_platform_description) first; unused region entries are zero.
+ * @return SRMM_OK; SRMM_ERR_NULL_POINTER; SRMM_ERR_INVALID_ARGUMENT (struct_size is not this header's size).
+ */
+int srmm_platform_info(srmm_platform *platform, srmm_platform_description *info);
+
+/**
+ * The RMM states (srmm_granule_state) of `count` consecutive granules from `base`, and their GPIs when gpis is
+ * not NULL: srmm_granule for a whole range in one call.
+ * @return SRMM_OK; SRMM_ERR_NULL_POINTER (platform or states); SRMM_ERR_INVALID_LENGTH (count 0 or above
+ *         SRMM_MAX_GRANULES_PER_CALL); SRMM_ERR_INVALID_ARGUMENT (base not granule aligned, or the range wraps).
+ */
+int srmm_granules(srmm_platform *platform, uint64_t base, size_t count, int32_t *states, int32_t *gpis);
+
+/**
+ * Why the calling thread's last srmm_platform_create failed, as one sentence (the validation message, the
+ * bring-up failure, ...); "" after a success. Written as srmm_check writes its text.
+ * @return SRMM_OK; SRMM_ERR_NULL_POINTER (buffer NULL with size > 0); SRMM_ERR_BUFFER_TOO_SMALL.
+ */
+int srmm_platform_create_error(char *buffer, size_t size);
 
 /**
  * Sets struct_size and every option to the CLI's defaults (library and symbol NULL, shape and operation 0).

@@ -19,16 +19,23 @@ public func srmm_platform_create(
 ) -> Int32 {
     guard let platform = unsafe platform else { return ReturnCode.nullPointer.rawValue }
     unsafe platform.pointee = nil
+    CreationErrors.record(nil)
     let values = unsafe options?.load(as: _COptions.self) ?? .defaults
     let configuration: PlatformConfiguration
     switch unsafe platformConfiguration(values) {
     case .success(let built): configuration = built
-    case .failure(let code): return code.rawValue
+    case .failure(let code):
+        // Validation leaves its own sentence; other refusals are told by their code.
+        if CreationErrors.texts.withLock({ $0[CreationErrors.thread] }) == nil {
+            CreationErrors.record("\(code.message)")
+        }
+        return code.rawValue
     }
     let machine: Machine
     do {
         machine = try Machine(configuration: configuration)
     } catch {
+        CreationErrors.record(error.description)
         switch error {
         case .configuration: return ReturnCode.invalidConfiguration.rawValue
         case .memory, .gpt, .noRoomForL1Tables: return ReturnCode.platform.rawValue
@@ -38,6 +45,7 @@ public func srmm_platform_create(
         do {
             try machine.host().initialize()
         } catch {
+            CreationErrors.record("host bring-up failed: \(error.description)")
             return ReturnCode.activation.rawValue
         }
     }
@@ -88,6 +96,7 @@ func platformConfiguration(_ options: _COptions) -> Result<PlatformConfiguration
     do {
         try configuration.validate()
     } catch {
+        CreationErrors.record("\(error)")
         return .failure(.invalidConfiguration)
     }
     return .success(configuration)

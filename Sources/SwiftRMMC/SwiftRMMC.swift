@@ -68,6 +68,8 @@ enum Limits {
     static let maximumAccessLength: UInt = 16 << 20
     /// SRMM_MAX_REGIONS: the most DRAM or MMIO regions the options may list.
     static let maximumRegions: UInt64 = 64
+    /// SRMM_MAX_GRANULES_PER_CALL: the most granules one srmm_granules call reads (1 Mi, 4 GiB of 4 KB granules).
+    static let maximumGranulesPerCall: UInt = 1 << 20
     /// The most violations srmm_check reports.
     static let maximumViolations = 64
 }

@@ -1,0 +1,85 @@
+import Testing
+
+@testable import SwiftRMMC
+
+@Suite("The C interface: layout read back, many granules at once, why creation failed")
+struct CInterfaceGapsTests {
+    /// A platform from `change`d options; the caller destroys it.
+    static func platform(_ change: (inout _COptions) -> Void = { _ in }) -> OpaquePointer? {
+        var options = unsafe _COptions.defaults
+        unsafe change(&options)
+        var platform: OpaquePointer?
+        let code = unsafe withUnsafeBytes(of: &options) { unsafe srmm_platform_create($0.baseAddress, &platform) }
+        #expect(code == ReturnCode.ok.rawValue)
+        return unsafe platform
+    }
+
+    @Test("srmm_platform_info reads back the regions, CPUs, PA size, budget and flags the options asked for")
+    func platformInfo() {
+        #expect(MemoryLayout<_CPlatformInfo>.size == 2104)
+        #expect(unsafe MemoryLayout<_CPlatformInfo>.offset(of: \_CPlatformInfo.dram) == 56)
+        var dram = [_CRegion(base: 0x8000_0000, size: 0x4000_0000), _CRegion(base: 0x1_0000_0000, size: 0x10_0000)]
+        let platform = unsafe dram.withUnsafeMutableBytes { regions in
+            unsafe Self.platform {
+                unsafe $0.dram = UnsafeRawPointer(regions.baseAddress)
+                unsafe $0.dramCount = 2
+                unsafe $0.cpus = 3
+                unsafe $0.paBits = 44
+                unsafe $0.budget = 512
+            }
+        }
+        defer { unsafe srmm_platform_destroy(platform) }
+        var info = unsafe _CPlatformInfo(
+            structSize: 2104, cpus: 0, paBits: 0, l0gptsz: 0, dramCount: 0, mmioCount: 0, strictRangeState: 0,
+            hostL1Tables: 0, hostView: 0, budget: 0, seed: 0, dram: _CPlatformInfo.emptyTable,
+            mmio: _CPlatformInfo.emptyTable)
+        let code = unsafe withUnsafeMutableBytes(of: &info) { unsafe srmm_platform_info(platform, $0.baseAddress) }
+        #expect(code == ReturnCode.ok.rawValue)
+        #expect(unsafe info.cpus == 3 && info.paBits == 44 && info.l0gptsz == 30 && info.budget == 512)
+        #expect(unsafe info.dramCount == 2 && info.mmioCount == 1)
+        #expect(unsafe info.dram.0.base == 0x8000_0000 && info.dram.0.size == 0x4000_0000)
+        #expect(unsafe info.dram.1.base == 0x1_0000_0000 && info.dram.2.size == 0)
+        unsafe info.structSize = 96
+        let refused = unsafe withUnsafeMutableBytes(of: &info) { unsafe srmm_platform_info(platform, $0.baseAddress) }
+        #expect(refused == ReturnCode.invalidArgument.rawValue)
+        #expect(unsafe srmm_platform_info(nil, nil) == ReturnCode.nullPointer.rawValue)
+    }
+
+    @Test("srmm_granules gives the state and GPI of every granule of a range in one call")
+    func manyGranules() {
+        let platform = unsafe Self.platform { unsafe $0.activate = 1 }
+        defer { unsafe srmm_platform_destroy(platform) }
+        let base: UInt64 = 0x8800_0000
+        var input: [UInt64] = [0xC400_01F1, base, base + 0x2000, 0, 0, 0, 0]
+        var output = [UInt64](repeating: 0, count: 5)
+        #expect(unsafe srmm_smc(platform, 0, &input, &output) == ReturnCode.ok.rawValue && output[0] == 0)
+        var states = [Int32](repeating: 99, count: 4)
+        var gpis = [Int32](repeating: 99, count: 4)
+        #expect(unsafe srmm_granules(platform, base, 4, &states, &gpis) == ReturnCode.ok.rawValue)
+        #expect(states == [1, 1, 0, 0])
+        #expect(gpis == [0xB, 0xB, 0x9, 0x9])
+        #expect(unsafe srmm_granules(platform, base, 4, &states, nil) == ReturnCode.ok.rawValue)
+        #expect(unsafe srmm_granules(platform, base + 8, 4, &states, nil) == ReturnCode.invalidArgument.rawValue)
+        #expect(unsafe srmm_granules(platform, base, 0, &states, nil) == ReturnCode.invalidLength.rawValue)
+        #expect(unsafe srmm_granules(platform, ~0xFFF, 2, &states, nil) == ReturnCode.invalidArgument.rawValue)
+        #expect(unsafe srmm_granules(platform, base, 4, nil, nil) == ReturnCode.nullPointer.rawValue)
+    }
+
+    @Test("srmm_platform_create_error says why creation failed on this thread, and is empty after a success")
+    func creationError() {
+        var options = unsafe _COptions.defaults
+        unsafe options.paBits = 33
+        var platform: OpaquePointer?
+        let code = unsafe withUnsafeBytes(of: &options) { unsafe srmm_platform_create($0.baseAddress, &platform) }
+        #expect(code == ReturnCode.invalidConfiguration.rawValue)
+        var text = [CChar](repeating: 0, count: 512)
+        #expect(unsafe srmm_platform_create_error(&text, 512) == ReturnCode.ok.rawValue)
+        let message = unsafe text.withUnsafeBufferPointer { unsafe String(cString: $0.baseAddress!) }
+        #expect(message.contains("33"), "\(message)")
+        var small = [CChar](repeating: 0, count: 4)
+        #expect(unsafe srmm_platform_create_error(&small, 4) == ReturnCode.bufferTooSmall.rawValue)
+        let created = unsafe Self.platform()
+        unsafe srmm_platform_destroy(created)
+        #expect(unsafe srmm_platform_create_error(&text, 512) == ReturnCode.ok.rawValue && text[0] == 0)
+    }
+}
