@@ -373,6 +373,17 @@ int srmm_granule(srmm_platform *platform, uint64_t pa, srmm_granule_info *info);
 int srmm_inject(srmm_platform *platform, const char *fault, uint64_t count);
 
 /**
+ * Makes the next `count` calls of the RMI command `fid` answer `status` (an RMI status, bits 7:0 of X0) without
+ * reaching the RMM: fault injection for every command and every stateful-operation step (RMI_OP_MEM_DONATE
+ * answering RMI_BUSY, RMI_REC_CREATE answering RMI_BLOCKED, ...), queued per command after those already pending.
+ * srmm_inject(platform, "clear", 0) drops these too.
+ * @return SRMM_OK; SRMM_ERR_NULL_POINTER; SRMM_ERR_INVALID_ARGUMENT (fid is not an RMI command; status is not a
+ *         defined status, or is RMI_SUCCESS or RMI_INCOMPLETE, whose results only the RMM can give; count above
+ *         INT64_MAX).
+ */
+int srmm_inject_command(srmm_platform *platform, uint64_t fid, uint64_t status, uint64_t count);
+
+/**
  * Reads the platform's counters.
  * @return SRMM_OK; SRMM_ERR_NULL_POINTER.
  */

@@ -18,6 +18,26 @@ public func srmm_granule(_ platform: OpaquePointer?, _ pa: UInt64, _ info: Unsaf
     return ReturnCode.ok.rawValue
 }
 
+/// `srmm_inject_command`: the next `count` calls of the RMI command `fid` answer `status` without reaching the RMM.
+@_cdecl("srmm_inject_command")
+public func srmm_inject_command(
+    _ platform: OpaquePointer?, _ fid: UInt64, _ status: UInt64, _ count: UInt64
+)
+    -> Int32
+{
+    guard let handle = unsafe PlatformHandle.from(platform) else { return ReturnCode.nullPointer.rawValue }
+    guard status <= UInt64(UInt8.max), let count = Int(exactly: count) else {
+        return ReturnCode.invalidArgument.rawValue
+    }
+    do {
+        try handle.machine.faultInjector.injectCommand(
+            functionID: FunctionID(fid), status: RMIStatus(rawValue: UInt8(status)), count: count)
+    } catch {
+        return ReturnCode.invalidArgument.rawValue
+    }
+    return ReturnCode.ok.rawValue
+}
+
 /// `srmm_stats`: the platform's counters.
 @_cdecl("srmm_stats")
 public func srmm_stats(_ platform: OpaquePointer?, _ stats: UnsafeMutableRawPointer?) -> Int32 {

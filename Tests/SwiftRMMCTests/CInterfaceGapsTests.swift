@@ -82,4 +82,38 @@ struct CInterfaceGapsTests {
         unsafe srmm_platform_destroy(created)
         #expect(unsafe srmm_platform_create_error(&text, 512) == ReturnCode.ok.rawValue && text[0] == 0)
     }
+
+    @Test("srmm_inject_command makes any command, SRO steps included, answer a status, in order and per command")
+    func commandInjection() {
+        let platform = unsafe Self.platform { unsafe $0.activate = 1 }
+        defer { unsafe srmm_platform_destroy(platform) }
+        func call(_ fid: UInt64, _ x1: UInt64 = 0, _ x2: UInt64 = 0) -> UInt64 {
+            var input: [UInt64] = [fid, x1, x2, 0, 0, 0, 0]
+            var output = [UInt64](repeating: 0, count: 5)
+            _ = unsafe srmm_smc(platform, 0, &input, &output)
+            return output[0]
+        }
+        let recCreate: UInt64 = 0xC400_015A
+        let opMemDonate: UInt64 = 0xC400_0208
+        let delegate: UInt64 = 0xC400_01F1
+        #expect(unsafe srmm_inject_command(platform, recCreate, 14, 1) == ReturnCode.ok.rawValue)
+        #expect(unsafe srmm_inject_command(platform, opMemDonate, 10, 2) == ReturnCode.ok.rawValue)
+        #expect(unsafe srmm_inject_command(platform, delegate, 10, 1) == ReturnCode.ok.rawValue)
+        #expect(call(recCreate) == 14)
+        #expect(call(recCreate) != 14)
+        #expect([call(opMemDonate), call(opMemDonate)] == [10, 10])
+        #expect(call(opMemDonate) != 10)
+        #expect(call(delegate, 0x8800_0000, 0x8800_1000) == 10)
+        #expect(call(delegate, 0x8800_0000, 0x8800_1000) == 0)
+
+        let version: UInt64 = 0xC400_0150
+        #expect(unsafe srmm_inject_command(platform, version, 11, 5) == ReturnCode.ok.rawValue)
+        #expect(unsafe srmm_inject(platform, "clear", 0) == ReturnCode.ok.rawValue)
+        #expect(call(version, 0x20000) & 0xFF == 0)
+
+        for (fid, status) in [(UInt64(0x8400_0000), UInt64(10)), (recCreate, 0), (recCreate, 13), (recCreate, 200)] {
+            #expect(unsafe srmm_inject_command(platform, fid, status, 1) == ReturnCode.invalidArgument.rawValue)
+        }
+        #expect(unsafe srmm_inject_command(nil, recCreate, 10, 1) == ReturnCode.nullPointer.rawValue)
+    }
 }
