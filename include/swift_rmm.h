@@ -390,6 +390,13 @@ int srmm_inject_command(srmm_platform *platform, uint64_t fid, uint64_t status, 
 int srmm_stats(srmm_platform *platform, srmm_stats_info *stats);
 
 /**
+ * Per-CPU counters: the SMCs host CPU `cpu` issued and the calls the RMM made to EL3 while running on it, since
+ * the platform was created (their sums over the CPUs are srmm_stats_info.smc and .el3_calls).
+ * @return SRMM_OK; SRMM_ERR_NULL_POINTER; SRMM_ERR_INVALID_CPU.
+ */
+int srmm_cpu_stats(srmm_platform *platform, int cpu, uint64_t *smc, uint64_t *el3_calls);
+
+/**
  * Runs the machine-wide invariant checker (at most 64 violations reported). Writes the violations, one per line
  * and each ending in '\n', into buffer as a NUL-terminated string ("" when every invariant holds) and their
  * number into *violations. buffer may be NULL only when size is 0; violations may be NULL.

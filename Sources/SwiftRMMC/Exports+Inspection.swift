@@ -38,6 +38,21 @@ public func srmm_inject_command(
     return ReturnCode.ok.rawValue
 }
 
+/// `srmm_cpu_stats`: the host SMCs CPU `cpu` issued and the EL3 calls the RMM made on it.
+@_cdecl("srmm_cpu_stats")
+public func srmm_cpu_stats(
+    _ platform: OpaquePointer?, _ cpu: Int32, _ smc: UnsafeMutablePointer<UInt64>?,
+    _ el3Calls: UnsafeMutablePointer<UInt64>?
+) -> Int32 {
+    guard let handle = unsafe PlatformHandle.from(platform), let smc = unsafe smc, let el3Calls = unsafe el3Calls
+    else { return ReturnCode.nullPointer.rawValue }
+    guard cpu >= 0, Int(cpu) < handle.machine.configuration.cpuCount else { return ReturnCode.invalidCPU.rawValue }
+    let counts = handle.machine.counters.perCPU(Int(cpu))
+    unsafe smc.pointee = counts.hostSMCs
+    unsafe el3Calls.pointee = counts.el3Calls
+    return ReturnCode.ok.rawValue
+}
+
 /// `srmm_stats`: the platform's counters.
 @_cdecl("srmm_stats")
 public func srmm_stats(_ platform: OpaquePointer?, _ stats: UnsafeMutableRawPointer?) -> Int32 {

@@ -116,4 +116,29 @@ struct CInterfaceGapsTests {
         }
         #expect(unsafe srmm_inject_command(nil, recCreate, 10, 1) == ReturnCode.nullPointer.rawValue)
     }
+
+    @Test("srmm_cpu_stats counts each CPU's SMCs and the EL3 calls made on it; their sums are the totals")
+    func perCPUCounters() {
+        let platform = unsafe Self.platform {
+            unsafe $0.cpus = 2
+            unsafe $0.activate = 1
+        }
+        defer { unsafe srmm_platform_destroy(platform) }
+        var before: (smc: UInt64, el3: UInt64) = (0, 0)
+        #expect(unsafe srmm_cpu_stats(platform, 1, &before.smc, &before.el3) == ReturnCode.ok.rawValue)
+        var input: [UInt64] = [0xC400_01F1, 0x8800_0000, 0x8800_4000, 0, 0, 0, 0]
+        var output = [UInt64](repeating: 0, count: 5)
+        #expect(unsafe srmm_smc(platform, 1, &input, &output) == ReturnCode.ok.rawValue && output[0] == 0)
+        var after: (smc: UInt64, el3: UInt64) = (0, 0)
+        #expect(unsafe srmm_cpu_stats(platform, 1, &after.smc, &after.el3) == ReturnCode.ok.rawValue)
+        #expect(after.smc == before.smc + 1 && after.el3 > before.el3)
+        var zero: (smc: UInt64, el3: UInt64) = (0, 0)
+        #expect(unsafe srmm_cpu_stats(platform, 0, &zero.smc, &zero.el3) == ReturnCode.ok.rawValue)
+        var totals = _CStats(
+            smc: 0, el3Calls: 0, tlbi: 0, dsb: 0, cipapaLines: 0, scrubbedBytes: 0, gpf: 0, otherSMC: 0)
+        _ = unsafe withUnsafeMutableBytes(of: &totals) { unsafe srmm_stats(platform, $0.baseAddress) }
+        #expect(zero.smc + after.smc == totals.smc && zero.el3 + after.el3 == totals.el3Calls)
+        #expect(unsafe srmm_cpu_stats(platform, 2, &zero.smc, &zero.el3) == ReturnCode.invalidCPU.rawValue)
+        #expect(unsafe srmm_cpu_stats(platform, 0, nil, &zero.el3) == ReturnCode.nullPointer.rawValue)
+    }
 }
