@@ -209,6 +209,20 @@ typedef struct srmm_stats_info {
     uint64_t other_smc;      /**< Host SMCs outside the RMI and EL3 function ranges. */
 } srmm_stats_info;
 
+/** A stateful operation waiting for the host (srmm_pending_operations). */
+typedef struct srmm_pending_operation {
+    /** The handle RMI_INCOMPLETE gave in X1, which the OP_* commands name. */
+    uint64_t handle;
+    /** The FID of the command that started it (RMI_GRANULE_RANGE_DELEGATE, RMI_REC_CREATE, ...). */
+    uint64_t command;
+    /** The FID of the step it waits for: RMI_OP_CONTINUE, RMI_OP_MEM_DONATE or RMI_OP_MEM_RECLAIM. */
+    uint64_t waiting_for;
+    /** 1: the latest RMI_INCOMPLETE allowed RMI_OP_CANCEL. */
+    uint32_t can_cancel;
+    /** Always 0. */
+    uint32_t reserved;
+} srmm_pending_operation;
+
 /** The platform's layout and options, as srmm_platform_info reads them back. */
 typedef struct srmm_platform_description {
     /** sizeof(srmm_platform_description): set it before the call; srmm_platform_info refuses another size. */
@@ -295,6 +309,7 @@ _Static_assert(sizeof(srmm_stats_info) == 64, "srmm_stats_info layout");
 _Static_assert(sizeof(srmm_explore_options) == 72 && offsetof(srmm_explore_options, seed) == 64,
                "srmm_explore_options layout");
 _Static_assert(sizeof(srmm_explore_result) == 48, "srmm_explore_result layout");
+_Static_assert(sizeof(srmm_pending_operation) == 32, "srmm_pending_operation layout");
 _Static_assert(sizeof(srmm_platform_description) == 2104 && offsetof(srmm_platform_description, dram) == 56,
                "srmm_platform_description layout");
 #endif
@@ -388,6 +403,16 @@ int srmm_inject_command(srmm_platform *platform, uint64_t fid, uint64_t status, 
  * @return SRMM_OK; SRMM_ERR_NULL_POINTER.
  */
 int srmm_stats(srmm_platform *platform, srmm_stats_info *stats);
+
+/**
+ * Lists the stateful operations waiting for the host: handle, starting command, the step each waits for, and
+ * whether it may be cancelled. Writes at most `capacity` entries and their total number into *count. A debug
+ * port: call it at quiescent points (an operation a CPU resumes meanwhile may be reported half-changed).
+ * @return SRMM_OK; SRMM_ERR_NULL_POINTER (platform or count NULL, or operations NULL with capacity > 0);
+ *         SRMM_ERR_BUFFER_TOO_SMALL (the first capacity entries are written; *count is exact).
+ */
+int srmm_pending_operations(srmm_platform *platform, srmm_pending_operation *operations, size_t capacity,
+                            size_t *count);
 
 /**
  * Per-CPU counters: the SMCs host CPU `cpu` issued and the calls the RMM made to EL3 while running on it, since

@@ -53,6 +53,37 @@ public func srmm_cpu_stats(
     return ReturnCode.ok.rawValue
 }
 
+/// `srmm_pending_operation`: one stateful operation waiting for the host. 32 bytes.
+struct _CPendingOperation {
+    var handle: UInt64
+    var command: UInt64
+    var waitingFor: UInt64
+    var canCancel: UInt32
+    var reserved: UInt32
+}
+
+/// `srmm_pending_operations`: the operations waiting for the host; `*count` is their number.
+@_cdecl("srmm_pending_operations")
+public func srmm_pending_operations(
+    _ platform: OpaquePointer?, _ operations: UnsafeMutableRawPointer?, _ capacity: UInt,
+    _ count: UnsafeMutablePointer<UInt>?
+) -> Int32 {
+    guard let handle = unsafe PlatformHandle.from(platform), let count = unsafe count else {
+        return ReturnCode.nullPointer.rawValue
+    }
+    guard unsafe operations != nil || capacity == 0 else { return ReturnCode.nullPointer.rawValue }
+    let pending = handle.machine.rmm.pendingOperations()
+    unsafe count.pointee = UInt(pending.count)
+    let stride = MemoryLayout<_CPendingOperation>.stride
+    for (index, operation) in pending.prefix(Int(capacity)).enumerated() {
+        let entry = _CPendingOperation(
+            handle: operation.handle, command: operation.command.rawValue, waitingFor: operation.waitingFor.rawValue,
+            canCancel: operation.canCancel ? 1 : 0, reserved: 0)
+        unsafe operations?.storeBytes(of: entry, toByteOffset: index * stride, as: _CPendingOperation.self)
+    }
+    return (UInt(pending.count) <= capacity ? ReturnCode.ok : .bufferTooSmall).rawValue
+}
+
 /// `srmm_stats`: the platform's counters.
 @_cdecl("srmm_stats")
 public func srmm_stats(_ platform: OpaquePointer?, _ stats: UnsafeMutableRawPointer?) -> Int32 {

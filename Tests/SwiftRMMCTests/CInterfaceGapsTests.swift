@@ -141,4 +141,32 @@ struct CInterfaceGapsTests {
         #expect(unsafe srmm_cpu_stats(platform, 2, &zero.smc, &zero.el3) == ReturnCode.invalidCPU.rawValue)
         #expect(unsafe srmm_cpu_stats(platform, 0, nil, &zero.el3) == ReturnCode.nullPointer.rawValue)
     }
+
+    @Test("srmm_pending_operations lists an interrupted delegation with its handle, command and next step")
+    func pendingOperations() {
+        #expect(MemoryLayout<_CPendingOperation>.size == 32)
+        let platform = unsafe Self.platform { unsafe $0.activate = 1 }
+        defer { unsafe srmm_platform_destroy(platform) }
+        var count: UInt = 99
+        #expect(unsafe srmm_pending_operations(platform, nil, 0, &count) == ReturnCode.ok.rawValue && count == 0)
+        #expect(unsafe srmm_inject(platform, "irq", 1) == ReturnCode.ok.rawValue)
+        var input: [UInt64] = [0xC400_01F1, 0x8800_0000, 0x8801_0000, 0, 0, 0, 0]
+        var output = [UInt64](repeating: 0, count: 5)
+        #expect(unsafe srmm_smc(platform, 0, &input, &output) == ReturnCode.ok.rawValue)
+        #expect(output[0] & 0xFF == 13)
+        let handle = output[1]
+        var listed = [_CPendingOperation](
+            repeating: _CPendingOperation(handle: 0, command: 0, waitingFor: 0, canCancel: 9, reserved: 9), count: 2)
+        #expect(unsafe srmm_pending_operations(platform, &listed, 2, &count) == ReturnCode.ok.rawValue)
+        #expect(count == 1)
+        #expect(listed[0].handle == handle && listed[0].command == 0xC400_01F1 && listed[0].waitingFor == 0xC400_0203)
+        #expect(listed[0].canCancel == UInt32((output[0] >> 10) & 1) && listed[0].reserved == 0)
+        #expect(unsafe srmm_pending_operations(platform, nil, 0, &count) == ReturnCode.bufferTooSmall.rawValue)
+        #expect(unsafe srmm_pending_operations(platform, nil, 1, &count) == ReturnCode.nullPointer.rawValue)
+        // Driven to its end, it is no longer listed.
+        var step: [UInt64] = [0xC400_0203, handle, 0, 0, 0, 0, 0]
+        for _ in 0..<8 where output[0] & 0xFF == 13 { _ = unsafe srmm_smc(platform, 0, &step, &output) }
+        #expect(output[0] == 0)
+        #expect(unsafe srmm_pending_operations(platform, nil, 0, &count) == ReturnCode.ok.rawValue && count == 0)
+    }
 }
