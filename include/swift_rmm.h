@@ -140,6 +140,10 @@ typedef struct srmm_region {
  * zero or NULL field means the default platform's value (docs/serve-protocol.md, "The default platform").
  */
 typedef struct srmm_options {
+    /** sizeof(srmm_options) of the header the caller was built with, set by srmm_options_init. The library reads
+     *  only that many bytes, so later versions can append fields without breaking callers; 0 (options never
+     *  initialised) or a size no version had is refused with SRMM_ERR_INVALID_ARGUMENT. */
+    uint64_t struct_size;
     /** DRAM regions, conventional, named DRAM0, DRAM1, ... in order. NULL: the default DRAM list. */
     const srmm_region *dram;
     /** Entries in dram (at most SRMM_MAX_REGIONS); must be 0 when dram is NULL. */
@@ -301,7 +305,7 @@ typedef struct srmm_explore_result {
 /* The Swift side reads and writes these structs at exactly these offsets (checked where C11 is available). */
 #if !defined(__cplusplus) && defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
 _Static_assert(sizeof(srmm_region) == 16, "srmm_region layout");
-_Static_assert(sizeof(srmm_options) == 96 && offsetof(srmm_options, host_l1_tables) == 88, "srmm_options layout");
+_Static_assert(sizeof(srmm_options) == 104 && offsetof(srmm_options, host_l1_tables) == 96, "srmm_options layout");
 _Static_assert(sizeof(srmm_fault) == 24 && offsetof(srmm_fault, world) == 20, "srmm_fault layout");
 _Static_assert(sizeof(srmm_granule_info) == 32 && offsetof(srmm_granule_info, gpi_name) == 24,
                "srmm_granule_info layout");
@@ -322,7 +326,8 @@ typedef struct srmm_platform srmm_platform;
 /* ---------------------------------------------------------------------------------------------------------- */
 
 /**
- * Sets every field of *options to its default (all zero and NULL: the default platform).
+ * Sets struct_size to sizeof(srmm_options) and every other field to its default (all zero and NULL: the default
+ * platform).
  * @return SRMM_OK, or SRMM_ERR_NULL_POINTER.
  */
 int srmm_options_init(srmm_options *options);
@@ -332,7 +337,7 @@ int srmm_options_init(srmm_options *options);
  * srmm_platform_destroy must release; on failure *platform is set to NULL (when platform is not NULL).
  * The RMM starts booted but not active, unless options->activate is 1.
  * @return SRMM_OK; SRMM_ERR_NULL_POINTER (platform NULL, or a region count without its array);
- *         SRMM_ERR_INVALID_ARGUMENT (a flag other than 0 or 1); SRMM_ERR_INVALID_LENGTH (a region count above
+ *         SRMM_ERR_INVALID_ARGUMENT (a flag other than 0 or 1, or a struct_size no version of srmm_options had); SRMM_ERR_INVALID_LENGTH (a region count above
  *         SRMM_MAX_REGIONS); SRMM_ERR_INVALID_CONFIGURATION (validation failed: unsupported pa_bits or l0gptsz,
  *         cpus above 64, no DRAM, a misaligned, empty, overlapping or out-of-range region);
  *         SRMM_ERR_PLATFORM (memory reservation failed); SRMM_ERR_ACTIVATION (bring-up failed).

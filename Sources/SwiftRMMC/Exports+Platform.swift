@@ -20,7 +20,18 @@ public func srmm_platform_create(
     guard let platform = unsafe platform else { return ReturnCode.nullPointer.rawValue }
     unsafe platform.pointee = nil
     CreationErrors.record(nil)
-    let values = unsafe options?.load(as: _COptions.self) ?? .defaults
+    let values: _COptions
+    if let options = unsafe options {
+        guard let loaded = unsafe _COptions.load(from: options) else {
+            let size = unsafe options.load(as: UInt64.self)
+            CreationErrors.record(
+                "srmm_options.struct_size is \(size), which no version of srmm_options had: call srmm_options_init")
+            return ReturnCode.invalidArgument.rawValue
+        }
+        unsafe values = loaded
+    } else {
+        unsafe values = .defaults
+    }
     let configuration: PlatformConfiguration
     switch unsafe platformConfiguration(values) {
     case .success(let built): configuration = built

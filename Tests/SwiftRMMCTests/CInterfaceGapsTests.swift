@@ -169,4 +169,21 @@ struct CInterfaceGapsTests {
         #expect(output[0] == 0)
         #expect(unsafe srmm_pending_operations(platform, nil, 0, &count) == ReturnCode.ok.rawValue && count == 0)
     }
+
+    @Test(
+        "srmm_options carries its size: options never initialised, or a size no version had, are refused and explained",
+        arguments: [UInt64(0), 96, 112])
+    func optionsSize(size: UInt64) {
+        var options = unsafe _COptions.defaults
+        unsafe options.structSize = size
+        var platform: OpaquePointer?
+        let code = unsafe withUnsafeBytes(of: &options) { unsafe srmm_platform_create($0.baseAddress, &platform) }
+        #expect(code == ReturnCode.invalidArgument.rawValue && platform == nil)
+        var text = [CChar](repeating: 0, count: 256)
+        _ = unsafe srmm_platform_create_error(&text, 256)
+        let message = unsafe text.withUnsafeBufferPointer { unsafe String(cString: $0.baseAddress!) }
+        #expect(
+            message
+                == "srmm_options.struct_size is \(size), which no version of srmm_options had: call srmm_options_init")
+    }
 }
