@@ -237,4 +237,34 @@ struct CFunctionExplorerTests {
             #expect(address == 16)
         }
     }
+
+    @Test("every run starts from zeroed memory: what one run wrote, the next cannot see")
+    func runsDoNotShareMemory() throws {
+        let function = try CLibraryBuilder.function(
+            """
+            int f(phys_addr_t base, unsigned long size) {
+                struct arm_smccc_res res;
+                char *linear = phys_to_virt(base);
+                BUG_ON(linear[0] != 0); /* an earlier run's mark */
+                linear[0] = 1;
+                arm_smccc_1_1_invoke(SMC_RMI_GRANULE_RANGE_DELEGATE, base, base + size, &res);
+                return res.a0 == RMI_SUCCESS && res.a1 == base + size ? 0 : 1;
+            }
+            """)
+        let report = try CFunctionExplorer.run(function, bounds: ExplorationBounds(granules: 1, choiceDepth: 1))
+        #expect(!report.violations.contains { $0.kind == .crash }, "\(report.violations)")
+    }
+
+    @Test("progress reports a share done that rises and stays within 0 and 1")
+    func progressRises() throws {
+        let library = try CHostLibrary(
+            path: try CLibraryBuilder.build(try CLibraryBuilder.example("rmi_v14_shape.c"), includeHeader: false))
+        let function = try CHostFunction(
+            library: library, symbol: "rmi_delegate_range", shape: .linuxRange, operation: .delegate)
+        var shares: [Double] = []
+        _ = try CFunctionExplorer.run(function, bounds: ExplorationBounds()) { shares.append($0.fractionDone) }
+        #expect(shares.count >= 2)
+        #expect(shares.allSatisfy { $0 > 0 && $0 <= 1 }, "\(shares)")
+        #expect(shares == shares.sorted(), "\(shares)")
+    }
 }

@@ -45,8 +45,12 @@ final class CHostArena {
         munmap(spare, Swift.max(layout.spareGranules, 1) * granule)
     }
 
-    /// The start of a run: every spare page free, protections as `states` say.
+    /// The start of a run: every byte zero again (so no run sees what an earlier one wrote, and the search stays a
+    /// function of the schedule), every spare page free, protections as `states` say.
     func reset(states: [ModelGranuleState]) {
+        // Private anonymous memory reads as zero after MADV_DONTNEED, whatever its protection.
+        madvise(range, Swift.max(layout.rangeGranules, 1) * granule, MADV_DONTNEED)
+        madvise(spare, Swift.max(layout.spareGranules, 1) * granule, MADV_DONTNEED)
         allocations.removeAll(keepingCapacity: true)
         for index in inUse.indices { inUse[index] = false }
         follow(states)

@@ -17,11 +17,16 @@ extension CheckHostCommand {
             random.map { .random(seed: seed, schedules: $0) } ?? .exhaustive(memoise: false)
         let mode = ExplorationMode(search: search, answers: forbidden ? .includingForbidden : .specCompliant)
         let report: CExplorationReport
+        var bar = ProgressBar(function.symbol, total: 1000)
         do {
-            report = try CFunctionExplorer.run(function, bounds: bounds, mode: mode)
+            report = try CFunctionExplorer.run(function, bounds: bounds, mode: mode) { progress in
+                bar.update(Int(progress.fractionDone * 1000))
+            }
         } catch {
+            bar.finish()
             throw Self.badInput(error.description)
         }
+        bar.finish()
         print(Self.render(report, library: function.library.path))
         if !report.isClean { throw ExitCode.failure }
     }
