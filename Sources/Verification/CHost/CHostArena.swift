@@ -23,6 +23,10 @@ final class CHostArena {
     /// Spare granules the allocator has handed out: first index -> granule count.
     private var allocations: [Int: Int] = [:]
     private var inUse: [Bool]
+    /// Whether a pointer into the mapping was ever handed out (`phys_to_virt`, page allocation). Until then the
+    /// function cannot have written it, so a run needs no wipe; once one was, every later run is wiped, since a
+    /// function may keep a pointer across calls in a static.
+    private var pointerHandedOut = false
 
     init(layout: ModelLayout) throws(CHostError) {
         self.layout = layout
@@ -49,8 +53,10 @@ final class CHostArena {
     /// function of the schedule), every spare page free, protections as `states` say.
     func reset(states: [ModelGranuleState]) {
         // Private anonymous memory reads as zero after MADV_DONTNEED, whatever its protection.
-        madvise(range, Swift.max(layout.rangeGranules, 1) * granule, MADV_DONTNEED)
-        madvise(spare, Swift.max(layout.spareGranules, 1) * granule, MADV_DONTNEED)
+        if pointerHandedOut {
+            madvise(range, Swift.max(layout.rangeGranules, 1) * granule, MADV_DONTNEED)
+            madvise(spare, Swift.max(layout.spareGranules, 1) * granule, MADV_DONTNEED)
+        }
         allocations.removeAll(keepingCapacity: true)
         for index in inUse.indices { inUse[index] = false }
         follow(states)
@@ -87,6 +93,7 @@ final class CHostArena {
     func pointer(to pa: UInt64) -> UnsafeMutableRawPointer? {
         let base = pa & ~(UInt64(granule) - 1)
         guard let index = layout.index(of: base) else { return nil }
+        pointerHandedOut = true
         return address(ofIndex: index) + Int(pa - base)
     }
 
@@ -118,6 +125,7 @@ final class CHostArena {
         for first in 0...(inUse.count - count) where !inUse[first..<(first + count)].contains(true) {
             for index in first..<(first + count) { inUse[index] = true }
             allocations[first] = count
+            pointerHandedOut = true
             let pointer = spare + first * granule
             if zero { memset(pointer, 0, count * granule) }
             return pointer
