@@ -66,10 +66,21 @@ extern "C" {
 /** srmm_check: the text did not fit; the buffer holds a NUL-terminated prefix and the count is exact. */
 #define SRMM_ERR_BUFFER_TOO_SMALL (-9)
 
+/** srmm_explore: the C library did not load, or was not built with swift_rmm_linux.h. */
+#define SRMM_ERR_LIBRARY (-10)
+/** srmm_explore: the C library has no such symbol. */
+#define SRMM_ERR_SYMBOL (-11)
+/** srmm_explore: the function does not have the shape it was given (see docs/c-host.md). */
+#define SRMM_ERR_SHAPE (-12)
+/** srmm_explore: the function accessed memory that is not the host's (a null or wild pointer). */
+#define SRMM_ERR_OUTSIDE_MEMORY (-13)
+
 /** The largest byte count one srmm_read or srmm_write accepts (16 MiB). */
 #define SRMM_MAX_ACCESS_LENGTH ((size_t)16 * 1024 * 1024)
 /** The most DRAM or MMIO regions srmm_options may list. */
 #define SRMM_MAX_REGIONS 64
+/** The most granules one srmm_granules call reads (1 Mi: 4 GiB of 4 KB granules). */
+#define SRMM_MAX_GRANULES_PER_CALL ((size_t)1 << 20)
 
 /* ---------------------------------------------------------------------------------------------------------- */
 /* Values                                                                                                     */
@@ -129,6 +140,10 @@ typedef struct srmm_region {
  * zero or NULL field means the default platform's value (docs/serve-protocol.md, "The default platform").
  */
 typedef struct srmm_options {
+    /** sizeof(srmm_options) of the header the caller was built with, set by srmm_options_init. The library reads
+     *  only that many bytes, so later versions can append fields without breaking callers; 0 (options never
+     *  initialised) or a size no version had is refused with SRMM_ERR_INVALID_ARGUMENT. */
+    uint64_t struct_size;
     /** DRAM regions, conventional, named DRAM0, DRAM1, ... in order. NULL: the default DRAM list. */
     const srmm_region *dram;
     /** Entries in dram (at most SRMM_MAX_REGIONS); must be 0 when dram is NULL. */
@@ -198,14 +213,109 @@ typedef struct srmm_stats_info {
     uint64_t other_smc;      /**< Host SMCs outside the RMI and EL3 function ranges. */
 } srmm_stats_info;
 
+/** A stateful operation waiting for the host (srmm_pending_operations). */
+typedef struct srmm_pending_operation {
+    /** The handle RMI_INCOMPLETE gave in X1, which the OP_* commands name. */
+    uint64_t handle;
+    /** The FID of the command that started it (RMI_GRANULE_RANGE_DELEGATE, RMI_REC_CREATE, ...). */
+    uint64_t command;
+    /** The FID of the step it waits for: RMI_OP_CONTINUE, RMI_OP_MEM_DONATE or RMI_OP_MEM_RECLAIM. */
+    uint64_t waiting_for;
+    /** 1: the latest RMI_INCOMPLETE allowed RMI_OP_CANCEL. */
+    uint32_t can_cancel;
+    /** Always 0. */
+    uint32_t reserved;
+} srmm_pending_operation;
+
+/** The platform's layout and options, as srmm_platform_info reads them back. */
+typedef struct srmm_platform_description {
+    /** sizeof(srmm_platform_description): set it before the call; srmm_platform_info refuses another size. */
+    uint64_t struct_size;
+    uint32_t cpus;
+    /** Physical address size in bits. */
+    uint32_t pa_bits;
+    /** log2 of the bytes one L0 GPT entry covers. */
+    uint32_t l0gptsz;
+    /** Entries used in dram, in ascending address order. */
+    uint32_t dram_count;
+    /** Entries used in mmio, in ascending address order. */
+    uint32_t mmio_count;
+    uint32_t strict_range_state;
+    uint32_t host_l1_tables;
+    /** 1: DRAM is also mapped as the host's view (docs/c-host.md). */
+    uint32_t host_view;
+    /** Granules one range SMC moves at most. */
+    uint64_t budget;
+    uint64_t seed;
+    srmm_region dram[SRMM_MAX_REGIONS];
+    srmm_region mmio[SRMM_MAX_REGIONS];
+} srmm_platform_description;
+
+/** srmm_explore_options.shape: `int NAME(phys_addr_t base, unsigned long size)`, 0 meaning all moved. */
+#define SRMM_SHAPE_LINUX_RANGE 0
+/** srmm_explore_options.shape: `int NAME(phys_addr_t base, unsigned long size, phys_addr_t *out_top)`. */
+#define SRMM_SHAPE_LINUX_RANGE_OUT 1
+/** srmm_explore_options.operation: the range starts Non-secure and the function delegates it. */
+#define SRMM_OPERATION_DELEGATE 0
+/** srmm_explore_options.operation: the range starts delegated and the function undelegates it. */
+#define SRMM_OPERATION_UNDELEGATE 1
+
+/**
+ * What srmm_explore explores: the options of `rmm check host --c-library` (docs/c-host.md). Call
+ * srmm_explore_options_init first: it sets struct_size and the CLI's defaults.
+ */
+typedef struct srmm_explore_options {
+    /** sizeof(srmm_explore_options), set by srmm_explore_options_init; srmm_explore refuses another size. */
+    uint64_t struct_size;
+    /** Path of a shared library built with swift_rmm_linux.h. */
+    const char *library;
+    /** The function to explore. */
+    const char *symbol;
+    /** SRMM_SHAPE_LINUX_RANGE or SRMM_SHAPE_LINUX_RANGE_OUT. */
+    uint32_t shape;
+    /** SRMM_OPERATION_DELEGATE or SRMM_OPERATION_UNDELEGATE. */
+    uint32_t operation;
+    /** Granules in the range, 1 to 64 (default 4). */
+    uint32_t granules;
+    /** Chosen answers per schedule, 0 to 24 (default 6). */
+    uint32_t depth;
+    /** Retries after RMI_BUSY, 0 to 16 (default 2). */
+    uint32_t busy_retries;
+    /** Retries after RMI_BLOCKED, 0 to 16 (default 1). */
+    uint32_t blocked_retries;
+    /** Operation steps, 1 to 16 (default 4). */
+    uint32_t continuations;
+    /** 1: also answers the specification forbids. */
+    uint32_t forbidden;
+    /** 0: every schedule; N: N random schedules drawn with seed. */
+    uint64_t random;
+    uint64_t seed;
+} srmm_explore_options;
+
+/** What srmm_explore found. */
+typedef struct srmm_explore_result {
+    uint64_t schedules;      /**< Schedules run. */
+    uint64_t smcs;           /**< SMCs the adversary answered. */
+    uint64_t violations;     /**< Kinds of violation (0: the function passed every check). */
+    uint64_t violating_runs; /**< Runs that broke a property (at the full depth). */
+    uint64_t warnings;       /**< WARN sites that fired. */
+    uint64_t smc_bound;      /**< The SMC bound the function was held to. */
+} srmm_explore_result;
+
 /* The Swift side reads and writes these structs at exactly these offsets (checked where C11 is available). */
 #if !defined(__cplusplus) && defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
 _Static_assert(sizeof(srmm_region) == 16, "srmm_region layout");
-_Static_assert(sizeof(srmm_options) == 96 && offsetof(srmm_options, host_l1_tables) == 88, "srmm_options layout");
+_Static_assert(sizeof(srmm_options) == 104 && offsetof(srmm_options, host_l1_tables) == 96, "srmm_options layout");
 _Static_assert(sizeof(srmm_fault) == 24 && offsetof(srmm_fault, world) == 20, "srmm_fault layout");
 _Static_assert(sizeof(srmm_granule_info) == 32 && offsetof(srmm_granule_info, gpi_name) == 24,
                "srmm_granule_info layout");
 _Static_assert(sizeof(srmm_stats_info) == 64, "srmm_stats_info layout");
+_Static_assert(sizeof(srmm_explore_options) == 72 && offsetof(srmm_explore_options, seed) == 64,
+               "srmm_explore_options layout");
+_Static_assert(sizeof(srmm_explore_result) == 48, "srmm_explore_result layout");
+_Static_assert(sizeof(srmm_pending_operation) == 32, "srmm_pending_operation layout");
+_Static_assert(sizeof(srmm_platform_description) == 2104 && offsetof(srmm_platform_description, dram) == 56,
+               "srmm_platform_description layout");
 #endif
 
 /** One simulated machine; opaque. */
@@ -216,7 +326,8 @@ typedef struct srmm_platform srmm_platform;
 /* ---------------------------------------------------------------------------------------------------------- */
 
 /**
- * Sets every field of *options to its default (all zero and NULL: the default platform).
+ * Sets struct_size to sizeof(srmm_options) and every other field to its default (all zero and NULL: the default
+ * platform).
  * @return SRMM_OK, or SRMM_ERR_NULL_POINTER.
  */
 int srmm_options_init(srmm_options *options);
@@ -226,7 +337,7 @@ int srmm_options_init(srmm_options *options);
  * srmm_platform_destroy must release; on failure *platform is set to NULL (when platform is not NULL).
  * The RMM starts booted but not active, unless options->activate is 1.
  * @return SRMM_OK; SRMM_ERR_NULL_POINTER (platform NULL, or a region count without its array);
- *         SRMM_ERR_INVALID_ARGUMENT (a flag other than 0 or 1); SRMM_ERR_INVALID_LENGTH (a region count above
+ *         SRMM_ERR_INVALID_ARGUMENT (a flag other than 0 or 1, or a struct_size no version of srmm_options had); SRMM_ERR_INVALID_LENGTH (a region count above
  *         SRMM_MAX_REGIONS); SRMM_ERR_INVALID_CONFIGURATION (validation failed: unsupported pa_bits or l0gptsz,
  *         cpus above 64, no DRAM, a misaligned, empty, overlapping or out-of-range region);
  *         SRMM_ERR_PLATFORM (memory reservation failed); SRMM_ERR_ACTIVATION (bring-up failed).
@@ -282,10 +393,38 @@ int srmm_granule(srmm_platform *platform, uint64_t pa, srmm_granule_info *info);
 int srmm_inject(srmm_platform *platform, const char *fault, uint64_t count);
 
 /**
+ * Makes the next `count` calls of the RMI command `fid` answer `status` (an RMI status, bits 7:0 of X0) without
+ * reaching the RMM: fault injection for every command and every stateful-operation step (RMI_OP_MEM_DONATE
+ * answering RMI_BUSY, RMI_REC_CREATE answering RMI_BLOCKED, ...), queued per command after those already pending.
+ * srmm_inject(platform, "clear", 0) drops these too.
+ * @return SRMM_OK; SRMM_ERR_NULL_POINTER; SRMM_ERR_INVALID_ARGUMENT (fid is not an RMI command; status is not a
+ *         defined status, or is RMI_SUCCESS or RMI_INCOMPLETE, whose results only the RMM can give; count above
+ *         INT64_MAX).
+ */
+int srmm_inject_command(srmm_platform *platform, uint64_t fid, uint64_t status, uint64_t count);
+
+/**
  * Reads the platform's counters.
  * @return SRMM_OK; SRMM_ERR_NULL_POINTER.
  */
 int srmm_stats(srmm_platform *platform, srmm_stats_info *stats);
+
+/**
+ * Lists the stateful operations waiting for the host: handle, starting command, the step each waits for, and
+ * whether it may be cancelled. Writes at most `capacity` entries and their total number into *count. A debug
+ * port: call it at quiescent points (an operation a CPU resumes meanwhile may be reported half-changed).
+ * @return SRMM_OK; SRMM_ERR_NULL_POINTER (platform or count NULL, or operations NULL with capacity > 0);
+ *         SRMM_ERR_BUFFER_TOO_SMALL (the first capacity entries are written; *count is exact).
+ */
+int srmm_pending_operations(srmm_platform *platform, srmm_pending_operation *operations, size_t capacity,
+                            size_t *count);
+
+/**
+ * Per-CPU counters: the SMCs host CPU `cpu` issued and the calls the RMM made to EL3 while running on it, since
+ * the platform was created (their sums over the CPUs are srmm_stats_info.smc and .el3_calls).
+ * @return SRMM_OK; SRMM_ERR_NULL_POINTER; SRMM_ERR_INVALID_CPU.
+ */
+int srmm_cpu_stats(srmm_platform *platform, int cpu, uint64_t *smc, uint64_t *el3_calls);
 
 /**
  * Runs the machine-wide invariant checker (at most 64 violations reported). Writes the violations, one per line
@@ -304,6 +443,47 @@ const char *srmm_status_name(uint64_t x0);
 
 /** A one-line description of an SRMM_OK, SRMM_FAULT_* or SRMM_ERR_* code; "unknown code" otherwise. Never NULL. */
 const char *srmm_error_string(int code);
+
+/**
+ * Reads the platform's layout and options back: regions, CPUs, budget, PA size, flags. Set info->struct_size to
+ * sizeof(srmm_platform_description) first; unused region entries are zero.
+ * @return SRMM_OK; SRMM_ERR_NULL_POINTER; SRMM_ERR_INVALID_ARGUMENT (struct_size is not this header's size).
+ */
+int srmm_platform_info(srmm_platform *platform, srmm_platform_description *info);
+
+/**
+ * The RMM states (srmm_granule_state) of `count` consecutive granules from `base`, and their GPIs when gpis is
+ * not NULL: srmm_granule for a whole range in one call.
+ * @return SRMM_OK; SRMM_ERR_NULL_POINTER (platform or states); SRMM_ERR_INVALID_LENGTH (count 0 or above
+ *         SRMM_MAX_GRANULES_PER_CALL); SRMM_ERR_INVALID_ARGUMENT (base not granule aligned, or the range wraps).
+ */
+int srmm_granules(srmm_platform *platform, uint64_t base, size_t count, int32_t *states, int32_t *gpis);
+
+/**
+ * Why the calling thread's last srmm_platform_create failed, as one sentence (the validation message, the
+ * bring-up failure, ...); "" after a success. Written as srmm_check writes its text.
+ * @return SRMM_OK; SRMM_ERR_NULL_POINTER (buffer NULL with size > 0); SRMM_ERR_BUFFER_TOO_SMALL.
+ */
+int srmm_platform_create_error(char *buffer, size_t size);
+
+/**
+ * Sets struct_size and every option to the CLI's defaults (library and symbol NULL, shape and operation 0).
+ * @return SRMM_OK, or SRMM_ERR_NULL_POINTER.
+ */
+int srmm_explore_options_init(srmm_explore_options *options);
+
+/**
+ * Explores a C range function against every schedule of the adversarial RMM (or options->random of them), as
+ * `rmm check host --c-library` does: each call runs guarded, so a crash or a call that never returns is a
+ * violation, not the end of the caller's process. On SRMM_OK *result is filled and report (when size > 0) holds
+ * the WARN sites and each violation with its shortest schedule, NUL-terminated ("" when clean). On bad input the
+ * report holds the error's text. Explorations on different threads may run at once.
+ * @return SRMM_OK (read result->violations); SRMM_ERR_NULL_POINTER (options, result, library or symbol NULL, or
+ *         report NULL with size > 0); SRMM_ERR_INVALID_ARGUMENT (struct_size or an option out of range);
+ *         SRMM_ERR_LIBRARY; SRMM_ERR_SYMBOL; SRMM_ERR_SHAPE; SRMM_ERR_OUTSIDE_MEMORY; SRMM_ERR_PLATFORM (the
+ *         thread could not be prepared); SRMM_ERR_BUFFER_TOO_SMALL (*result is filled; report is truncated).
+ */
+int srmm_explore(const srmm_explore_options *options, srmm_explore_result *result, char *report, size_t size);
 
 #ifdef __cplusplus
 }

@@ -4,9 +4,11 @@ struct _CRegion {
     var size: UInt64
 }
 
-/// `srmm_options`: the CLI's platform options; zero and NULL mean defaults. 96 bytes.
+/// `srmm_options`: the CLI's platform options; zero and NULL mean defaults. 104 bytes.
 @unsafe
 struct _COptions {
+    /// The caller's `sizeof(srmm_options)`: how many bytes of the struct the library may read.
+    var structSize: UInt64
     var dram: UnsafeRawPointer?
     var dramCount: UInt64
     var mmio: UnsafeRawPointer?
@@ -23,8 +25,24 @@ struct _COptions {
     /// All zero and NULL: the default platform.
     static var defaults: _COptions {
         unsafe _COptions(
-            dram: nil, dramCount: 0, mmio: nil, mmioCount: 0, paBits: 0, l0gptsz: 0, cpus: 0, seed: 0,
+            structSize: UInt64(MemoryLayout<_COptions>.size), dram: nil, dramCount: 0, mmio: nil, mmioCount: 0,
+            paBits: 0, l0gptsz: 0, cpus: 0, seed: 0,
             strictRangeState: 0, budget: 0, activate: 0, hostL1Tables: 0)
+    }
+
+    /// The smallest `struct_size` a caller may pass: the first version with the field (this one).
+    static let firstSizedVersion: UInt64 = 104
+
+    /// The options at `pointer`, reading only the `struct_size` bytes the caller's header had (the rest stays at
+    /// its default); `nil` for a size no version had.
+    static func load(from pointer: UnsafeRawPointer) -> _COptions? {
+        let size = unsafe pointer.load(as: UInt64.self)
+        guard unsafe size >= firstSizedVersion, unsafe size <= UInt64(MemoryLayout<_COptions>.size) else { return nil }
+        var values = unsafe defaults
+        unsafe withUnsafeMutableBytes(of: &values) {
+            unsafe $0.baseAddress!.copyMemory(from: pointer, byteCount: Int(size))
+        }
+        return unsafe values
     }
 }
 

@@ -20,16 +20,34 @@ public func srmm_platform_create(
 ) -> Int32 {
     guard let platform = unsafe platform else { return ReturnCode.nullPointer.rawValue }
     unsafe platform.pointee = nil
-    let values = unsafe options?.load(as: _COptions.self) ?? .defaults
+    CreationErrors.record(nil)
+    let values: _COptions
+    if let options = unsafe options {
+        guard let loaded = unsafe _COptions.load(from: options) else {
+            let size = unsafe options.load(as: UInt64.self)
+            CreationErrors.record(
+                "srmm_options.struct_size is \(size), which no version of srmm_options had: call srmm_options_init")
+            return ReturnCode.invalidArgument.rawValue
+        }
+        unsafe values = loaded
+    } else {
+        unsafe values = .defaults
+    }
     let configuration: PlatformConfiguration
     switch unsafe platformConfiguration(values) {
     case .success(let built): configuration = built
-    case .failure(let code): return code.rawValue
+    case .failure(let code):
+        // Validation leaves its own sentence; other refusals are told by their code.
+        if CreationErrors.texts.withLock({ $0[CreationErrors.thread] }) == nil {
+            CreationErrors.record("\(code.message)")
+        }
+        return code.rawValue
     }
     let machine: Machine
     do {
         machine = try Machine(configuration: configuration)
     } catch {
+        CreationErrors.record(error.description)
         switch error {
         case .configuration: return ReturnCode.invalidConfiguration.rawValue
         case .memory, .gpt, .noRoomForL1Tables: return ReturnCode.platform.rawValue
@@ -39,6 +57,7 @@ public func srmm_platform_create(
         do {
             try machine.host().initialize()
         } catch {
+            CreationErrors.record("host bring-up failed: \(error.description)")
             return ReturnCode.activation.rawValue
         }
     }
@@ -89,6 +108,7 @@ func platformConfiguration(_ options: _COptions) -> Result<PlatformConfiguration
     do {
         try configuration.validate()
     } catch {
+        CreationErrors.record("\(error)")
         return .failure(.invalidConfiguration)
     }
     return .success(configuration)

@@ -30,6 +30,14 @@ enum ReturnCode: Int32, CaseIterable, Error {
     case activation = -8
     /// SRMM_ERR_BUFFER_TOO_SMALL (-9).
     case bufferTooSmall = -9
+    /// SRMM_ERR_LIBRARY (-10): the C library did not load, or was not built with swift_rmm_linux.h.
+    case library = -10
+    /// SRMM_ERR_SYMBOL (-11): the library has no such symbol.
+    case symbol = -11
+    /// SRMM_ERR_SHAPE (-12): the function does not have the shape it was given.
+    case shape = -12
+    /// SRMM_ERR_OUTSIDE_MEMORY (-13): the function accessed memory that is not the host's.
+    case outsideMemory = -13
 
     /// The text `srmm_error_string` gives.
     var message: StaticString {
@@ -46,6 +54,10 @@ enum ReturnCode: Int32, CaseIterable, Error {
         case .platform: "the host could not reserve memory for the machine"
         case .activation: "the host bring-up sequence failed"
         case .bufferTooSmall: "the buffer is too small for the text; it holds a truncated copy"
+        case .library: "the C library did not load, or was not built with swift_rmm_linux.h"
+        case .symbol: "the C library has no such symbol"
+        case .shape: "the C function does not have the shape it was given"
+        case .outsideMemory: "the C function accessed memory that is not the host's"
         }
     }
 }
@@ -56,6 +68,8 @@ enum Limits {
     static let maximumAccessLength: UInt = 16 << 20
     /// SRMM_MAX_REGIONS: the most DRAM or MMIO regions the options may list.
     static let maximumRegions: UInt64 = 64
+    /// SRMM_MAX_GRANULES_PER_CALL: the most granules one srmm_granules call reads (1 Mi, 4 GiB of 4 KB granules).
+    static let maximumGranulesPerCall: UInt = 1 << 20
     /// The most violations srmm_check reports.
     static let maximumViolations = 64
 }

@@ -142,6 +142,11 @@ public struct Violation: Sendable, CustomStringConvertible {
         case protocolMisuse = "protocol-misuse"
         /// The helper reported a stateful operation's end that is not what the RMM did.
         case operationMisreported = "operation-misreported"
+        /// C host code crashed: a signal (SIGABRT, SIGFPE, SIGILL, SIGTRAP) or a BUG_ON.
+        case crash
+        /// C host code accessed memory the host may not access (a granule not Non-secure): a granule protection
+        /// fault, as a kernel oops would report it.
+        case granuleProtectionFault = "granule-protection-fault"
 
         public static func < (lhs: Kind, rhs: Kind) -> Bool { lhs.rawValue < rhs.rawValue }
     }
@@ -166,6 +171,7 @@ public struct Violation: Sendable, CustomStringConvertible {
     /// (`RMI_BUSY`, `RMI_BLOCKED`, `RMI_SUCCESS with out_top == base`, ...), so that each way of never returning is
     /// reported with its own shortest schedule; empty for the other kinds.
     public var cause: String {
+        if kind == .crash || kind == .granuleProtectionFault { return detail }
         guard kind == .smcBoundExceeded, let last = schedule.last else { return "" }
         if case .progress(let outTop) = last.answer, outTop == last.arguments.x1 {
             return "RMI_SUCCESS with out_top == base"

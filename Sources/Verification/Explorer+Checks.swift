@@ -19,14 +19,14 @@ struct Run {
 
     private var granule: UInt64 { layout.granule }
 
-    private func violation(_ kind: Violation.Kind, _ detail: String) -> Violation {
+    func violation(_ kind: Violation.Kind, _ detail: String) -> Violation {
         unsafe Violation(kind: kind, detail: detail, schedule: rmm.steps)
     }
 
-    private func hex(_ value: UInt64) -> String { "0x" + String(value, radix: 16) }
+    func hex(_ value: UInt64) -> String { "0x" + String(value, radix: 16) }
 
     /// `[base, base + granules)` as text, or `nothing` for no granule.
-    private func prefix(_ granules: Int) -> String {
+    func prefix(_ granules: Int) -> String {
         let base = layout.rangeBase.rawValue
         return granules == 0 ? "nothing" : "[\(hex(base)), \(hex(base + UInt64(granules) * granule)))"
     }
@@ -34,7 +34,7 @@ struct Run {
     /// (b): `reported` (granules from base) against the prefix the adversary moved to `destination` within
     /// `[0, limit)`, and nothing in the rest of `[0, limit)` in `destination`. `claim` says who reported it and
     /// how, e.g. `delegate reported` or `rmi_delegate_range returned RMI_BUSY, which its caller reads as`.
-    private func progressCheck(
+    func progressCheck(
         reportedGranules reported: Int, destination: ModelGranuleState, limit: Int, claim: String
     ) -> [Violation] {
         var actual = 0
@@ -60,7 +60,7 @@ struct Run {
 
     /// (d): the granules of the range that are not Non-secure must be exactly the leaked ones, except that a
     /// granule an unfinished range operation may hold can be quarantined while Non-secure: the host cannot tell.
-    private func leakCheck(ledger: [PhysicalAddress], what: String) -> [Violation] {
+    func leakCheck(ledger: [PhysicalAddress], what: String) -> [Violation] {
         var failed: [UInt64] = []
         for index in 0..<layout.rangeGranules where unsafe rmm.state.granules[index] != .undelegated {
             failed.append(layout.address(of: index))
@@ -83,7 +83,7 @@ struct Run {
     }
 
     /// (a), (c) and protocol: checks every run gets.
-    private mutating func commonChecks(returned: Bool) {
+    mutating func commonChecks(returned: Bool) {
         for touch in unsafe rmm.outsideTouches.prefix(1) { violations.append(violation(.outsideRange, touch)) }
         for misuse in unsafe rmm.protocolMisuses.prefix(1) { violations.append(violation(.protocolMisuse, misuse)) }
         if unsafe rmm.steps.count > bound || !returned {

@@ -12,8 +12,11 @@ import Testing
 struct CExampleTests {
     /// The modules the SwiftRMM product links: SwiftRMMC and its dependency closure.
     static let modules = [
-        "CCAArch", "FirmwareSync", "GranuleProtection", "RMM", "RMIHost", "CCAPlatform", "MachineHost", "SwiftRMMC",
+        "CCAArch", "FirmwareSync", "GranuleProtection", "RMM", "RMIHost", "CCAPlatform", "MachineHost", "Verification",
+        "SwiftRMMC",
     ]
+    /// The C modules among them, one object per source file.
+    static let cObjects = ["CHostRuntime.build/CHostRuntime.c.o"]
 
     /// The repository root, from this file's path.
     static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -57,6 +60,7 @@ struct CExampleTests {
             #expect(!names.isEmpty, "no objects for \(module) in \(map.path)")
             objects += names.sorted()
         }
+        objects += Self.cObjects.map { bin.appendingPathComponent($0).path }
         let work = fileManager.temporaryDirectory.appendingPathComponent("swift-rmm-c-host-\(UUID().uuidString)")
         try fileManager.createDirectory(at: work, withIntermediateDirectories: true)
         defer { try? fileManager.removeItem(at: work) }

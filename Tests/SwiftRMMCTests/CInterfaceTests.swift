@@ -14,21 +14,22 @@ struct PlatformCreationTests {
     @Test("options_init sets every field to its default and rejects NULL")
     func optionsInit() {
         var options = _COptions(
-            dram: UnsafeRawPointer(bitPattern: 0x10), dramCount: 5, mmio: nil, mmioCount: 6, paBits: 7, l0gptsz: 8,
+            structSize: 0, dram: UnsafeRawPointer(bitPattern: 0x10), dramCount: 5, mmio: nil, mmioCount: 6, paBits: 7,
+            l0gptsz: 8,
             cpus: 9, seed: 10, strictRangeState: 1, budget: 12, activate: 1, hostL1Tables: 1)
         let code = withUnsafeMutableBytes(of: &options) { srmm_options_init($0.baseAddress) }
         #expect(code == ok)
         #expect(options.dram == nil && options.dramCount == 0 && options.mmioCount == 0)
         #expect(options.paBits == 0 && options.cpus == 0 && options.budget == 0 && options.activate == 0)
-        #expect(options.hostL1Tables == 0)
+        #expect(options.hostL1Tables == 0 && options.structSize == 104)
         #expect(srmm_options_init(nil) == nullPointer)
     }
 
     @Test("the struct mirrors have the sizes and offsets the header asserts")
     func layouts() {
         #expect(MemoryLayout<_CRegion>.size == 16)
-        #expect(MemoryLayout<_COptions>.size == 96)
-        #expect(MemoryLayout<_COptions>.offset(of: \.hostL1Tables) == 88)
+        #expect(MemoryLayout<_COptions>.size == 104)
+        #expect(MemoryLayout<_COptions>.offset(of: \.hostL1Tables) == 96)
         #expect(MemoryLayout<_CFault>.size == 24)
         #expect(MemoryLayout<_CFault>.offset(of: \.world) == 20)
         #expect(MemoryLayout<_CGranuleInfo>.size == 32)
@@ -50,7 +51,8 @@ struct PlatformCreationTests {
             try #require(
                 CPlatform(
                     _COptions(
-                        dram: regions.baseAddress, dramCount: 1, mmio: nil, mmioCount: 0, paBits: 36, l0gptsz: 30,
+                        structSize: 104, dram: regions.baseAddress, dramCount: 1, mmio: nil, mmioCount: 0, paBits: 36,
+                        l0gptsz: 30,
                         cpus: 2, seed: 7, strictRangeState: 1, budget: 16, activate: 1, hostL1Tables: 0)))
         }
         dram.removeAll()
@@ -85,7 +87,8 @@ struct PlatformCreationTests {
             try #require(
                 CPlatform(
                     _COptions(
-                        dram: nil, dramCount: 0, mmio: region.baseAddress, mmioCount: 0, paBits: 0, l0gptsz: 0,
+                        structSize: 104, dram: nil, dramCount: 0, mmio: region.baseAddress, mmioCount: 0, paBits: 0,
+                        l0gptsz: 0,
                         cpus: 0, seed: 0, strictRangeState: 0, budget: 0, activate: 0, hostL1Tables: 0)))
         }
         // Device memory is gone: 0x1000 is NO_ACCESS now instead of Non-secure MMIO.

@@ -9,6 +9,7 @@ import Testing
 struct DocumentationTests {
     static let documents = [
         "serve-protocol.md", "scenarios.md", "rmi-coverage.md", "spec-reading.md", "explorer.md", "c-interface.md",
+        "c-host.md",
     ]
 
     static func text(_ relativePath: String) throws -> String {

@@ -23,6 +23,20 @@ struct PlatformOptionsTests {
         #expect(host.info?.createdL1Tables.count == 4)
     }
 
+    @Test("--host-view maps DRAM a second time, and a delegation changes it with one mprotect per run")
+    func hostView() throws {
+        let (machine, host) = try PlatformOptions.parse(["--host-view"]).machine()
+        let view = try #require(machine.resources.memory.hostView)
+        #expect(view.pointer(to: PhysicalAddress(0x8000_0000)) != nil)
+        #expect(view.pointer(to: PhysicalAddress(0x1000_0000)) == nil)
+        #expect(try PlatformOptions.parse([]).machine().0.resources.memory.hostView == nil)
+        try host.initialize()
+        let before = view.protectionChanges
+        let outcome = host.delegate(base: PhysicalAddress(0x8800_0000), size: 64 << 20)
+        #expect(outcome.top == PhysicalAddress(0x8800_0000 + (64 << 20)))
+        #expect(view.protectionChanges == before + 1)
+    }
+
     @Test("a bring-up that fails under --activate is explained in a sentence, not a Swift value dump")
     func activationFailureIsASentence() throws {
         let options = try PlatformOptions.parse(["--dram", "0x80000000:4K", "--host-l1-tables", "--activate"])

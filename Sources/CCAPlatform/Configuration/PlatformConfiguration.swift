@@ -42,6 +42,9 @@ public struct PlatformConfiguration: Hashable, Sendable {
     /// Whether the host must create the GPT L1 tables (RMI_GPT_L1_CREATE) rather than the platform creating
     /// them at boot for every L0 region that holds DRAM.
     public var hostCreatedL1Tables: Bool
+    /// Whether DRAM is also mapped as the host's view (`PhysicalMemory.hostView`): ordinary pointers for C host code,
+    /// every granule the host may not access inaccessible (the CLI's `--host-view`).
+    public var hostView = false
 
     public init(
         physicalAddressBits: Int, granuleSize: GranuleSize = .size4KB, l0GPTSizeBits: Int = 30,

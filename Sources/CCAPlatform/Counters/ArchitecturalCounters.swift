@@ -20,9 +20,35 @@ public final class ArchitecturalCounters: Sendable {
     private let gpcFaults = Atomic<UInt64>(0)
     private let otherSMCs = Atomic<UInt64>(0)
     private let perFunction: _AtomicCounterTable
+    /// Host SMCs and EL3 calls by CPU index (0..<maxCPUs); calls from a larger index count only in the totals.
+    private let perCPUHostSMCs: _AtomicCounterTable
+    private let perCPUEL3Calls: _AtomicCounterTable
+
+    /// The most CPUs counted one by one: the largest platform the configuration allows.
+    public static let maxCPUs = 64
 
     public init() {
         perFunction = _AtomicCounterTable(count: Int(Self.countedFunctionNumbers.count))
+        perCPUHostSMCs = _AtomicCounterTable(count: Self.maxCPUs)
+        perCPUEL3Calls = _AtomicCounterTable(count: Self.maxCPUs)
+    }
+
+    /// Counts one SMC issued by host CPU `cpu`, in the totals (`recordHostSMC(functionID:)`) and for that CPU.
+    public func recordHostSMC(functionID: UInt64, cpu: Int) {
+        recordHostSMC(functionID: functionID)
+        if (0..<Self.maxCPUs).contains(cpu) { perCPUHostSMCs.increment(cpu) }
+    }
+
+    /// Counts one call from the RMM to EL3 made on CPU `cpu`.
+    public func recordEL3Call(cpu: Int) {
+        recordEL3Call()
+        if (0..<Self.maxCPUs).contains(cpu) { perCPUEL3Calls.increment(cpu) }
+    }
+
+    /// Host SMCs and EL3 calls CPU `cpu` made since creation (0 for an index beyond `maxCPUs`).
+    public func perCPU(_ cpu: Int) -> (hostSMCs: UInt64, el3Calls: UInt64) {
+        guard (0..<Self.maxCPUs).contains(cpu) else { return (0, 0) }
+        return (perCPUHostSMCs.load(cpu), perCPUEL3Calls.load(cpu))
     }
 
     /// Counts one SMC issued by a host CPU, by its function ID (SVE hint bit already masked or not: it is

@@ -1,4 +1,5 @@
-import Synchronization
+public import CCAArch
+public import Synchronization
 
 /// Deterministic fault injection: counts of pending faults that the choke points consume, one per event.
 ///
@@ -8,6 +9,8 @@ import Synchronization
 /// Safe to use from every CPU thread at once.
 public final class FaultInjector: Sendable {
     private let state = Mutex(_PendingFaults())
+    /// Per RMI function ID: the statuses its next calls answer, in order (`injectCommand`).
+    private let commandFaults = Mutex<[UInt64: [(status: RMIStatus, count: Int)]]>([:])
 
     public init() {}
 
@@ -50,6 +53,37 @@ public final class FaultInjector: Sendable {
     /// Drops every pending injection.
     public func clear() {
         state.withLock { $0 = _PendingFaults() }
+        commandFaults.withLock { $0 = [:] }
+    }
+
+    /// Makes the next `count` host calls of the RMI command `functionID` answer `status` without reaching the RMM,
+    /// after those already pending for it: any command, an SRO step included (`OP_MEM_DONATE` answering
+    /// RMI_BUSY, `REC_CREATE` RMI_BLOCKED). Only statuses that leave the state alone are accepted: not
+    /// RMI_SUCCESS or RMI_INCOMPLETE, whose registers carry results the RMM would have to produce.
+    public func injectCommand(functionID: FunctionID, status: RMIStatus, count: Int) throws(FaultInjectionError) {
+        guard count >= 0 else { throw .negativeCount(count) }
+        guard functionID.rmiCommand != nil else {
+            throw .unknownFault("command 0x\(String(functionID.rawValue, radix: 16))")
+        }
+        guard status.isDefined, status != .success, status != .incomplete else {
+            throw .unknownFault("status \(status.rawValue) for an injected command answer")
+        }
+        guard count > 0 else { return }
+        commandFaults.withLock { $0[functionID.rawValue, default: []].append((status, count)) }
+    }
+
+    /// The status the host call of `functionID` now being handled must answer, if one is injected; consumes it.
+    public func takeCommandFault(functionID: FunctionID) -> RMIStatus? {
+        commandFaults.withLock { faults in
+            guard var queue = faults[functionID.rawValue], let first = queue.first else { return nil }
+            if first.count > 1 {
+                queue[0].count -= 1
+            } else {
+                queue.removeFirst()
+            }
+            faults[functionID.rawValue] = queue.isEmpty ? nil : queue
+            return first.status
+        }
     }
 
     /// The fault the range delegation SMC now being handled must answer with, if any; consumes it.

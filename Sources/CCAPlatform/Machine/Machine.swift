@@ -100,7 +100,9 @@ public final class Machine: Sendable {
         el3 = EL3Service(gpt: gpt)
         memory = ProtectedMemory(
             memory: resources.memory, checker: GPTChecker(gpt), counters: resources.counters, tracer: resources.tracer)
-        let el3Firmware = EL3FirmwareService(el3: el3, injector: resources.faultInjector, counters: resources.counters)
+        let el3Firmware = EL3FirmwareService(
+            el3: el3, injector: resources.faultInjector, counters: resources.counters,
+            hostView: resources.memory.hostView, granuleSize: configuration.granuleSize)
         let realmRouter = SMCRouter(
             rmi: NoRMIService(), el3: el3Firmware, counters: resources.counters, tracer: resources.tracer)
         port = RealmWorldPort(

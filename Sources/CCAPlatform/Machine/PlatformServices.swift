@@ -16,6 +16,7 @@ final class RMIService: SMCService {
 
     func handle(_ call: SMCArguments, cpu: Int, caller: SecurityState) -> SMCReturn {
         let fid = FunctionID(call.x0).withoutSVEHint
+        if let status = injector.takeCommandFault(functionID: fid) { return SMCReturn(RMIResult(status).rawValue) }
         guard fid == .granuleRangeDelegate || fid == .granuleRangeUndelegate else { return rmm.handle(call, cpu: cpu) }
         if let fault = injector.takeRangeSMCFault() {
             switch fault {
@@ -38,11 +39,19 @@ final class EL3FirmwareService: SMCService {
     let el3: EL3Service
     let injector: FaultInjector
     let counters: ArchitecturalCounters
+    /// The host's view of DRAM, which follows every GPI change made here.
+    let hostView: HostMemoryView?
+    let granuleSize: GranuleSize
 
-    init(el3: EL3Service, injector: FaultInjector, counters: ArchitecturalCounters) {
+    init(
+        el3: EL3Service, injector: FaultInjector, counters: ArchitecturalCounters, hostView: HostMemoryView? = nil,
+        granuleSize: GranuleSize = .size4KB
+    ) {
         self.el3 = el3
         self.injector = injector
         self.counters = counters
+        self.hostView = hostView
+        self.granuleSize = granuleSize
     }
 
     func handle(_ call: SMCArguments, cpu: Int, caller: SecurityState) -> SMCReturn {
@@ -59,7 +68,29 @@ final class EL3FirmwareService: SMCService {
         counters.recordTLBInvalidations(work.tlbiByPA)
         counters.recordDSB(work.dsb)
         counters.recordCacheLinesCleaned(work.cleanedCacheLines)
+        if let hostView { follow(call, response.registers, in: hostView) }
         return response.registers
+    }
+}
+
+extension EL3FirmwareService {
+    /// The host view after an EL3 call: GPI_SET moved X1 granules from base to the target GPI (whatever its status:
+    /// a partial result still changed them); a successful GTSI call moved one.
+    private func follow(_ call: SMCArguments, _ registers: SMCReturn, in view: HostMemoryView) {
+        let base = PhysicalAddress(call.x1)
+        switch call.x0 {
+        case EL3FunctionID.gpiSet.rawValue:
+            let target = call.x3 & 0xF
+            guard target == UInt64(GPI.realm.rawValue) || target == UInt64(GPI.nonSecure.rawValue) else { return }
+            view.setAccessible(
+                base, granules: registers.x1, granuleSize: granuleSize, target == UInt64(GPI.nonSecure.rawValue))
+        case EL3FunctionID.gtsiDelegate.rawValue where registers.x0 == 0:
+            view.setAccessible(base, granules: 1, granuleSize: granuleSize, false)
+        case EL3FunctionID.gtsiUndelegate.rawValue where registers.x0 == 0:
+            view.setAccessible(base, granules: 1, granuleSize: granuleSize, true)
+        default:
+            return
+        }
     }
 }
 

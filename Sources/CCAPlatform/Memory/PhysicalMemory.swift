@@ -22,6 +22,8 @@ public final class PhysicalMemory: @unchecked Sendable {
     private let banks: [_Bank]
     /// Bytes zeroed by `zero` since creation.
     private let wiped = Atomic<UInt64>(0)
+    /// The host's view of DRAM, when `configuration.hostView` asked for it.
+    public let hostView: HostMemoryView?
 
     /// Reserves address space for every DRAM region of `configuration`, which must validate.
     public init(configuration: PlatformConfiguration) throws(PhysicalMemoryError) {
@@ -31,21 +33,32 @@ public final class PhysicalMemory: @unchecked Sendable {
             throw .invalidConfiguration(error)
         }
         var banks: [_Bank] = []
+        var views: [HostMemoryView.Bank] = []
         for region in configuration.dramRegions.sorted(by: { $0.base < $1.base }) {
             guard region.size <= UInt64(Int.max) else {
                 banks.forEach { $0.reservation.release() }
+                views.forEach { $0.release() }
                 throw .reservationFailed(region: region.name, size: region.size, errno: EOVERFLOW)
             }
-            switch _UnsafeReservation.reserve(byteCount: Int(region.size), hugePages: true) {
-            case .success(let reservation):
+            let reserved =
+                unsafe configuration.hostView
+                ? _UnsafeReservation.reserveShared(byteCount: Int(region.size)).map { unsafe ($0.0, Optional($0.1)) }
+                : unsafe _UnsafeReservation.reserve(byteCount: Int(region.size), hugePages: true).map { ($0, nil) }
+            switch unsafe reserved {
+            case .success(let (reservation, view)):
                 banks.append(_Bank(region: region, reservation: reservation))
+                if let view = unsafe view {
+                    unsafe views.append(HostMemoryView.Bank(base: region.base.rawValue, size: region.size, view: view))
+                }
             case .failure(let failure):
                 banks.forEach { $0.reservation.release() }
+                views.forEach { $0.release() }
                 throw .reservationFailed(region: region.name, size: region.size, errno: failure.errno)
             }
         }
         self.configuration = configuration
         self.banks = banks
+        hostView = configuration.hostView ? HostMemoryView(banks: views) : nil
     }
 
     deinit {

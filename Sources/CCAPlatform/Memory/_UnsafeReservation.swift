@@ -1,4 +1,8 @@
 import Glibc
+import Synchronization
+
+/// Distinguishes the shared memory objects of one process (relaxed: only uniqueness matters).
+private let sharedCounter = Atomic<UInt64>(0)
 
 /// One region's reserved address space: the only type in the platform that holds raw pointers.
 ///
@@ -15,13 +19,44 @@ struct _UnsafeReservation: @unchecked Sendable {
     private let base: UnsafeMutableRawPointer
     /// The reserved size in bytes.
     let byteCount: Int
+    /// Whether the memory is a shared file mapping (`reserveShared`): dropping its pages needs `MADV_REMOVE`.
+    private let shared: Bool
 
     /// The host's page size.
     static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
 
-    private init(base: UnsafeMutableRawPointer, byteCount: Int) {
+    private init(base: UnsafeMutableRawPointer, byteCount: Int, shared: Bool = false) {
         unsafe self.base = unsafe base
         self.byteCount = byteCount
+        self.shared = shared
+    }
+
+    /// Reserves `byteCount` bytes as `reserve` does, but backed by an anonymous memory file mapped twice: the
+    /// reservation (the model's own access path) and a second mapping of the same pages, returned beside it, that
+    /// the host view (`HostMemoryView`) protects granule run by granule run. Pages are still committed on first
+    /// write; huge pages are not advised (shared memory gets them only where the kernel's shmem setting says so).
+    static func reserveShared(
+        byteCount: Int
+    ) -> Result<(_UnsafeReservation, UnsafeMutableRawPointer), _ReservationFailure> {
+        // A POSIX shared memory object, unlinked at once: only the two mappings keep it (memfd_create is not
+        // visible to Swift's Glibc module).
+        let name = "/swift-rmm-dram-\(getpid())-\(sharedCounter.add(1, ordering: .relaxed).newValue)"
+        let file = unsafe shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0o600)
+        guard file >= 0 else { return unsafe .failure(_ReservationFailure(errno: errno)) }
+        unsafe shm_unlink(name)
+        defer { close(file) }
+        guard ftruncate(file, off_t(byteCount)) == 0 else { return unsafe .failure(_ReservationFailure(errno: errno)) }
+        let primary = unsafe mmap(nil, byteCount, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, file, 0)
+        guard let primary = unsafe primary, unsafe primary != MAP_FAILED else {
+            return unsafe .failure(_ReservationFailure(errno: errno))
+        }
+        let view = unsafe mmap(nil, byteCount, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, file, 0)
+        guard let view = unsafe view, unsafe view != MAP_FAILED else {
+            let failure = errno
+            unsafe munmap(primary, byteCount)
+            return unsafe .failure(_ReservationFailure(errno: failure))
+        }
+        return unsafe .success((_UnsafeReservation(base: primary, byteCount: byteCount, shared: true), view))
     }
 
     /// Reserves `byteCount` bytes of lazily backed, zero-filled address space; fails with the `errno` of `mmap`.
@@ -84,7 +119,10 @@ struct _UnsafeReservation: @unchecked Sendable {
             return
         }
         if start < firstWholePage { unsafe memset(base + start, 0, firstWholePage - start) }
-        if unsafe madvise(base + firstWholePage, endOfWholePages - firstWholePage, MADV_DONTNEED) != 0 {
+        // A shared mapping keeps its pages in the file after MADV_DONTNEED: MADV_REMOVE frees them (zero on read).
+        if unsafe madvise(base + firstWholePage, endOfWholePages - firstWholePage, shared ? MADV_REMOVE : MADV_DONTNEED)
+            != 0
+        {
             // The advice is only refused for arguments this type already checked; clear in place regardless.
             unsafe memset(base + firstWholePage, 0, endOfWholePages - firstWholePage)
         }

@@ -32,7 +32,7 @@ public final class SMCRouter: Sendable {
 
     /// An SMC from host CPU `cpu` (Non-secure world): counted as a host SMC and traced as `.hostSMC`.
     public func hostSMC(_ call: SMCArguments, cpu: Int) -> SMCReturn {
-        counters.recordHostSMC(functionID: call.x0)
+        counters.recordHostSMC(functionID: call.x0, cpu: cpu)
         return tracer.traceCall(cpu: cpu, kind: .hostSMC, arguments: call) {
             route(call, cpu: cpu, caller: .nonSecure)
         }
@@ -40,7 +40,7 @@ public final class SMCRouter: Sendable {
 
     /// An SMC from the RMM (Realm world) to EL3 on CPU `cpu`: counted as an EL3 call and traced as `.el3Call`.
     public func el3Call(_ call: SMCArguments, cpu: Int) -> SMCReturn {
-        counters.recordEL3Call()
+        counters.recordEL3Call(cpu: cpu)
         return tracer.traceCall(cpu: cpu, kind: .el3Call, arguments: call) {
             route(call, cpu: cpu, caller: .realm)
         }

@@ -1,4 +1,4 @@
-public import CCAArch
+import CCAArch
 public import Foundation
 
 /// What one shard of `rmm check host --shard K/N` found, as a JSON file that `rmm check merge` reads back.

@@ -114,6 +114,11 @@ enum CounterexampleStory {
             "the host called an operation command that the pending stateful operation does not accept at that point."
         case .operationMisreported:
             "the end the host reports for a stateful operation must be the end the RMM gave it."
+        case .crash:
+            "host code must not crash whatever the RMM answers; in a kernel this is an oops or a panic."
+        case .granuleProtectionFault:
+            "the host may touch only Non-secure memory; an access to a granule the RMM holds is a granule protection "
+                + "fault, which kills the kernel."
         }
     }
 }

@@ -31,6 +31,13 @@ struct CheckHostCommand: ParsableCommand {
               rmm check host --helper delegate --granules 8 --depth 12 --forbidden
               rmm check host --busy-retries 4 --blocked-retries 2 --continuations 6
               rmm check host --helper delegate --depth 14 --shard 0/4 --report shard-0.json   (then rmm check merge)
+              rmm check host --c-library libmyrmi.so --symbol rmi_delegate_range --shape linux-range \
+                --operation delegate
+
+            C host code (--c-library, docs/c-host.md): the function runs against the same adversary with the same \
+            checks as the Linux loop; a crash or a granule protection fault is a violation with its schedule, and \
+            exploration goes on. Bad input (a library that does not load, a missing symbol, a shape that does not \
+            match, an access outside the host's memory) exits 2 with one error line.
             """
     )
 
@@ -53,6 +60,15 @@ struct CheckHostCommand: ParsableCommand {
     @Option(help: "Instead of every schedule, this many random ones.") var random: Int?
     @Option(help: "Seed for --random.") var seed: UInt64 = 1
     @OptionGroup var scale: ExplorationScaleOptions
+    @Option(
+        name: .customLong("c-library"),
+        help: "A shared library of C host code built with include/swift_rmm_linux.h: explore its --symbol instead.")
+    var cLibrary: String?
+    @Option(help: "With --c-library: the function to explore.") var symbol: String?
+    @Option(help: "With --c-library: linux-range (int NAME(base, size)) or linux-range-out (..., &out_top).")
+    var shape: String?
+    @Option(help: "With --c-library: delegate (the range starts Non-secure) or undelegate (it starts delegated).")
+    var operation: String?
 
     func validate() throws {
         guard (1...64).contains(granules) else { throw ValidationError("--granules must be 1 to 64") }
@@ -74,6 +90,10 @@ struct CheckHostCommand: ParsableCommand {
     }
 
     func run() throws {
+        if cLibrary != nil || symbol != nil || shape != nil || operation != nil {
+            try runCLibrary()
+            return
+        }
         let search: ExplorationMode.Search =
             random.map { .random(seed: seed, schedules: $0) } ?? .exhaustive(memoise: true)
         let mode = ExplorationMode(search: search, answers: forbidden ? .includingForbidden : .specCompliant)

@@ -47,6 +47,11 @@ struct PlatformOptions: ParsableArguments {
     @Flag(name: .customLong("activate"), help: "Run the host bring-up sequence before anything else.")
     var activate = false
 
+    @Flag(
+        name: .customLong("host-view"),
+        help: "Also map DRAM as the host's view for C host code: granules the host may not access are inaccessible.")
+    var hostView = false
+
     /// The configuration these options describe, validated.
     func configuration() throws(ValidationError) -> PlatformConfiguration {
         var configuration = PlatformConfiguration.default
@@ -63,6 +68,7 @@ struct PlatformOptions: ParsableArguments {
         if let budget { configuration.rangeWorkBudget = budget }
         configuration.strictRangeState = strictRangeState
         configuration.hostCreatedL1Tables = hostL1Tables
+        configuration.hostView = hostView
         do {
             try configuration.validate()
         } catch {
