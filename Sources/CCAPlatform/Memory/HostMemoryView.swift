@@ -17,6 +17,7 @@ import Synchronization
 /// counter is atomic.
 public final class HostMemoryView: @unchecked Sendable {
     /// One DRAM region's second mapping.
+    @safe
     struct Bank {
         let base: UInt64
         let size: UInt64
