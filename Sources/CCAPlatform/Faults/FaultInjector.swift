@@ -1,5 +1,5 @@
 public import CCAArch
-public import Synchronization
+import Synchronization
 
 /// Deterministic fault injection: counts of pending faults that the choke points consume, one per event.
 ///
