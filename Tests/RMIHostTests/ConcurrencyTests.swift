@@ -27,13 +27,13 @@ struct ConcurrencyTests {
         let conduit = RuleConduit(Self.twoGranulesPerCall)
         let host = try activeSibling(conduit)
         let threads = 8
-        let outcomes = Shared<[RangeOutcome]>([])
+        let outcomes = Mutex<[RangeOutcome]>([])
         DispatchQueue.concurrentPerform(iterations: threads) { index in
             let base = dramBase + UInt64(index) * 16 * page
             let outcome = host.delegate(base: base, size: 16 * page)
-            outcomes.value.withLock { $0.append(outcome) }
+            outcomes.withLock { $0.append(outcome) }
         }
-        let all = outcomes.value.withLock { $0 }
+        let all = outcomes.withLock { $0 }
         #expect(all.count == threads)
         #expect(all.allSatisfy { $0.succeeded && $0.top == $0.base + 16 * page && $0.smcCount == 8 })
         #expect(conduit.trace.count == threads * 8)
@@ -44,15 +44,15 @@ struct ConcurrencyTests {
     func overlappingRanges() throws {
         let conduit = RuleConduit(Self.twoGranulesPerCall)
         let host = try activeSibling(conduit)
-        let outcomes = Shared<[RangeOutcome]>([])
+        let outcomes = Mutex<[RangeOutcome]>([])
         DispatchQueue.concurrentPerform(iterations: 8) { index in
             let outcome =
                 index.isMultiple(of: 2)
                 ? host.delegate(base: dramBase, size: 8 * page)
                 : host.undelegate(base: dramBase, size: 8 * page)
-            outcomes.value.withLock { $0.append(outcome) }
+            outcomes.withLock { $0.append(outcome) }
         }
-        let all = outcomes.value.withLock { $0 }
+        let all = outcomes.withLock { $0 }
         #expect(all.allSatisfy { $0.succeeded && $0.top == dramBase + 8 * page && $0.smcCount == 4 })
         #expect(conduit.trace.count == 32)
         #expect(host.leakLedger.leakedGranuleCount == 0)
@@ -61,14 +61,14 @@ struct ConcurrencyTests {
     @Test("threads allocating and freeing pages never receive the same granule twice")
     func allocatorUnderContention() throws {
         let allocator = HostPageAllocator(regions: [try GranuleRange(base: dramBase, size: 256 * page)])
-        let granted = Shared<[PhysicalAddress]>([])
+        let granted = Mutex<[PhysicalAddress]>([])
         DispatchQueue.concurrentPerform(iterations: 8) { _ in
             for _ in 0..<16 {
                 guard let pages = allocator.allocate(granules: 2) else { continue }
-                granted.value.withLock { $0 += pages }
+                granted.withLock { $0 += pages }
             }
         }
-        let pages = granted.value.withLock { $0 }
+        let pages = granted.withLock { $0 }
         #expect(pages.count == 256)
         #expect(Set(pages).count == 256)
         #expect(allocator.freeGranuleCount == 0)
@@ -77,11 +77,4 @@ struct ConcurrencyTests {
         }
         #expect(allocator.freeGranuleCount == 256)
     }
-}
-
-/// A value concurrent workers of a test share, behind a lock on the heap: ThreadSanitizer's Swift access checks
-/// flag a noncopyable local captured by concurrent closures (a formal modify of the captured variable).
-private final class Shared<Value: Sendable>: Sendable {
-    let value: Mutex<Value>
-    init(_ initial: Value) { value = Mutex(initial) }
 }
