@@ -85,6 +85,26 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // One granule delegated and undelegated again and again, never written: the GPT's fuse policy (does each
+    // flip shatter and re-fuse its 512 MB block?) and the undelegation's scrub (a system call for a granule that
+    // only ever held zeros?) are most of what it costs. A granule 768 MiB into the GiB, in a 512 MB block no other
+    // benchmark touches.
+    let pingPong = (pageBase + 768 * (UInt64(1) << 20)).rawValue
+    Benchmark("SMC: one-granule delegate+undelegate ping-pong of one never-written granule (4,096 pairs)") {
+        benchmark in
+        for _ in benchmark.scaledIterations {
+            for _ in 0..<4096 {
+                blackHole(
+                    small.machine.smc(
+                        SMCArguments(FunctionID.granuleRangeDelegate.rawValue, pingPong, pingPong + granule), cpu: 1))
+                blackHole(
+                    small.machine.smc(
+                        SMCArguments(FunctionID.granuleRangeUndelegate.rawValue, pingPong, pingPong + granule),
+                        cpu: 1))
+            }
+        }
+    }
+
     Benchmark("SMC: 8,192 failing calls (undelegate an UNDELEGATED granule)") {
         benchmark in
         let base = pageBase.rawValue
