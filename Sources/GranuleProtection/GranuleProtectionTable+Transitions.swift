@@ -5,10 +5,11 @@ extension GranuleProtectionTable {
     /// gpt_delegate_pas, extended to a run as FIRME_GM_GPI_SET allows).
     ///
     /// For each lock block the run touches, in address order: take the block's lock, check that each granule is
-    /// NS (stopping at the first that is not), shatter any contiguous descriptor the run cuts, clean+invalidate
-    /// the run to the PoPA in the Realm PAS, DSB, write GPI = Realm a whole L1 word (or a whole contiguous block)
-    /// at a time where the run covers it, DSB, TLBI RPALOS per aligned block, DSB, clean+invalidate in the NS PAS,
-    /// fuse uniform blocks into contiguous descriptors, unlock.
+    /// NS (stopping at the first that is not), shatter any contiguous descriptor the run cuts (TLBI RPALOS of the
+    /// block's size and DSB each), clean+invalidate the run to the PoPA in the Realm PAS, DSB, write GPI = Realm a
+    /// whole L1 word (or a whole contiguous block) at a time where the run covers it, DSB, TLBI RPALOS per aligned
+    /// block, DSB, clean+invalidate in the NS PAS, fuse the uniform blocks around the run up to the eager limit
+    /// and the settled ones above it (`GPTOptions.fuseDelay`), unlock.
     ///
     /// - Returns: the granules changed (a prefix of the run), why it stopped, and the maintenance performed.
     public func delegate(
@@ -86,8 +87,11 @@ extension GranuleProtectionTable {
                     writer.write(gpi, over: low..<stopAt)
                     maintenance.tlbiByPA += tlbiCount(tableBase + UInt64(low), tableBase + UInt64(stopAt))
                 }
-                writer.fuse(around: low..<stopAt)
+                writer.fuse(around: low..<stopAt, through: fusing.eager)
+                fusing.record(low..<stopAt, writer: &writer)
                 maintenance.l1DescriptorWrites += writer.writes
+                maintenance.tlbiByPA += writer.shatteredBlocks
+                maintenance.dsb += writer.shatteredBlocks
             }
             if stopAt < high {
                 let at = PhysicalAddress((tableBase + UInt64(stopAt)) << shift)

@@ -31,6 +31,8 @@ public final class GranuleProtectionTable: Sendable {
     /// log2 of the granules one L1 table covers.
     let granulesPerL1Shift: Int
     let memory: _GPTMemory
+    /// When blocks above the eager limit are fused (the hysteresis of `GPTOptions.fuseDelay`).
+    let fusing: _FuseDeferral
     /// L0 regions that are currently Tables.
     let liveL1Tables: Atomic<Int>
 
@@ -92,8 +94,11 @@ public final class GranuleProtectionTable: Sendable {
         let l0Count = 1 << (pps.bits - l0Size.shift)
         let l1WordCount = 1 << (l0Size.shift - wordShift)
         let lockCount = 1 << (pps.bits - options.lockBlockShift)
+        let fusing = _FuseDeferral(
+            options: options, granuleShift: pgs.shift, tableGranuleShift: l0Size.shift - pgs.shift)
+        self.fusing = fusing
         self.memory = _GPTMemory(
-            l0Count: l0Count, l1WordCount: l1WordCount, lockCount: lockCount,
+            l0Count: l0Count, l1WordCount: l1WordCount, sideWordCount: fusing.sideWordCount, lockCount: lockCount,
             initialL0: GPTL0Descriptor.block(defaultGPI).rawValue, observer: observer)
         self.liveL1Tables = Atomic(0)
 

@@ -3,6 +3,9 @@ import Synchronization
 
 /// The GPT's raw memory: the L0 descriptors, the L1 tables, and the bit locks. The only type that holds pointers.
 ///
+/// Each L1 table is allocated with `sideWordCount` words of EL3 bookkeeping after its L1 words (the deferred-fusing
+/// record, `_FuseDeferral`): not part of the architectural table, zero when the table is allocated.
+///
 /// Every word that more than one CPU touches is an `Atomic`, so checks read descriptors without a lock and without
 /// a data race. L1 tables are allocated when an L0 region first becomes a Table and are freed only when the whole
 /// GPT is: a check that loaded a Table descriptor just before the region folded back into a Block may still read
@@ -14,6 +17,8 @@ import Synchronization
 final class _GPTMemory: @unchecked Sendable {
     let l0Count: Int
     let l1WordCount: Int
+    /// Bookkeeping words allocated after each table's L1 words.
+    let sideWordCount: Int
     let lockCount: Int
     private let l0: UnsafeMutablePointer<Atomic<UInt64>>
     /// The address of each L0 region's L1 words (0 while none has been allocated).
@@ -24,10 +29,14 @@ final class _GPTMemory: @unchecked Sendable {
     /// Who watches the bit locks (the steps other CPUs contend on), if anyone.
     unowned(unsafe) let observer: (any SchedulingObserver)?
 
-    init(l0Count: Int, l1WordCount: Int, lockCount: Int, initialL0: UInt64, observer: (any SchedulingObserver)?) {
-        precondition(l0Count > 0 && l1WordCount > 0 && lockCount > 0, "empty GPT geometry")
+    init(
+        l0Count: Int, l1WordCount: Int, sideWordCount: Int = 0, lockCount: Int, initialL0: UInt64,
+        observer: (any SchedulingObserver)?
+    ) {
+        precondition(l0Count > 0 && l1WordCount > 0 && lockCount > 0 && sideWordCount >= 0, "empty GPT geometry")
         self.l0Count = l0Count
         self.l1WordCount = l1WordCount
+        self.sideWordCount = sideWordCount
         self.lockCount = lockCount
         self.lockWordCount = (lockCount + 63) / 64
         unsafe self.observer = observer
@@ -50,7 +59,7 @@ final class _GPTMemory: @unchecked Sendable {
         for index in 0..<l0Count {
             let address = unsafe l1Tables[index].load(ordering: .relaxed)
             if address != 0, let words = unsafe UnsafeMutablePointer<Atomic<UInt64>>(bitPattern: address) {
-                unsafe words.deinitialize(count: l1WordCount)
+                unsafe words.deinitialize(count: l1WordCount + sideWordCount)
                 unsafe words.deallocate()
             }
         }
@@ -90,19 +99,22 @@ final class _GPTMemory: @unchecked Sendable {
         // visible to whoever sees its address.
         let address = unsafe l1Tables[index].load(ordering: .acquiring)
         guard let words = unsafe UnsafeMutablePointer<Atomic<UInt64>>(bitPattern: address) else { return nil }
-        return unsafe _L1Words(base: words, count: l1WordCount)
+        return unsafe _L1Words(base: words, count: l1WordCount, sideCount: sideWordCount)
     }
 
-    /// The L1 table of L0 region `index`, allocated (every word `fill`) if there is none. The caller holds every
-    /// lock of the region, so no other writer races the allocation.
+    /// The L1 table of L0 region `index`, allocated (every word `fill`, every bookkeeping word 0) if there is none.
+    /// The caller holds every lock of the region, so no other writer races the allocation.
     func l1Allocating(_ index: Int, fill: UInt64) -> _L1Words {
         if let table = l1(index) { return table }
-        let words = UnsafeMutablePointer<Atomic<UInt64>>.allocate(capacity: l1WordCount)
+        let words = UnsafeMutablePointer<Atomic<UInt64>>.allocate(capacity: l1WordCount + sideWordCount)
         for word in 0..<l1WordCount {
             unsafe (words + word).initialize(to: Atomic(fill))
         }
+        for word in l1WordCount..<l1WordCount + sideWordCount {
+            unsafe (words + word).initialize(to: Atomic(0))
+        }
         unsafe l1Tables[index].store(UInt(bitPattern: words), ordering: .releasing)
-        return unsafe _L1Words(base: words, count: l1WordCount)
+        return unsafe _L1Words(base: words, count: l1WordCount, sideCount: sideWordCount)
     }
 
     // MARK: Bit locks
@@ -142,15 +154,19 @@ final class _GPTMemory: @unchecked Sendable {
     }
 }
 
-/// The words of one L1 table. Valid while the owning `_GPTMemory` is alive.
+/// The words of one L1 table, and EL3's bookkeeping words after them. Valid while the owning `_GPTMemory` is
+/// alive.
 @safe
 struct _L1Words {
     private let base: UnsafeMutablePointer<Atomic<UInt64>>
     let count: Int
+    /// Bookkeeping words after the L1 words.
+    let sideCount: Int
 
-    init(base: UnsafeMutablePointer<Atomic<UInt64>>, count: Int) {
+    init(base: UnsafeMutablePointer<Atomic<UInt64>>, count: Int, sideCount: Int) {
         unsafe self.base = base
         self.count = count
+        self.sideCount = sideCount
     }
 
     /// Loads word `index`.
@@ -168,5 +184,22 @@ struct _L1Words {
     func store(_ index: Int, _ value: UInt64) {
         precondition(index >= 0 && index < count, "L1 word index out of the table")
         unsafe base[index].store(value, ordering: .releasing)
+    }
+
+    /// Loads bookkeeping word `index`.
+    ///
+    /// Relaxed: bookkeeping words are read and written only by the holder of the lock block they describe (or of
+    /// every lock of the region), whose lock orders them.
+    @inline(__always)
+    func loadSide(_ index: Int) -> UInt64 {
+        precondition(index >= 0 && index < sideCount, "bookkeeping word index out of the table")
+        return unsafe base[count + index].load(ordering: .relaxed)
+    }
+
+    /// Stores bookkeeping word `index`; relaxed, as `loadSide`.
+    @inline(__always)
+    func storeSide(_ index: Int, _ value: UInt64) {
+        precondition(index >= 0 && index < sideCount, "bookkeeping word index out of the table")
+        unsafe base[count + index].store(value, ordering: .relaxed)
     }
 }
