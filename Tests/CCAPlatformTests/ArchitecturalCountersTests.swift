@@ -23,6 +23,7 @@ struct ArchitecturalCountersTests {
         counters.recordCacheLinesCleaned(64)
         counters.recordScrubbedBytes(4096)
         counters.recordGPCFault()
+        counters.recordL1DescriptorWrites(33)
         let snapshot = counters.snapshot()
         #expect(snapshot.smc == 4)
         #expect(snapshot.smcByFunctionNumber == [0x1F1: 2, 0x150: 1])
@@ -35,6 +36,7 @@ struct ArchitecturalCountersTests {
         #expect(snapshot.cipapaLines == 64)
         #expect(snapshot.scrubbedBytes == 4096)
         #expect(snapshot.gpcFaults == 1)
+        #expect(snapshot.l1DescriptorWrites == 33)
     }
 
     @Test("counts from many threads add up exactly")

@@ -14,6 +14,7 @@ public final class ArchitecturalCounters: Sendable {
     private let smcs = Atomic<UInt64>(0)
     private let el3Calls = Atomic<UInt64>(0)
     private let tlbInvalidations = Atomic<UInt64>(0)
+    private let l1DescriptorWrites = Atomic<UInt64>(0)
     private let dataSynchronizationBarriers = Atomic<UInt64>(0)
     private let cacheLinesCleaned = Atomic<UInt64>(0)
     private let scrubbedBytes = Atomic<UInt64>(0)
@@ -73,6 +74,11 @@ public final class ArchitecturalCounters: Sendable {
         tlbInvalidations.add(count, ordering: .relaxed)  // Relaxed: a statistic.
     }
 
+    /// Counts `count` L1 GPT words EL3 stored (GPI writes, shattering and fusing).
+    public func recordL1DescriptorWrites(_ count: UInt64) {
+        l1DescriptorWrites.add(count, ordering: .relaxed)  // Relaxed: a statistic.
+    }
+
     /// Counts `count` data synchronization barriers.
     public func recordDSB(_ count: UInt64 = 1) {
         dataSynchronizationBarriers.add(count, ordering: .relaxed)  // Relaxed: a statistic.
@@ -106,7 +112,8 @@ public final class ArchitecturalCounters: Sendable {
             tlbi: tlbInvalidations.load(ordering: .relaxed), dsb: dataSynchronizationBarriers.load(ordering: .relaxed),
             cipapaLines: cacheLinesCleaned.load(ordering: .relaxed),
             scrubbedBytes: scrubbedBytes.load(ordering: .relaxed), gpcFaults: gpcFaults.load(ordering: .relaxed),
-            smcByFunctionNumber: byFunction, otherSMC: otherSMCs.load(ordering: .relaxed))
+            smcByFunctionNumber: byFunction, otherSMC: otherSMCs.load(ordering: .relaxed),
+            l1DescriptorWrites: l1DescriptorWrites.load(ordering: .relaxed))
     }
 
     /// The function number (bits 15:0) of an SMC64 fast call of the standard secure service owner (0xC4xx_xxxx)
@@ -139,11 +146,13 @@ public struct ArchitecturalCountersSnapshot: Hashable, Sendable {
     public var smcByFunctionNumber: [UInt64: UInt64]
     /// Host SMCs whose function ID has no counter of its own.
     public var otherSMC: UInt64
+    /// L1 GPT words EL3 stored: GPI writes, shattering and fusing.
+    public var l1DescriptorWrites: UInt64
 
     public init(
         smc: UInt64 = 0, el3Calls: UInt64 = 0, tlbi: UInt64 = 0, dsb: UInt64 = 0, cipapaLines: UInt64 = 0,
         scrubbedBytes: UInt64 = 0, gpcFaults: UInt64 = 0, smcByFunctionNumber: [UInt64: UInt64] = [:],
-        otherSMC: UInt64 = 0
+        otherSMC: UInt64 = 0, l1DescriptorWrites: UInt64 = 0
     ) {
         self.smc = smc
         self.el3Calls = el3Calls
@@ -154,6 +163,7 @@ public struct ArchitecturalCountersSnapshot: Hashable, Sendable {
         self.gpcFaults = gpcFaults
         self.smcByFunctionNumber = smcByFunctionNumber
         self.otherSMC = otherSMC
+        self.l1DescriptorWrites = l1DescriptorWrites
     }
 
     /// Host SMCs with the function ID `functionID` (0 for one without a counter of its own).

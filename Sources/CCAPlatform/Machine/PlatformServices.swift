@@ -66,6 +66,7 @@ final class EL3FirmwareService: SMCService {
         let response = el3.call(call, from: caller)
         let work = response.maintenance
         counters.recordTLBInvalidations(work.tlbiByPA)
+        counters.recordL1DescriptorWrites(work.l1DescriptorWrites)
         counters.recordDSB(work.dsb)
         counters.recordCacheLinesCleaned(work.cleanedCacheLines)
         if let hostView { follow(call, response.registers, in: hostView) }
