@@ -97,5 +97,24 @@ struct GPTPropertyTests {
             }
         }
         #expect(mismatches == 0)
+
+        // The range check answers exactly what checking granule by granule answers, from any start to any end.
+        let bytes = UInt64(total) << UInt64(shift)
+        for _ in 0..<200 {
+            let first = random.next() % bytes
+            let span = random.next() % 4 == 0 ? random.next() % bytes : random.next() % (1 << 24)
+            let last = min(bytes - 1, first + span)
+            let state: SecurityState = [.nonSecure, .realm, .secure, .root][Int(random.next() % 4)]
+            var expected: GPCFault?
+            var cursor = first
+            while cursor <= last {
+                if let fault = gpt.check(PhysicalAddress(cursor), accessedBy: state) {
+                    expected = fault
+                    break
+                }
+                cursor = (cursor & ~(UInt64(granuleSize.bytes) - 1)) + granuleSize.bytes
+            }
+            #expect(gpt.firstFault(from: PhysicalAddress(first), through: last, accessedBy: state) == expected)
+        }
     }
 }

@@ -166,4 +166,9 @@ final class GPTChecker: GranuleProtectionChecking {
     func check(_ pa: PhysicalAddress, accessedBy state: SecurityState) -> GPCFault? {
         gpt.check(pa, accessedBy: state)
     }
+    func firstFault(
+        from pa: PhysicalAddress, through last: UInt64, granuleBytes: UInt64, accessedBy state: SecurityState
+    ) -> GPCFault? {
+        gpt.firstFault(from: pa, through: last, accessedBy: state)
+    }
 }
