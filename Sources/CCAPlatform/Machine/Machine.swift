@@ -104,7 +104,8 @@ public final class Machine: Sendable {
             el3: el3, injector: resources.faultInjector, counters: resources.counters,
             hostView: resources.memory.hostView, granuleSize: configuration.granuleSize)
         let realmRouter = SMCRouter(
-            rmi: NoRMIService(), el3: el3Firmware, counters: resources.counters, tracer: resources.tracer)
+            rmi: NoRMIService(), el3: el3Firmware, cpuCount: configuration.cpuCount, counters: resources.counters,
+            tracer: resources.tracer)
         port = RealmWorldPort(
             el3Router: realmRouter, memory: memory, interrupts: resources.interrupts, counters: resources.counters,
             allocator: resources.metadataAllocator)
@@ -122,12 +123,12 @@ public final class Machine: Sendable {
         rmm = RealmManagementMonitor(manifest: manifest, port: port, observer: observer)
         hostRouter = SMCRouter(
             rmi: RMIService(rmm: rmm, injector: resources.faultInjector, interrupts: resources.interrupts),
-            el3: el3Firmware, counters: resources.counters, tracer: resources.tracer)
+            el3: el3Firmware, cpuCount: configuration.cpuCount, counters: resources.counters, tracer: resources.tracer)
     }
 
-    /// An SMC from host CPU `cpu` (the Non-secure world), routed by function ID.
+    /// An SMC from host CPU `cpu` (the Non-secure world), routed by function ID. `cpu` must be below the
+    /// configuration's CPU count (the router traps otherwise).
     public func smc(_ call: SMCArguments, cpu: Int = 0) -> SMCReturn {
-        precondition(cpu >= 0 && cpu < configuration.cpuCount, "CPU index out of range")
         return hostRouter.hostSMC(call, cpu: cpu)
     }
 

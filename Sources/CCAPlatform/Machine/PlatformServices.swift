@@ -15,7 +15,7 @@ final class RMIService: SMCService {
     }
 
     func handle(_ call: SMCArguments, cpu: Int, caller: SecurityState) -> SMCReturn {
-        let fid = FunctionID(call.x0).withoutSVEHint
+        let fid = FunctionID(call.x0)  // the router cleared the SVE hint
         if let status = injector.takeCommandFault(functionID: fid) { return SMCReturn(RMIResult(status).rawValue) }
         guard fid == .granuleRangeDelegate || fid == .granuleRangeUndelegate else { return rmm.handle(call, cpu: cpu) }
         if let fault = injector.takeRangeSMCFault() {
