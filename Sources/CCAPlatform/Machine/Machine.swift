@@ -32,7 +32,7 @@ public final class Machine: Sendable {
         }
         let used =
             configuration.dramRegions.map { ($0.base.rawValue, $0.size) }
-            + configuration.deviceRegions.map { ($0.base.rawValue, $0.size) }
+            + configuration.mmioRegions.map { ($0.base.rawValue, $0.size) }
         guard needed <= descriptorLimit else { return nil }
         // Each step moves the candidate below a region it overlapped, so the search ends.
         var candidate = (descriptorLimit - needed) & ~UInt64(0xFFF)
@@ -69,7 +69,7 @@ public final class Machine: Sendable {
         }
         // Device memory is Non-secure; its L0 regions stay Block descriptors.
         var deviceL0: [PhysicalAddress] = []
-        for device in configuration.deviceRegions {
+        for device in configuration.mmioRegions {
             var region = device.base.alignedDown(to: l0Size)
             while region.rawValue < device.base.rawValue + device.size {
                 if !dramL0Regions.contains(region) && !deviceL0.contains(region) { deviceL0.append(region) }
@@ -113,9 +113,7 @@ public final class Machine: Sendable {
             physicalAddressBits: configuration.physicalAddressBits, granuleSize: configuration.granuleSize,
             l0RegionBits: configuration.l0GPTSizeBits,
             banks: configuration.dramRegions.sorted { $0.base < $1.base }.map {
-                MemoryBank(
-                    base: $0.base, size: $0.size,
-                    category: $0.category == .conventional ? .conventional : .deviceCoherent)
+                MemoryBank(base: $0.base, size: $0.size, category: $0.category)
             },
             platformL1Regions: configuration.hostCreatedL1Tables ? [] : dramL0Regions,
             cpuCount: configuration.cpuCount, strictRangeState: configuration.strictRangeState,

@@ -40,8 +40,8 @@ public struct SMCFuzzer: Sendable {
     public static func configuration(seed: UInt64, hostCreatedL1Tables: Bool = false) -> PlatformConfiguration {
         var configuration = PlatformConfiguration.default
         configuration.dramRegions = [
-            DRAMRegion(name: "DRAM0", base: PhysicalAddress(0x8000_0000), size: 64 << 20),
-            DRAMRegion(name: "DRAM1", base: PhysicalAddress(0x1_0000_0000), size: 2 << 20),
+            MemoryRegion(name: "DRAM0", base: PhysicalAddress(0x8000_0000), size: 64 << 20),
+            MemoryRegion(name: "DRAM1", base: PhysicalAddress(0x1_0000_0000), size: 2 << 20),
         ]
         configuration.cpuCount = 2
         configuration.seed = seed
