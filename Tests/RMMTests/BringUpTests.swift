@@ -17,18 +17,18 @@ struct DispatchTests {
     @Test("an RMI v2.0 command the model does not implement answers RMI_ERROR_NOT_SUPPORTED")
     func notModelled() {
         let h = Harness()
-        for command in FunctionID.rmiCommands where RealmManagementMonitor<TestPort>.command(command.id) == nil {
+        for command in FunctionID.rmiCommands where RealmManagementMonitor.command(command.id) == nil {
             #expect(h.smc(command.id) == .result(.errorNotSupported))
         }
     }
 
     @Test("the command table names each implemented command once, in function ID order, with a section")
     func table() {
-        let rows = RealmManagementMonitor<TestPort>.commands
+        let rows = RealmManagementMonitor.commands
         #expect(rows.count == 28)
         #expect(zip(rows, rows.dropFirst()).allSatisfy { $0.id < $1.id })
         for row in rows {
-            #expect(RealmManagementMonitor<TestPort>.command(row.id)?.id == row.id)
+            #expect(RealmManagementMonitor.command(row.id)?.id == row.id)
             #expect(row.id.rmiCommand != nil && "\(row.section)".count > 0)
         }
     }
@@ -36,7 +36,7 @@ struct DispatchTests {
     @Test("a command gated on ACTIVE answers RMI_ERROR_GLOBAL in INIT and changes nothing")
     func activeGateInInit() {
         let h = Harness(activate: false)
-        for row in RealmManagementMonitor<TestPort>.commands where row.gate == .active {
+        for row in RealmManagementMonitor.commands where row.gate == .active {
             #expect(h.smc(row.id, base, base + g, base + 2 * g) == .result(.errorGlobal), "\(row.name)")
         }
         #expect(h.rmm.lifecycleState == .initial)
@@ -46,7 +46,7 @@ struct DispatchTests {
     @Test("a command gated on INIT answers RMI_ERROR_GLOBAL once the RMM is ACTIVE")
     func initGateInActive() {
         let h = Harness()
-        for row in RealmManagementMonitor<TestPort>.commands where row.gate == .initial {
+        for row in RealmManagementMonitor.commands where row.gate == .initial {
             #expect(h.smc(row.id, base) == .result(.errorGlobal), "\(row.name)")
         }
     }

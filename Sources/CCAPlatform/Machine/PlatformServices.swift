@@ -4,11 +4,11 @@ import RMM
 
 /// The RMM behind the host-SMC choke point, where the serve protocol's injections act on range commands.
 final class RMIService: SMCService {
-    let rmm: RealmManagementMonitor<RealmWorldPort>
+    let rmm: RealmManagementMonitor
     let injector: FaultInjector
     let interrupts: PendingInterrupts
 
-    init(rmm: RealmManagementMonitor<RealmWorldPort>, injector: FaultInjector, interrupts: PendingInterrupts) {
+    init(rmm: RealmManagementMonitor, injector: FaultInjector, interrupts: PendingInterrupts) {
         self.rmm = rmm
         self.injector = injector
         self.interrupts = interrupts
