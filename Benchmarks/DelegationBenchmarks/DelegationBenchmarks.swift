@@ -28,7 +28,7 @@ private final class Fixture: Sendable {
 
     init(dramGiB: UInt64) {
         let configuration = PlatformConfiguration(
-            physicalAddressBits: 40, dramRegions: [DRAMRegion(name: "DRAM", base: dramBase, size: dramGiB * gibibyte)],
+            physicalAddressBits: 40, dramRegions: [MemoryRegion(name: "DRAM", base: dramBase, size: dramGiB * gibibyte)],
             cpuCount: 2)
         do {
             machine = try Machine(configuration: configuration)

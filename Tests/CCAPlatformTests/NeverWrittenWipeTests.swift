@@ -12,7 +12,7 @@ struct NeverWrittenWipeTests {
         try PhysicalMemory(
             configuration: PlatformConfiguration(
                 physicalAddressBits: 40,
-                dramRegions: [DRAMRegion(name: "DRAM", base: base, size: 64 * mebibyte)]))
+                dramRegions: [MemoryRegion(name: "DRAM", base: base, size: 64 * mebibyte)]))
     }
 
     @Test("a wipe of never-written memory makes no madvise; a written chunk is still wiped, then forgotten")

@@ -81,8 +81,8 @@ struct SROInterleavingTests {
             // of the first 1 GiB region, 2 MiB in DRAM1's (list page, and memory no table protects).
             var configuration = PlatformConfiguration.default
             configuration.dramRegions = [
-                DRAMRegion(name: "DRAM0", base: PhysicalAddress(0x8000_0000), size: 64 << 20),
-                DRAMRegion(name: "DRAM1", base: listPage, size: 2 << 20),
+                MemoryRegion(name: "DRAM0", base: PhysicalAddress(0x8000_0000), size: 64 << 20),
+                MemoryRegion(name: "DRAM1", base: listPage, size: 2 << 20),
             ]
             configuration.hostCreatedL1Tables = user == .gptL1Create || user == .gptL1Destroy
             machine = try Machine(configuration: configuration)

@@ -17,12 +17,9 @@ public struct FunctionID: RawRepresentable, Hashable, Comparable, Sendable {
     @inlinable
     public static func < (lhs: FunctionID, rhs: FunctionID) -> Bool { lhs.rawValue < rhs.rawValue }
 
-    /// SMCCC 1.3's SVE hint (bit 16): the caller holds no live SVE state. Masked off before dispatch.
+    /// SMCCC 1.3's SVE hint (bit 16): the caller holds no live SVE state. Masked off before dispatch, once, by
+    /// `init(dispatching:)` at the SMC router (EL3's dispatcher in firmware).
     public static let sveHintBit: UInt64 = 1 << 16
-
-    /// This ID with the SMCCC SVE hint bit cleared, as the RMM dispatches it.
-    @inlinable
-    public var withoutSVEHint: FunctionID { FunctionID(rawValue & ~Self.sveHintBit) }
 
     /// Whether the SVE hint is set.
     @inlinable
@@ -243,15 +240,16 @@ extension FunctionID {
         Command(id: .gptInfo, name: "RMI_GPT_INFO"),
     ]
 
-    /// The RMI v2.0 command with this ID (after masking the SVE hint), or `nil` for an unknown or removed ID.
+    /// The RMI v2.0 command with this ID, or `nil` for an unknown or removed ID. The ID is taken as it is: one
+    /// read from X0 goes through `init(dispatching:)` first, as the router does.
     public var rmiCommand: Command? {
-        let id = withoutSVEHint
+        let id = self
         guard id.isStandardSecureSMC64 else { return nil }
         // The table is sorted by FID: binary search keeps this allocation-free and O(log n).
         return Self.rmiCommands.sortedSearch { id < $0.id ? .before : id > $0.id ? .after : .match }
     }
 
-    /// Whether this is an RMI v2.0 command ID (the SVE hint bit ignored).
+    /// Whether this is an RMI v2.0 command ID.
     @inlinable
     public var isRMI: Bool { rmiCommand != nil }
 }

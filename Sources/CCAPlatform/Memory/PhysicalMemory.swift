@@ -243,12 +243,12 @@ public final class PhysicalMemory: @unchecked Sendable {
 
 /// One DRAM region and its reservation.
 private final class _Bank: Sendable {
-    let region: DRAMRegion
+    let region: MemoryRegion
     let reservation: _UnsafeReservation
     let base: UInt64
     let top: UInt64
 
-    init(region: DRAMRegion, reservation: _UnsafeReservation) {
+    init(region: MemoryRegion, reservation: _UnsafeReservation) {
         self.region = region
         self.reservation = reservation
         self.base = region.base.rawValue

@@ -27,7 +27,6 @@ extension RealmManagementMonitor {
     /// memory transfer instead (RMI_ERROR_INPUT; the operation stays as it was). Otherwise the operation resumes:
     /// it may answer RMI_INCOMPLETE again, or the outputs of the command that started it.
     func opContinue(handle: UInt64, cpu: Int) -> SMCReturn {
-        guard lifecycleState == .active else { return .result(.errorGlobal) }
         guard let context = operations.resume(handle: handle) else { return .result(.errorInput) }
         guard context.step == .proceed else {
             return refuse(context)
@@ -64,7 +63,6 @@ extension RealmManagementMonitor {
     /// `mem_state` (a granule not in the asked state). Success: the granules are the operation's; the answer is
     /// RMI_INCOMPLETE again, asking for the rest or, when all has arrived, for RMI_OP_CONTINUE.
     func opMemDonate(handle: UInt64, list: UInt64, count: UInt64, cpu: Int) -> SMCReturn {
-        guard lifecycleState == .active else { return .result(.errorGlobal) }
         guard let context = operations.resume(handle: handle) else { return .result(.errorInput) }
         guard case .donate(let request) = context.step else {
             return refuse(context)
@@ -141,7 +139,6 @@ extension RealmManagementMonitor {
     /// RMI_ERROR_INPUT, and the operation stays as it was. Success answers RMI_INCOMPLETE: RECLAIM again while
     /// granules remain, then NONE, for RMI_OP_CONTINUE to finish. A capacity of 0 makes no progress.
     func opMemReclaim(handle: UInt64, list: UInt64, count: UInt64) -> SMCReturn {
-        guard lifecycleState == .active else { return .result(.errorGlobal) }
         guard let context = operations.resume(handle: handle) else { return .result(.errorInput) }
         guard context.step == .reclaim else {
             return refuse(context)
@@ -186,7 +183,6 @@ extension RealmManagementMonitor {
     /// answers RMI_INCOMPLETE (RECLAIM if memory was donated, else NONE) and ends, on RMI_OP_CONTINUE, with
     /// RMI_ERROR_INPUT and every object as it was before the command.
     func opCancel(handle: UInt64) -> SMCReturn {
-        guard lifecycleState == .active else { return .result(.errorGlobal) }
         guard let context = operations.resume(handle: handle) else { return .result(.errorInput) }
         guard context.canCancel else {
             return refuse(context)
