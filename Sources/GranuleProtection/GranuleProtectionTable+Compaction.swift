@@ -27,6 +27,7 @@ extension GranuleProtectionTable {
                 }
                 var writer = _L1Writer(table: table, geometry: self)
                 fusing.compact(lock: local, writer: &writer)
+                memory.setPending(lock, false)
                 maintenance.l1DescriptorWrites += writer.writes
             }
         }

@@ -33,9 +33,41 @@ extension GranuleProtectionTable {
         return result
     }
 
-    /// Moves `count` granules from `base` whose GPI is `source` through the GPIs in `passes`, in order.
+    /// Moves `count` granules from `base` whose GPI is `source` through the GPIs in `passes`, in order; then, when
+    /// it is due, visits one quiet lock block with changes waiting to settle (`_FuseDeferral`), holding no other lock.
     func transition(
         _ base: PhysicalAddress, count: UInt64, from source: GPI, through passes: [GPI], lockPolicy: GPTLockPolicy
+    ) -> GPTTransitionResult {
+        var visit = false
+        var result = transition(
+            base, count: count, from: source, through: passes, lockPolicy: lockPolicy, visit: &visit)
+        if visit { visitPendingBlock(into: &result.maintenance) }
+        return result
+    }
+
+    /// Visits the next lock block with changes waiting to settle, if any and if no other CPU holds it: advances its
+    /// clock by one and fuses what has settled, adding the L1 words written to `maintenance`.
+    func visitPendingBlock(into maintenance: inout GPTMaintenance) {
+        // Relaxed: the cursor only spreads visits round robin; a lost update visits some block twice.
+        guard let lock = memory.nextPending(from: visitCursor.load(ordering: .relaxed)) else { return }
+        visitCursor.store(lock + 1, ordering: .relaxed)
+        guard memory.tryLock(lock) else { return }
+        defer { memory.unlock(lock) }
+        let locksPerRegion = 1 << (l0Shift - options.lockBlockShift)
+        let region = lock / locksPerRegion
+        guard memory.loadL0(region) & 0xF == GPTL0Descriptor.tableType, let table = memory.l1(region) else {
+            memory.setPending(lock, false)
+            return
+        }
+        var writer = _L1Writer(table: table, geometry: self)
+        memory.setPending(lock, fusing.age(lock: lock % locksPerRegion, writer: &writer))
+        maintenance.l1DescriptorWrites += writer.writes
+    }
+
+    /// The transition itself; sets `visit` when a lock block it changed is due to visit a quiet one.
+    private func transition(
+        _ base: PhysicalAddress, count: UInt64, from source: GPI, through passes: [GPI], lockPolicy: GPTLockPolicy,
+        visit: inout Bool
     ) -> GPTTransitionResult {
         guard base.isAligned(to: granuleSize.bytes) else {
             return GPTTransitionResult(processed: 0, stop: .misaligned(base), maintenance: .none)
@@ -88,7 +120,9 @@ extension GranuleProtectionTable {
                     maintenance.tlbiByPA += tlbiCount(tableBase + UInt64(low), tableBase + UInt64(stopAt))
                 }
                 writer.fuse(around: low..<stopAt, through: fusing.eager)
-                fusing.record(low..<stopAt, writer: &writer)
+                let recorded = fusing.record(low..<stopAt, writer: &writer)
+                memory.setPending(lockIndex, recorded.pending)
+                visit = visit || recorded.visit
                 maintenance.l1DescriptorWrites += writer.writes
                 maintenance.tlbiByPA += writer.shatteredBlocks
                 maintenance.dsb += writer.shatteredBlocks

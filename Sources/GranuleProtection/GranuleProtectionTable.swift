@@ -33,6 +33,8 @@ public final class GranuleProtectionTable: Sendable {
     let memory: _GPTMemory
     /// When blocks above the eager limit are fused (the hysteresis of `GPTOptions.fuseDelay`).
     let fusing: _FuseDeferral
+    /// Where the next visit to a quiet lock block starts looking (`visitPendingBlock`).
+    let visitCursor: Atomic<Int>
     /// L0 regions that are currently Tables.
     let liveL1Tables: Atomic<Int>
 
@@ -101,6 +103,7 @@ public final class GranuleProtectionTable: Sendable {
             l0Count: l0Count, l1WordCount: l1WordCount, sideWordCount: fusing.sideWordCount, lockCount: lockCount,
             initialL0: GPTL0Descriptor.block(defaultGPI).rawValue, observer: observer)
         self.liveL1Tables = Atomic(0)
+        self.visitCursor = Atomic(0)
 
         var nextL1 = l1Base
         let tableBytes = UInt64(l1WordCount) * 8

@@ -10,6 +10,10 @@ import CCAArch
 /// whose units are all settled. Each lock block also keeps a deadline, the clock value at which its oldest pending
 /// unit settles (0 when none is pending), so a transition looks at the stamps only when one is due.
 ///
+/// A lock block no transition changes any more would never settle on its own clock, so every `visitInterval`-th
+/// transition of a lock block also visits one other lock block with pending units (round robin, with a try-lock)
+/// and advances its clock by one: a quiet block settles after `delay` visits.
+///
 /// The record lives in the bookkeeping words after each table's L1 words (`_L1Words.loadSide`): the clocks of the
 /// table's lock blocks, then their deadlines, then the unit stamps. It is read and written only under the lock of
 /// the lock block it describes.
@@ -27,6 +31,8 @@ struct _FuseDeferral {
     let unitsPerTable: Int
     /// Transitions of its lock block a unit must stay unchanged before it settles (at least 1).
     let delay: UInt64
+    /// A transition whose lock block's clock reaches a multiple of this visits a quiet block.
+    static let visitInterval: UInt64 = 16
 
     /// The record for a table of 2^`tableGranuleShift` granules of 2^`granuleShift` bytes, locked in blocks of
     /// 2^`options.lockBlockShift` bytes (already checked to lie between the largest contiguous block and the table).
@@ -57,8 +63,10 @@ struct _FuseDeferral {
 
     /// Records a transition that changed granules `changed` (table granule indices, all in one lock block, whose
     /// lock the caller holds), after its writes and its eager fusing, and fuses what has settled since.
-    func record(_ changed: Range<Int>, writer: inout _L1Writer) {
-        guard unit != nil, !changed.isEmpty else { return }
+    ///
+    /// - Returns: whether the transition is due to visit a quiet block, and whether its own block has units pending.
+    func record(_ changed: Range<Int>, writer: inout _L1Writer) -> (visit: Bool, pending: Bool) {
+        guard unit != nil, !changed.isEmpty else { return (false, false) }
         let table = writer.table
         let lock = changed.lowerBound >> lockGranuleShift
         let now = table.loadSide(lock) + 1
@@ -67,16 +75,32 @@ struct _FuseDeferral {
             table.storeSide(stampIndex(unit), now)
         }
         let deadline = table.loadSide(deadlineIndex(lock))
+        var pending = true
         if deadline == 0 {
             table.storeSide(deadlineIndex(lock), now + delay)
         } else if now >= deadline {
-            settle(lock: lock, now: now, writer: &writer)
+            pending = settle(lock: lock, now: now, writer: &writer)
         }
+        return (now % Self.visitInterval == 0, pending)
+    }
+
+    /// Advances the clock of lock block `lock` (whose lock the caller holds) by one, as if time had passed without
+    /// a change, and fuses what has settled: a visit to a quiet block.
+    ///
+    /// - Returns: whether the block still has units pending.
+    func age(lock: Int, writer: inout _L1Writer) -> Bool {
+        guard unit != nil else { return false }
+        let table = writer.table
+        let deadline = table.loadSide(deadlineIndex(lock))
+        guard deadline != 0 else { return false }
+        let now = table.loadSide(lock) + 1
+        table.storeSide(lock, now)
+        return now >= deadline ? settle(lock: lock, now: now, writer: &writer) : true
     }
 
     /// Clears the stamps of lock block `lock`'s units that are `delay` old and fuses around each; keeps the others
-    /// pending and sets the deadline to the first of them.
-    private func settle(lock: Int, now: UInt64, writer: inout _L1Writer) {
+    /// pending and sets the deadline to the first of them. Returns whether any is still pending.
+    private func settle(lock: Int, now: UInt64, writer: inout _L1Writer) -> Bool {
         let table = writer.table
         let first = (lock << lockGranuleShift) >> unitGranuleShift
         let end = first + (1 << (lockGranuleShift - unitGranuleShift))
@@ -94,6 +118,7 @@ struct _FuseDeferral {
             }
         }
         table.storeSide(deadlineIndex(lock), next)
+        return next != 0
     }
 
     /// Whether every unit of the block of `size` at word `firstWord` has settled (blocks no larger than a unit

@@ -25,6 +25,8 @@ final class _GPTMemory: @unchecked Sendable {
     private let l1Tables: UnsafeMutablePointer<Atomic<UInt>>
     /// One bit per lock block, 64 to a word.
     private let locks: UnsafeMutablePointer<Atomic<UInt64>>
+    /// One bit per lock block, 64 to a word: the block has changes waiting to settle (`_FuseDeferral`).
+    private let pending: UnsafeMutablePointer<Atomic<UInt64>>
     private let lockWordCount: Int
     /// Who watches the bit locks (the steps other CPUs contend on), if anyone.
     unowned(unsafe) let observer: (any SchedulingObserver)?
@@ -43,6 +45,8 @@ final class _GPTMemory: @unchecked Sendable {
         let l0 = UnsafeMutablePointer<Atomic<UInt64>>.allocate(capacity: l0Count)
         let l1Tables = UnsafeMutablePointer<Atomic<UInt>>.allocate(capacity: l0Count)
         let locks = UnsafeMutablePointer<Atomic<UInt64>>.allocate(capacity: lockWordCount)
+        let pending = UnsafeMutablePointer<Atomic<UInt64>>.allocate(capacity: lockWordCount)
+        unsafe self.pending = pending
         unsafe self.l0 = l0
         unsafe self.l1Tables = l1Tables
         unsafe self.locks = locks
@@ -52,6 +56,7 @@ final class _GPTMemory: @unchecked Sendable {
         }
         for index in 0..<lockWordCount {
             unsafe (locks + index).initialize(to: Atomic(0))
+            unsafe (pending + index).initialize(to: Atomic(0))
         }
     }
 
@@ -68,6 +73,8 @@ final class _GPTMemory: @unchecked Sendable {
         unsafe l1Tables.deinitialize(count: l0Count)
         unsafe l1Tables.deallocate()
         unsafe locks.deinitialize(count: lockWordCount)
+        unsafe pending.deinitialize(count: lockWordCount)
+        unsafe pending.deallocate()
         unsafe locks.deallocate()
     }
 
@@ -115,6 +122,35 @@ final class _GPTMemory: @unchecked Sendable {
         }
         unsafe l1Tables[index].store(UInt(bitPattern: words), ordering: .releasing)
         return unsafe _L1Words(base: words, count: l1WordCount, sideCount: sideWordCount)
+    }
+
+    // MARK: Lock blocks with changes waiting to settle
+
+    /// Marks lock block `index` as having changes waiting to settle, or not. The holder of the block's lock sets it;
+    /// relaxed, because it is only a hint: whoever acts on it takes the lock and looks at the block's own record.
+    func setPending(_ index: Int, _ value: Bool) {
+        precondition(index >= 0 && index < lockCount, "lock index out of range")
+        let bit: UInt64 = 1 << UInt64(index & 63)
+        let word = unsafe pending[index >> 6].load(ordering: .relaxed)
+        guard (word & bit != 0) != value else { return }
+        if value {
+            unsafe pending[index >> 6].bitwiseOr(bit, ordering: .relaxed)
+        } else {
+            unsafe pending[index >> 6].bitwiseAnd(~bit, ordering: .relaxed)
+        }
+    }
+
+    /// The first lock block at or after `start`, wrapping around, marked as having changes waiting; `nil` if none.
+    func nextPending(from start: Int) -> Int? {
+        let first = start % lockCount
+        for step in 0...lockWordCount {
+            let wordIndex = ((first >> 6) + step) % lockWordCount
+            // Relaxed: a hint (see `setPending`).
+            var word = unsafe pending[wordIndex].load(ordering: .relaxed)
+            if step == 0 { word &= ~0 << UInt64(first & 63) }
+            if word != 0 { return wordIndex << 6 + word.trailingZeroBitCount }
+        }
+        return nil
     }
 
     // MARK: Bit locks

@@ -62,6 +62,28 @@ struct GPTFusePolicyTests {
         #expect(gpt.verifyContiguity())
     }
 
+    @Test("a block no transition changes any more settles on the visits of transitions elsewhere, up to 512 MB")
+    func quietBlockSettlesOnVisits() throws {
+        let gpt = try makeStandardGPT()
+        let quiet = PhysicalAddress(0x1000)
+        _ = gpt.delegate(quiet, count: 1)
+        _ = gpt.undelegate(quiet, count: 1)
+        #expect(gpt.l1Descriptor(at: quiet) == .contiguous(.nonSecure, size: .size2MB))
+        // A granule flipping in another lock block (at 1 GB): every 16th of its transitions visits a block with
+        // changes waiting, round robin, and advances that block's clock by one; 64 visits settle the quiet block.
+        let busy = PhysicalAddress(GiB + 0x5000)
+        for _ in 0..<1100 {
+            _ = gpt.delegate(busy, count: 1)
+            let back = gpt.undelegate(busy, count: 1)
+            #expect(back.maintenance.l1DescriptorWrites <= 8192 + 512 + wordsPer2MB + 2)
+        }
+        #expect(gpt.l1Descriptor(at: quiet) == .contiguous(.nonSecure, size: .size512MB))
+        #expect(gpt.l1Descriptor(at: PhysicalAddress(511 * MiB)) == .contiguous(.nonSecure, size: .size512MB))
+        // The busy block never settles while its granule flips.
+        #expect(gpt.l1Descriptor(at: busy) == .contiguous(.nonSecure, size: .size2MB))
+        #expect(gpt.verifyContiguity())
+    }
+
     @Test("memory that stays uniform regains 512 MB descriptors on compaction, Realm as well as Non-secure")
     func compactionRestoresReach() throws {
         let gpt = try makeStandardGPT()
