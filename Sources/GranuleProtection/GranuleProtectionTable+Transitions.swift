@@ -1,4 +1,5 @@
 public import CCAArch
+import Synchronization
 
 extension GranuleProtectionTable {
     /// Delegates a run of granules: Non-secure to Realm, as EL3 does it (gpt.md section 3, TF-A
