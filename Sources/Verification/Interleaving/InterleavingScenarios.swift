@@ -236,15 +236,30 @@ extension InterleavingScenario {
         }
     }
 
-    /// A realm with one starting table at level 1 for a 39-bit IPA space, and its REC parameters.
+    /// A realm with one starting table at level 1 for a 39-bit IPA space. The RD's auxiliary granules, donated
+    /// when REALM_CREATE asks for them, lie 1 MB above the RD, away from the granules that race.
     static func createRealm(_ machine: Machine, rd: UInt64, rtt: UInt64, params: UInt64) {
         delegate(machine, rd, rd + g)
         delegate(machine, rtt, rtt + g)
         for (offset, value) in [(UInt64(0x8), UInt64(39)), (0x18, 1), (0x20, 1), (0x808, rtt), (0x810, 1), (0x818, 1)] {
             _ = machine.memory.write64(.nonSecure, pa: PhysicalAddress(params + offset), value: value)
         }
+        let started = machine.smc(SMCArguments(FunctionID.realmCreate.rawValue, rd, params))
+        guard let request = OpMemDonateRequest(encoding: started.x2),
+            RMIResult(rawValue: started.x0).status == .incomplete
+        else { preconditionFailure("REALM_CREATE did not ask for its auxiliary granules") }
+        let aux = rd + 0x10_0000
+        let count = UInt64(request.count)
+        delegate(machine, aux, aux + count * g)
+        let descriptor = AddressRangeDescriptor(
+            base: PhysicalAddress(aux), blockSize: .level3, count: count, state: .delegated)
+        _ = machine.memory.write64(
+            .nonSecure, pa: PhysicalAddress(list), value: descriptor.encoding(granule: .size4KB)!)
         precondition(
-            machine.smc(SMCArguments(FunctionID.realmCreate.rawValue, rd, params)).x0 == 0, "REALM_CREATE failed")
+            machine.smc(SMCArguments(FunctionID.opMemDonate.rawValue, started.x1, list, 1)).x1 == count,
+            "OP_MEM_DONATE took less than REALM_CREATE asked for")
+        precondition(
+            machine.smc(SMCArguments(FunctionID.opContinue.rawValue, started.x1)).x0 == 0, "REALM_CREATE failed")
     }
 
     /// Realm A (RD at base, starting table at base + g) and realm B (RD at base + 4g, table at base + 5g).
