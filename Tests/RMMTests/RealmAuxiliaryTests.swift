@@ -281,4 +281,43 @@ struct RealmAuxiliaryTests {
         #expect(f.status(answer) == .errorInput, "\(answer)")
         #expect(f.h.state(F.rdAux) == .rdAux)
     }
+
+    @Test("auxiliary ownership holds at every step of a realm's life, and a stray RD_AUX granule breaks it")
+    func ownership() {
+        let f = RealmFixture()
+        let handle = start(f)
+        offer(f, [F.rdAux])
+        #expect(f.call(.opMemDonate, handle, F.list, 1).x1 == 1)
+        #expect(f.h.rmm.auxiliaryOwnershipViolations().isEmpty)
+        offer(f, [F.rdAux + g])
+        #expect(f.call(.opMemDonate, handle, F.list, 1).x1 == 1)
+        #expect(f.call(.opContinue, handle) == SMCReturn(0))
+        #expect(f.createREC() == SMCReturn(0))
+        #expect(f.h.rmm.auxiliaryOwnershipViolations().isEmpty)
+        #expect(f.destroyREC() == SMCReturn(0))
+        #expect(f.call(.realmTerminate, F.rd) == SMCReturn(0))
+        let destroy = f.call(.realmDestroy, F.rd)
+        #expect(f.call(.opMemReclaim, destroy.x1, F.list, 1).x1 == 1)
+        #expect(f.h.rmm.auxiliaryOwnershipViolations().isEmpty)
+        #expect(f.call(.opMemReclaim, destroy.x1, F.list, 1).x1 == 1)
+        #expect(f.call(.opContinue, destroy.x1) == SMCReturn(0))
+        #expect(f.h.rmm.auxiliaryOwnershipViolations().isEmpty)
+        f.h.force(F.rdAux, GranuleWord(state: .rdAux))
+        #expect(f.h.rmm.auxiliaryOwnershipViolations() == [PhysicalAddress(F.rdAux)])
+    }
+
+    @Test("the starting table donated as an auxiliary granule: OP_CONTINUE rolls back and ends RMI_ERROR_INPUT (alias)")
+    func tableDonatedAsAuxiliary() {
+        let f = RealmFixture()
+        let handle = start(f)
+        offer(f, [F.rtt, F.rdAux])
+        #expect(f.call(.opMemDonate, handle, F.list, 2).x1 == 2)
+        #expect(f.h.state(F.rtt) == .rdAux)
+        #expect(result(f.call(.opContinue, handle)).memoryRequest == .reclaim)
+        #expect(f.call(.opMemReclaim, handle, F.list, 512).x1 == 2)
+        #expect(f.status(f.call(.opContinue, handle)) == .errorInput)
+        #expect(f.h.states(F.rd, F.rd + 2 * g).allSatisfy { $0 == .delegated })
+        #expect(f.h.state(F.rdAux) == .delegated)
+        #expect(f.h.rmm.auxiliaryOwnershipViolations().isEmpty)
+    }
 }
