@@ -320,4 +320,27 @@ struct RealmAuxiliaryTests {
         #expect(f.h.state(F.rdAux) == .delegated)
         #expect(f.h.rmm.auxiliaryOwnershipViolations().isEmpty)
     }
+
+    @Test(
+        "every operation context waiting for the host: REALM_CREATE and REALM_DESTROY answer RMI_BLOCKED, nothing changed"
+    )
+    func noFreeContext() throws {
+        let f = RealmFixture()
+        #expect(f.createRealm() == SMCReturn(0))
+        #expect(f.call(.realmTerminate, F.rd) == SMCReturn(0))
+        for _ in f.h.rmm.operations.contexts { _ = try f.h.rmm.operations.reserve().seal() }
+        #expect(f.status(f.call(.realmDestroy, F.rd)) == .blocked)
+        #expect(f.h.state(F.rd) == .rd && f.h.state(F.rtt) == .rtt)
+        #expect(f.h.states(F.rdAux, F.rdAux + count * g).allSatisfy { $0 == .rdAux })
+        let rd2 = F.rtt2
+        let params2 = F.params + 0x4000
+        f.ns(params2 + RealmParams.s2sz, 39)
+        f.ns(params2 + RealmParams.numBPs, 1)
+        f.ns(params2 + RealmParams.numWPs, 1)
+        f.ns(params2 + RealmParams.rttBase, F.rtt3)
+        f.ns(params2 + RealmParams.rttLevelStart, 1)
+        f.ns(params2 + RealmParams.rttNumStart, 1)
+        #expect(f.status(f.call(.realmCreate, rd2, params2)) == .blocked)
+        #expect(f.h.state(rd2) == .delegated && f.h.state(F.rtt3) == .delegated)
+    }
 }
