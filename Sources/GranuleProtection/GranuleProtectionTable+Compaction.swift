@@ -1,4 +1,4 @@
-public import CCAArch
+import CCAArch
 
 extension GranuleProtectionTable {
     /// Fuses every uniform block of every L1 table up to the largest contiguous size, whether or not it has sat
