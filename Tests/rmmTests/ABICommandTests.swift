@@ -23,7 +23,7 @@ struct ABICommandTests {
         let opContinue = lines.first { $0.contains("RMI_OP_CONTINUE") }
         #expect(opContinue?.hasSuffix("any state") == true)
         #expect(
-            lines.filter { $0.hasSuffix("ACTIVE") || $0.hasSuffix("INIT") || $0.hasSuffix("any state") }.count == 28)
+            lines.filter { $0.hasSuffix("ACTIVE") || $0.hasSuffix("INIT") || $0.hasSuffix("any state") }.count == 29)
     }
 
     @Test("prints every EL3 function ID with its name")

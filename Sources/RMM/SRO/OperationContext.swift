@@ -172,6 +172,9 @@ final class OperationPool: Sendable {
         return context.resume(generation: UInt32(truncatingIfNeeded: handle >> 16)) ? context : nil
     }
 
+    /// Whether every context is FREE: no operation is pending and no call holds one.
+    var allFree: Bool { contexts.allSatisfy { $0.word & 3 == OperationContext.free } }
+
     /// Whether any operation is incomplete.
     var anySealed: Bool { contexts.contains { $0.word & 3 == OperationContext.sealed } }
 }
