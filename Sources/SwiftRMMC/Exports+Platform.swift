@@ -105,6 +105,7 @@ func platformConfiguration(_ options: _COptions) -> Result<PlatformConfiguration
     configuration.seed = unsafe options.seed
     configuration.strictRangeState = unsafe options.strictRangeState == 1
     configuration.hostCreatedL1Tables = unsafe options.hostL1Tables == 1
+    if unsafe options.trackingRegionSize != 0 { configuration.trackingRegionSize = unsafe options.trackingRegionSize }
     do {
         try configuration.validate()
     } catch {

@@ -23,6 +23,20 @@ struct PlatformOptionsTests {
         #expect(host.info?.createdL1Tables.count == 4)
     }
 
+    @Test("--tracking-region 2MiB makes the host bring-up configure 2 MB tracking regions; 4MiB is refused")
+    func trackingRegion() throws {
+        let (machine, host) = try PlatformOptions.parse(["--tracking-region", "2MiB", "--activate"]).machine()
+        #expect(machine.rmm.trackingRegionSize == 2 << 20)
+        #expect(host.configuration.trackingRegionSizeEncoding == 1)
+        #expect(try PlatformOptions.parse(["--activate"]).machine().0.rmm.trackingRegionSize == 1 << 30)
+        #expect {
+            _ = try PlatformOptions.parse(["--tracking-region", "4MiB"]).configuration()
+        } throws: { error in
+            "\(error)".contains(
+                "unsupported tracking region size 0x400000 for 4 KiB granules (supported: 0x40000000, 0x200000)")
+        }
+    }
+
     @Test("--host-view maps DRAM a second time, and a delegation changes it with one mprotect per run")
     func hostView() throws {
         let (machine, host) = try PlatformOptions.parse(["--host-view"]).machine()

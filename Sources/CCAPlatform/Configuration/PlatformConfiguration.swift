@@ -45,6 +45,17 @@ public struct PlatformConfiguration: Hashable, Sendable {
     /// Whether DRAM is also mapped as the host's view (`PhysicalMemory.hostView`): ordinary pointers for C host code,
     /// every granule the host may not access inaccessible (the CLI's `--host-view`).
     public var hostView = false
+    /// The tracking region size the host library's bring-up configures with RMI_RMM_CONFIG_SET (the CLI's
+    /// `--tracking-region`); `nil` for encoding 0, the granule's first size (1 GiB for 4 KiB granules). Must be a
+    /// size RmiRmmConfig can encode for the granule size (1 GiB or 2 MiB for 4 KiB granules).
+    public var trackingRegionSize: UInt64? = nil
+
+    /// The tracking_region_size encoding the host library's bring-up writes.
+    public var trackingRegionSizeEncoding: UInt64 {
+        trackingRegionSize.flatMap {
+            RMMConfiguration.trackingRegionSizeEncoding(size: $0, granuleSize: granuleSize)
+        } ?? 0
+    }
 
     public init(
         physicalAddressBits: Int, granuleSize: GranuleSize = .size4KB, l0GPTSizeBits: Int = 30,
@@ -95,6 +106,11 @@ public struct PlatformConfiguration: Hashable, Sendable {
         }
         guard Self.supportedCPUCounts.contains(cpuCount) else { throw .cpuCountOutOfRange(cpuCount) }
         guard rangeWorkBudget > 0 else { throw .zeroRangeWorkBudget }
+        if let trackingRegionSize,
+            RMMConfiguration.trackingRegionSizeEncoding(size: trackingRegionSize, granuleSize: granuleSize) == nil
+        {
+            throw .unsupportedTrackingRegionSize(trackingRegionSize, granuleSize: granuleSize)
+        }
         guard !dramRegions.isEmpty else { throw .noDRAM }
 
         for region in dramRegions where region.category == .none {

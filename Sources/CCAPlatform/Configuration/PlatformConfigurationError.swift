@@ -26,6 +26,8 @@ public enum PlatformConfigurationError: Error, Hashable, Sendable, CustomStringC
     case zeroRangeWorkBudget
     /// A memory bank with category NONE, or an MMIO region with a memory category.
     case regionCategory(name: String, category: TrackingCategory)
+    /// A tracking region size RmiRmmConfig cannot encode for the granule size.
+    case unsupportedTrackingRegionSize(UInt64, granuleSize: GranuleSize)
 
     public var description: String {
         switch self {
@@ -57,6 +59,10 @@ public enum PlatformConfigurationError: Error, Hashable, Sendable, CustomStringC
             "region \(name) is a memory bank with category NONE: memory is CONVENTIONAL, DEV_COH or DEV_NCOH"
         case .regionCategory(let name, let category):
             "region \(name) is an MMIO region with category \(category.name): MMIO holds no memory (NONE)"
+        case .unsupportedTrackingRegionSize(let size, let granule):
+            "unsupported tracking region size \(hex(size)) for \(granule.bytes >> 10) KiB granules (supported: "
+                + (0...1).compactMap { RMMConfiguration.trackingRegionSize(encoding: $0, granuleSize: granule) }
+                .map(hex).joined(separator: ", ") + ")"
         }
     }
 }

@@ -21,14 +21,16 @@ extension RealmManagementMonitor {
         return .result(.success)
     }
 
-    /// RMI_RMM_CONFIG_GET (DEN0137 B4.5.53): writes the configuration into the Non-secure page at X1.
+    /// RMI_RMM_CONFIG_GET (DEN0137 B4.5.53): writes the configuration into the Non-secure page at X1: the whole
+    /// 4 KB RmiRmmConfig, its two fields and zeros in every reserved byte (bet3.md section 2).
     ///
     /// Allowed in every state (the reference follows TF-RMM here). Failure conditions: `cfg_align`, `cfg_pas`,
-    /// both RMI_ERROR_INPUT.
+    /// both RMI_ERROR_INPUT. The page is one granule, so its Non-secure check passes for all of it or none.
     func configGet(pointer: UInt64) -> SMCReturn {
         guard pointer != 0, isGranuleAligned(pointer) else { return .result(.errorInput) }
         let page = PhysicalAddress(pointer)
         guard
+            port.zero(page, byteCount: RMMConfiguration.size, space: .nonSecure),
             port.write64(
                 UInt64(trackingRegionEncoding), at: page + RMMConfiguration.trackingRegionSizeOffset,
                 space: .nonSecure),
@@ -84,9 +86,7 @@ extension RealmManagementMonitor {
             endDeactivation(to: .active)
             return .result(.errorGlobal)
         }
-        for region in table.regions {
-            unsafe port.releaseMetadata(region.words.memory, byteCount: region.granuleCount * 4)
-        }
+        unsafe port.releaseMetadata(table.metadata, byteCount: table.metadataByteCount)
         endDeactivation(to: .initial)
         return .result(.success)
     }

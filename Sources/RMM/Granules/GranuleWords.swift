@@ -38,10 +38,6 @@ struct GranuleWords: @unchecked Sendable {
         unsafe self.observer = observer
     }
 
-    /// The metadata memory the words live in (`count` × 4 bytes), for handing back to the platform once nothing
-    /// can reach the words any more (RMI_RMM_DEACTIVATE).
-    var memory: UnsafeMutableRawPointer { unsafe UnsafeMutableRawPointer(words) }
-
     @inline(__always)
     private func point(_ index: Int, _ access: SharedAccess) {
         precondition(index >= 0 && index < count, "granule index out of the region")

@@ -44,6 +44,13 @@ struct PlatformOptions: ParsableArguments {
         help: "DRAM regions start as GPT Blocks; the host creates their L1 tables with RMI_GPT_L1_CREATE.")
     var hostL1Tables = false
 
+    @Option(
+        name: .customLong("tracking-region"),
+        help: ArgumentHelp(
+            "The tracking region size the host bring-up configures: 1GiB (default) or 2MiB for 4 KiB granules.",
+            valueName: "size"))
+    var trackingRegion: String?
+
     @Flag(name: .customLong("activate"), help: "Run the host bring-up sequence before anything else.")
     var activate = false
 
@@ -58,6 +65,9 @@ struct PlatformOptions: ParsableArguments {
         do {
             if !dram.isEmpty { configuration.dramRegions = try PlatformValueParser.parseMemoryRegions(dram) }
             if !mmio.isEmpty { configuration.mmioRegions = try PlatformValueParser.parseMMIORegions(mmio) }
+            if let trackingRegion {
+                configuration.trackingRegionSize = try PlatformValueParser.parseValue(trackingRegion)
+            }
         } catch {
             throw ValidationError("\(error)")
         }

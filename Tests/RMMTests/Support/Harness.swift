@@ -28,6 +28,16 @@ struct Harness {
         if activate { precondition(smc(.rmmActivate).x0 == 0) }
     }
 
+    /// An RMM configured with tracking_region_size `encoding` (0: 1 GB, 1: 2 MB) through CONFIG_SET from the
+    /// Non-secure page at `page`, then activated.
+    static func configured(_ encoding: UInt64, page: UInt64 = 0x8010_0000) -> Harness {
+        let h = Harness(activate: false)
+        precondition(h.port.write64(encoding, at: PhysicalAddress(page), space: .nonSecure))
+        precondition(h.smc(.rmmConfigSet, page) == .result(.success))
+        precondition(h.smc(.rmmActivate) == .result(.success))
+        return h
+    }
+
     @discardableResult
     func smc(_ fid: FunctionID, _ x1: UInt64 = 0, _ x2: UInt64 = 0, _ x3: UInt64 = 0, cpu: Int = 0) -> SMCReturn {
         rmm.handle(SMCArguments(fid.rawValue, x1, x2, x3), cpu: cpu)
@@ -67,10 +77,11 @@ struct Harness {
     }
 
     /// The invariant of the whole machine: DELEGATED and object states have GPI Realm, UNDELEGATED has GPI
-    /// Non-secure. Returns the addresses that break it.
+    /// Non-secure, and so has memory the RMM does not track (before activation, or in a region tracked NONE).
+    /// Returns the addresses that break it.
     func invariantViolations(_ base: UInt64, _ top: UInt64) -> [UInt64] {
         stride(from: base, to: top, by: Int(Self.g)).filter { pa in
-            guard let state = state(pa) else { return false }
+            guard let state = state(pa) else { return port.isMemory(pa) && port.gpi(pa) != .nonSecure }
             if state == .partial || state == .gptL1 { return false }
             return state.requiresRealmGPI ? port.gpi(pa) != .realm : port.gpi(pa) != .nonSecure
         }
