@@ -140,6 +140,19 @@ public struct PlatformConfiguration: Hashable, Sendable {
         where upper.base.rawValue - lower.base.rawValue < lower.size {
             throw .overlappingRegions(first: lower.name, second: upper.name)
         }
+        // A tracking region has one category: banks of different categories may not share the largest one the
+        // granule size allows (1 GiB for 4 KiB granules), whichever size the host later configures.
+        let largestTrackingRegion =
+            (0...1).compactMap {
+                RMMConfiguration.trackingRegionSize(encoding: $0, granuleSize: granuleSize)
+            }.max() ?? granuleSize.bytes
+        let banks = dramRegions.sorted { $0.base < $1.base }
+        for (lower, upper) in zip(banks, banks.dropFirst()) where lower.category != upper.category {
+            let lastOfLower = (lower.base.rawValue + lower.size - 1) & ~(largestTrackingRegion - 1)
+            if upper.base.rawValue & ~(largestTrackingRegion - 1) == lastOfLower {
+                throw .mixedTrackingRegion(first: lower.name, second: upper.name, size: largestTrackingRegion)
+            }
+        }
     }
 
     /// The bases of the L0 regions (2^l0GPTSizeBits-aligned blocks) that hold at least one byte of DRAM, in

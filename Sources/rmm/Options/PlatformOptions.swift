@@ -19,6 +19,20 @@ struct PlatformOptions: ParsableArguments {
             "A device (MMIO) region BASE:SIZE (repeatable; replaces the default).", valueName: "base:size"))
     var mmio: [String] = []
 
+    @Option(
+        name: .customLong("dev-ncoh"),
+        help: ArgumentHelp(
+            "An assignable non-coherent device memory bank BASE:SIZE (DEV_NCOH; repeatable): tracked and delegable.",
+            valueName: "base:size"))
+    var devNCoh: [String] = []
+
+    @Option(
+        name: .customLong("dev-coh"),
+        help: ArgumentHelp(
+            "An assignable coherent device memory bank BASE:SIZE (DEV_COH; repeatable): tracked and delegable.",
+            valueName: "base:size"))
+    var devCoh: [String] = []
+
     @Option(name: .customLong("pa-bits"), help: "Physical address size in bits: 32, 36, 40, 42, 44, 48 or 52.")
     var paBits: Int?
 
@@ -65,6 +79,9 @@ struct PlatformOptions: ParsableArguments {
         do {
             if !dram.isEmpty { configuration.dramRegions = try PlatformValueParser.parseMemoryRegions(dram) }
             if !mmio.isEmpty { configuration.mmioRegions = try PlatformValueParser.parseMMIORegions(mmio) }
+            configuration.dramRegions +=
+                try PlatformValueParser.parseMemoryRegions(devNCoh, category: .deviceNonCoherent)
+                + PlatformValueParser.parseMemoryRegions(devCoh, category: .deviceCoherent)
             if let trackingRegion {
                 configuration.trackingRegionSize = try PlatformValueParser.parseValue(trackingRegion)
             }

@@ -16,9 +16,9 @@ struct Harness {
 
     init(
         strict: Bool = false, budget: UInt64 = RMMBootManifest.defaultRangeWorkBudget, activate: Bool = true,
-        physicalAddressBits: Int = 40
+        physicalAddressBits: Int = 40, devices: [MemoryBank] = []
     ) {
-        let banks = [Self.dram0, Self.dram1]
+        let banks = [Self.dram0, Self.dram1] + devices
         port = TestPort(banks: banks)
         let manifest = RMMBootManifest(
             physicalAddressBits: physicalAddressBits, granuleSize: .size4KB, l0RegionBits: 30, banks: banks,
@@ -30,8 +30,10 @@ struct Harness {
 
     /// An RMM configured with tracking_region_size `encoding` (0: 1 GB, 1: 2 MB) through CONFIG_SET from the
     /// Non-secure page at `page`, then activated.
-    static func configured(_ encoding: UInt64, page: UInt64 = 0x8010_0000) -> Harness {
-        let h = Harness(activate: false)
+    static func configured(
+        _ encoding: UInt64, page: UInt64 = 0x8010_0000, devices: [MemoryBank] = []
+    ) -> Harness {
+        let h = Harness(activate: false, devices: devices)
         precondition(h.port.write64(encoding, at: PhysicalAddress(page), space: .nonSecure))
         precondition(h.smc(.rmmConfigSet, page) == .result(.success))
         precondition(h.smc(.rmmActivate) == .result(.success))
