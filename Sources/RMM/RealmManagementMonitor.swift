@@ -37,7 +37,8 @@ public final class RealmManagementMonitor<Port: RMMPlatformPort>: Sendable {
         self.observer = observer
         self._lifecycle = SharedWord(
             UInt64(RMMLifecycleState.initial.rawValue), location: SharedLocation(.rmmLifecycle), observer: observer)
-        self.operations = OperationPool(cpuCount: manifest.cpuCount, observer: observer)
+        self.operations = OperationPool(
+            cpuCount: manifest.cpuCount, perCPU: manifest.operationContextsPerCPU, observer: observer)
         self.l1Directory = GPTL1Directory(manifest: manifest, observer: observer)
         self.vmids = VMIDAllocator(observer: observer)
         self.inFlight = CommandsInFlight(cpuCount: manifest.cpuCount, observer: observer)

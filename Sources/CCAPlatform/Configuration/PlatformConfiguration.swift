@@ -49,6 +49,11 @@ public struct PlatformConfiguration: Hashable, Sendable {
     /// `--tracking-region`); `nil` for encoding 0, the granule's first size (1 GiB for 4 KiB granules). Must be a
     /// size RmiRmmConfig can encode for the granule size (1 GiB or 2 MiB for 4 KiB granules).
     public var trackingRegionSize: UInt64? = nil
+    /// Stateful operation contexts the RMM keeps per CPU (the CLI's `--sro-contexts`), 1 to 64; the pool holds
+    /// `cpuCount` times as many.
+    public var operationContextsPerCPU = 4
+    /// The operation context counts per CPU the model supports.
+    public static let supportedOperationContextsPerCPU: ClosedRange<Int> = 1...64
 
     /// The tracking_region_size encoding the host library's bring-up writes.
     public var trackingRegionSizeEncoding: UInt64 {
@@ -106,6 +111,9 @@ public struct PlatformConfiguration: Hashable, Sendable {
         }
         guard Self.supportedCPUCounts.contains(cpuCount) else { throw .cpuCountOutOfRange(cpuCount) }
         guard rangeWorkBudget > 0 else { throw .zeroRangeWorkBudget }
+        guard Self.supportedOperationContextsPerCPU.contains(operationContextsPerCPU) else {
+            throw .operationContextsOutOfRange(operationContextsPerCPU)
+        }
         if let trackingRegionSize,
             RMMConfiguration.trackingRegionSizeEncoding(size: trackingRegionSize, granuleSize: granuleSize) == nil
         {

@@ -43,13 +43,19 @@ public struct RMMBootManifest: Sendable {
     /// by the region boundary first and by this budget only with larger tracking regions.
     public var rangeWorkBudget: UInt64
 
+    /// Stateful operation contexts per CPU: the pool holds `cpuCount` times as many.
+    public var operationContextsPerCPU: Int
+
     /// The default work budget: 1 GiB of 4 KB granules.
     public static let defaultRangeWorkBudget: UInt64 = 262_144
+    /// The default number of operation contexts per CPU.
+    public static let defaultOperationContextsPerCPU = 4
 
     public init(
         physicalAddressBits: Int, granuleSize: GranuleSize, l0RegionBits: Int, banks: [MemoryBank],
         platformL1Regions: [PhysicalAddress], cpuCount: Int, strictRangeState: Bool = false,
-        rangeWorkBudget: UInt64 = RMMBootManifest.defaultRangeWorkBudget
+        rangeWorkBudget: UInt64 = RMMBootManifest.defaultRangeWorkBudget,
+        operationContextsPerCPU: Int = RMMBootManifest.defaultOperationContextsPerCPU
     ) {
         self.physicalAddressBits = physicalAddressBits
         self.granuleSize = granuleSize
@@ -59,6 +65,7 @@ public struct RMMBootManifest: Sendable {
         self.cpuCount = cpuCount
         self.strictRangeState = strictRangeState
         self.rangeWorkBudget = rangeWorkBudget
+        self.operationContextsPerCPU = operationContextsPerCPU
     }
 
     /// 2^physicalAddressBits: the first address past protected memory.

@@ -145,12 +145,10 @@ final class OperationContext: Sendable {
 final class OperationPool: Sendable {
     let contexts: [OperationContext]
 
-    /// Contexts per CPU.
-    static let perCPU = 4
-
-    init(cpuCount: Int, observer: (any SchedulingObserver)?) {
+    /// `perCPU` contexts for each of `cpuCount` CPUs (the boot manifest's `operationContextsPerCPU`).
+    init(cpuCount: Int, perCPU: Int, observer: (any SchedulingObserver)?) {
         var contexts: [OperationContext] = []
-        for index in 0..<(cpuCount * Self.perCPU) {
+        for index in 0..<(cpuCount * perCPU) {
             contexts.append(OperationContext(index: index, observer: observer))
         }
         self.contexts = contexts

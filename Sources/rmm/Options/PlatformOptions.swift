@@ -48,6 +48,11 @@ struct PlatformOptions: ParsableArguments {
     @Option(name: .customLong("budget"), help: "Granules a range command moves at most per SMC (default 262144).")
     var budget: UInt64?
 
+    @Option(
+        name: .customLong("sro-contexts"),
+        help: "Stateful operation contexts the RMM keeps per CPU, 1 to 64 (default 4).")
+    var sroContexts: Int?
+
     @Flag(
         name: .customLong("strict-range-state"),
         help: "A granule already in the destination state stops a range command (the 2.0-bet2 reading).")
@@ -93,6 +98,7 @@ struct PlatformOptions: ParsableArguments {
         if let cpus { configuration.cpuCount = cpus }
         if let seed { configuration.seed = seed }
         if let budget { configuration.rangeWorkBudget = budget }
+        if let sroContexts { configuration.operationContextsPerCPU = sroContexts }
         configuration.strictRangeState = strictRangeState
         configuration.hostCreatedL1Tables = hostL1Tables
         configuration.hostView = hostView
