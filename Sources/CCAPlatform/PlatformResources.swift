@@ -28,7 +28,7 @@ public final class PlatformResources: Sendable {
             throw .invalidConfiguration(error)
         }
         self.configuration = configuration
-        counters = ArchitecturalCounters()
+        counters = ArchitecturalCounters(cpuCount: configuration.cpuCount)
         tracer = Tracer(capacity: traceCapacity)
         faultInjector = FaultInjector()
         metadataAllocator = LazyZeroedAllocator()

@@ -8,9 +8,12 @@ import Synchronization
 /// (lifecycle, granule words, tracking regions), and the granule table is published at activation by a
 /// releasing store of the lifecycle state that every command reads with acquiring ordering. RMI_RMM_DEACTIVATE
 /// discards it only while no other CPU is inside a command (`deactivate(cpu:)`, docs/concurrency.md).
-public final class RealmManagementMonitor<Port: RMMPlatformPort>: Sendable {
+public final class RealmManagementMonitor: Sendable {
     public let manifest: RMMBootManifest
-    public let port: Port
+    /// How the RMM reaches the machine: EL3, memory through a PAS, interrupts, boot-time metadata. An existential,
+    /// not a generic parameter: the RMM's code is compiled once and fully optimised in its own module, and a call
+    /// through the port costs one witness-table call either way.
+    public let port: any RMMPlatformPort
     /// Who watches the RMM's shared-memory steps (an interleaving checker), if anyone. Not retained by the steps.
     public let observer: (any SchedulingObserver)?
     let operations: OperationPool
@@ -31,7 +34,7 @@ public final class RealmManagementMonitor<Port: RMMPlatformPort>: Sendable {
 
     /// An RMM for the platform `manifest` describes, reaching the machine through `port`. An `observer` sees every
     /// shared-memory step the RMM takes (see `SchedulingObserver`); it must outlive the RMM.
-    public init(manifest: RMMBootManifest, port: Port, observer: (any SchedulingObserver)? = nil) {
+    public init(manifest: RMMBootManifest, port: any RMMPlatformPort, observer: (any SchedulingObserver)? = nil) {
         self.manifest = manifest
         self.port = port
         self.observer = observer

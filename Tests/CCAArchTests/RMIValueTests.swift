@@ -281,7 +281,7 @@ struct RMMConfigurationTests {
     @Test("exactly the object states demand a Realm GPI")
     func granuleStateGPI() {
         let realm = GranuleState.allCases.filter(\.requiresRealmGPI)
-        #expect(realm == [.delegated, .rd, .rec, .recAux, .rtt, .data, .internal])
+        #expect(realm == [.delegated, .rd, .rec, .recAux, .rtt, .data, .internal, .rdAux])
         #expect(GranuleState.allCases.map { "\($0.name)" }.contains("REC_AUX"))
     }
 }

@@ -150,7 +150,7 @@ struct DeactivateTests {
     func afterDeactivation() {
         let h = Harness()
         #expect(h.smc(.rmmDeactivate) == .result(.success))
-        for row in RealmManagementMonitor<TestPort>.commands where row.gate == .active {
+        for row in RealmManagementMonitor.commands where row.gate == .active {
             #expect(h.smc(row.id, base, base + g, base + 2 * g) == .result(.errorGlobal), "\(row.name)")
         }
         #expect(h.status(h.smc(.version, RMIInterfaceVersion.v2_0.encoding)) == .success)

@@ -117,7 +117,7 @@ final class FirmwarePort: RMMPlatformPort, @unchecked Sendable {
     }
 }
 
-nonisolated(unsafe) var monitor: RealmManagementMonitor<FirmwarePort>?
+nonisolated(unsafe) var monitor: RealmManagementMonitor?
 nonisolated(unsafe) var sharedBuffer: UnsafeMutablePointer<UInt64>?
 
 /// The manifest in EL3's words, or `nil` when it is not one this RMM can use.

@@ -15,7 +15,7 @@ public final class Machine: Sendable {
     public let el3: EL3Service
     public let memory: ProtectedMemory
     public let port: RealmWorldPort
-    public let rmm: RealmManagementMonitor<RealmWorldPort>
+    public let rmm: RealmManagementMonitor
     let hostRouter: SMCRouter
 
     /// Where EL3 keeps the platform's L1 tables, or `nil` if the address space has no room for them.

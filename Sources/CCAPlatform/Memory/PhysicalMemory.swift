@@ -100,7 +100,7 @@ public final class PhysicalMemory: @unchecked Sendable {
     // MARK: Raw accesses
 
     /// Reads `count` bytes at `pa` without the granule protection check.
-    public func rawRead(_ pa: PhysicalAddress, count: Int) -> Result<[UInt8], MemoryFault> {
+    package func rawRead(_ pa: PhysicalAddress, count: Int) -> Result<[UInt8], MemoryFault> {
         guard count >= 0 else { return .failure(.invalidLength(count)) }
         if let hole = firstAddressWithoutMemory(pa, byteCount: UInt64(count)) { return .failure(.notMemory(hole)) }
         let bytes = unsafe [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
@@ -111,7 +111,7 @@ public final class PhysicalMemory: @unchecked Sendable {
     }
 
     /// Reads `buffer.count` bytes at `pa` into `buffer` without the granule protection check.
-    public func rawRead(_ pa: PhysicalAddress, into buffer: UnsafeMutableRawBufferPointer) -> Result<Void, MemoryFault>
+    package func rawRead(_ pa: PhysicalAddress, into buffer: UnsafeMutableRawBufferPointer) -> Result<Void, MemoryFault>
     {
         if let hole = firstAddressWithoutMemory(pa, byteCount: UInt64(buffer.count)) {
             return .failure(.notMemory(hole))
@@ -121,12 +121,12 @@ public final class PhysicalMemory: @unchecked Sendable {
     }
 
     /// Writes `bytes` at `pa` without the granule protection check; nothing changes if any byte is not DRAM.
-    public func rawWrite(_ pa: PhysicalAddress, bytes: [UInt8]) -> Result<Void, MemoryFault> {
+    package func rawWrite(_ pa: PhysicalAddress, bytes: [UInt8]) -> Result<Void, MemoryFault> {
         unsafe bytes.withUnsafeBytes { unsafe rawWrite(pa, from: $0) }
     }
 
     /// Writes `source` at `pa` without the granule protection check; nothing changes if any byte is not DRAM.
-    public func rawWrite(_ pa: PhysicalAddress, from source: UnsafeRawBufferPointer) -> Result<Void, MemoryFault> {
+    package func rawWrite(_ pa: PhysicalAddress, from source: UnsafeRawBufferPointer) -> Result<Void, MemoryFault> {
         if let hole = firstAddressWithoutMemory(pa, byteCount: UInt64(source.count)) {
             return .failure(.notMemory(hole))
         }

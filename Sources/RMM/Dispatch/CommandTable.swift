@@ -49,7 +49,9 @@ extension RealmManagementMonitor {
 
     /// The command table: every RMI command this RMM implements, each named once with its spec section, its state
     /// gate and its handler. `handle(_:cpu:)` dispatches through it; the RMI v2.0 commands it does not list answer
-    /// RMI_ERROR_NOT_SUPPORTED, and any other function ID SMCCC NOT_SUPPORTED.
+    /// RMI_ERROR_NOT_SUPPORTED, and any other function ID SMCCC NOT_SUPPORTED. Inlined into `handle(_:cpu:)`, where
+    /// the row and its closure fold away into a direct call of the handler.
+    @inline(__always)
     public static func command(_ id: FunctionID) -> Command? {
         func row(
             _ section: StaticString, _ gate: RMICommandGate,

@@ -52,7 +52,7 @@ public struct SMCFuzzer: Sendable {
     /// What the fuzzer calls: every row of the RMM's command table, the range commands three times over (most of
     /// the model's logic is there), and two RMI commands the model does not implement (RMI_ERROR_NOT_SUPPORTED).
     static let commands: [FunctionID] =
-        RealmManagementMonitor<RealmWorldPort>.commands.map(\.id)
+        RealmManagementMonitor.commands.map(\.id)
         + [.granuleRangeDelegate, .granuleRangeDelegate, .granuleRangeUndelegate, .granuleRangeUndelegate]
         + [.recEnter, .rttFold]
 

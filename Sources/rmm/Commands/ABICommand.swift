@@ -38,7 +38,7 @@ enum ABITables {
         let width = FunctionID.rmiCommands.map { "\($0.name)".count }.max() ?? 0
         for command in FunctionID.rmiCommands {
             out += "  \(hex(command.id.rawValue))  \(command.name)"
-            if let row = RealmManagementMonitor<RealmWorldPort>.command(command.id) {
+            if let row = RealmManagementMonitor.command(command.id) {
                 out += String(repeating: " ", count: width - "\(command.name)".count)
                 out += "  \(pad("\(row.section)", 20))  \(row.gate.name)"
             }
