@@ -170,6 +170,20 @@ typedef struct srmm_options {
     /** 1: DRAM regions start as GPT Blocks and the host creates their L1 tables with RMI_GPT_L1_CREATE (the
      *  CLI's --host-l1-tables). 0: the platform creates them at boot. */
     uint64_t host_l1_tables;
+    /** The tracking region size in bytes the host library's bring-up configures with RMI_RMM_CONFIG_SET (the
+     *  CLI's --tracking-region): 1 GiB or 2 MiB for 4 KB granules. 0: encoding 0 (1 GiB). Added in the second
+     *  version of the struct (struct_size 112); a caller built with the first (104) gets the default. */
+    uint64_t tracking_region_size;
+    /** Assignable non-coherent device memory banks (the CLI's --dev-ncoh), named DEV_NCOH0, ...: tracked with
+     *  category DEV_NCOH, delegable by the range commands, never scrubbed. NULL: none. Third version of the
+     *  struct (struct_size 144) with the three fields below. */
+    const srmm_region *dev_ncoh;
+    /** Entries in dev_ncoh (at most SRMM_MAX_REGIONS); must be 0 when dev_ncoh is NULL. */
+    uint64_t dev_ncoh_count;
+    /** Assignable coherent device memory banks (the CLI's --dev-coh), named DEV_COH0, ...; NULL: none. */
+    const srmm_region *dev_coh;
+    /** Entries in dev_coh (at most SRMM_MAX_REGIONS); must be 0 when dev_coh is NULL. */
+    uint64_t dev_coh_count;
 } srmm_options;
 
 /** Where and why a memory access faulted (filled by srmm_read and srmm_write). */
@@ -306,7 +320,9 @@ typedef struct srmm_explore_result {
 /* The Swift side reads and writes these structs at exactly these offsets (checked where C11 is available). */
 #if !defined(__cplusplus) && defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
 _Static_assert(sizeof(srmm_region) == 16, "srmm_region layout");
-_Static_assert(sizeof(srmm_options) == 104 && offsetof(srmm_options, host_l1_tables) == 96, "srmm_options layout");
+_Static_assert(sizeof(srmm_options) == 144 && offsetof(srmm_options, tracking_region_size) == 104 &&
+                   offsetof(srmm_options, dev_coh_count) == 136,
+               "srmm_options layout");
 _Static_assert(sizeof(srmm_fault) == 24 && offsetof(srmm_fault, world) == 20, "srmm_fault layout");
 _Static_assert(sizeof(srmm_granule_info) == 32 && offsetof(srmm_granule_info, gpi_name) == 24,
                "srmm_granule_info layout");

@@ -24,6 +24,8 @@ public struct SharedLocation: Hashable, Sendable {
         case vmidBitmap
         /// One word of EL3's GPT bit locks; `address` is the lock index the step is about.
         case gptLock
+        /// The number of RMI commands a CPU is inside now; `address` is the CPU index.
+        case commandsInFlight
     }
 
     public var kind: Kind
@@ -49,6 +51,7 @@ extension SharedLocation: CustomStringConvertible {
         case .rmmLifecycle: return "RMM lifecycle"
         case .vmidBitmap: return "VMID bitmap word " + String(address)
         case .gptLock: return "GPT lock " + String(address)
+        case .commandsInFlight: return "commands in flight on cpu " + String(address)
         }
     }
 }

@@ -106,6 +106,16 @@ extension SharedWord {
         return storage.wrappingSubtract(operand, ordering: .releasing)
     }
 
+    /// Adds `operand`, sequentially consistent (the only use: a CPU entering an RMI command, which must be
+    /// ordered before its load of the lifecycle word against a deactivation's claim and its load of this count).
+    @inlinable
+    @inline(__always)
+    @discardableResult
+    public func wrappingAddSequentiallyConsistent(_ operand: UInt64) -> (oldValue: UInt64, newValue: UInt64) {
+        unsafe schedulingPoint(observer, location, .readModifyWrite)
+        return storage.wrappingAdd(operand, ordering: .sequentiallyConsistent)
+    }
+
     /// Clears the bits `operand` lacks, relaxed (the only use: freeing a VMID, a bitmap guarding nothing else).
     @inlinable
     @inline(__always)

@@ -37,14 +37,15 @@ public struct MachineHostMemory: HostMemory {
 }
 
 extension Machine {
-    /// The host's configuration of this machine: its granule size and its conventional DRAM.
+    /// The host's configuration of this machine: its granule size, its conventional DRAM, and the tracking region
+    /// size the platform options chose for bring-up.
     public func hostConfiguration(retryPolicy: RetryPolicy = RetryPolicy()) -> HostConfiguration {
         HostConfiguration(
             granuleSize: configuration.granuleSize,
             dramRegions: configuration.dramRegions.filter { $0.category == .conventional }.map {
                 GranuleRange(uncheckedBase: $0.base, top: $0.base + $0.size, granuleSize: configuration.granuleSize)
             },
-            retryPolicy: retryPolicy)
+            retryPolicy: retryPolicy, trackingRegionSizeEncoding: configuration.trackingRegionSizeEncoding)
     }
 
     /// A host library bound to CPU `cpu` of this machine (use `using(_:)` for the other CPUs).

@@ -8,10 +8,18 @@ public struct HostConfiguration: Sendable {
     public var dramRegions: [GranuleRange]
     /// Retry and continuation budgets.
     public var retryPolicy: RetryPolicy
+    /// The tracking_region_size encoding bring-up writes into RmiRmmConfig (rmi-abi.md section 7, bet3.md
+    /// section 2): for 4 KB granules 0 selects 1 GB regions (what Linux writes) and 1 selects 2 MB regions.
+    /// An encoding the RMM does not accept makes RMI_RMM_CONFIG_SET, and so bring-up, fail with ERROR_INPUT.
+    public var trackingRegionSizeEncoding: UInt64
 
-    public init(granuleSize: GranuleSize = .size4KB, dramRegions: [GranuleRange], retryPolicy: RetryPolicy = .init()) {
+    public init(
+        granuleSize: GranuleSize = .size4KB, dramRegions: [GranuleRange], retryPolicy: RetryPolicy = .init(),
+        trackingRegionSizeEncoding: UInt64 = 0
+    ) {
         self.granuleSize = granuleSize
         self.dramRegions = dramRegions
         self.retryPolicy = retryPolicy
+        self.trackingRegionSizeEncoding = trackingRegionSizeEncoding
     }
 }

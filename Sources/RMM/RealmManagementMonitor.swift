@@ -5,8 +5,9 @@ import Synchronization
 /// The Realm Management Monitor: the RMI v2.0 commands of memory delegation, answered at register level.
 ///
 /// One instance serves every CPU; `handle(_:cpu:)` may run concurrently on several. Shared state is atomic
-/// (lifecycle, granule words, tracking regions), and the granule table is published once, at activation, by a
-/// releasing store of the lifecycle state that every command reads with acquiring ordering.
+/// (lifecycle, granule words, tracking regions), and the granule table is published at activation by a
+/// releasing store of the lifecycle state that every command reads with acquiring ordering. RMI_RMM_DEACTIVATE
+/// discards it only while no other CPU is inside a command (`deactivate(cpu:)`, docs/concurrency.md).
 public final class RealmManagementMonitor: Sendable {
     public let manifest: RMMBootManifest
     /// How the RMM reaches the machine: EL3, memory through a PAS, interrupts, boot-time metadata. An existential,
@@ -19,12 +20,16 @@ public final class RealmManagementMonitor: Sendable {
     let vmids: VMIDAllocator
     /// Who owns the L1 GPT table of each L0 region that holds memory.
     let l1Directory: GPTL1Directory
+    /// How many commands each CPU is inside (RMI_RMM_DEACTIVATE's check).
+    let inFlight: CommandsInFlight
 
     private let _lifecycle: SharedWord
     private let _trackingRegionEncoding = Atomic<UInt8>(0)
     private let _halted = Atomic<Bool>(false)
-    /// Written once while the lifecycle is INTERMEDIATE (activation owns it exclusively), then published by the
-    /// releasing store of ACTIVE; read only after an acquiring load of ACTIVE.
+    /// Written while the lifecycle is INTERMEDIATE (activation owns it exclusively), then published by the
+    /// releasing store of ACTIVE; read only after an acquiring load of ACTIVE (or DEACTIVATING, by a command that
+    /// entered before the deactivation claimed the word, which then cannot succeed). Cleared by a deactivation
+    /// that found no other CPU inside a command, before its releasing store of INIT.
     nonisolated(unsafe) private var _table: GranuleTable?
 
     /// An RMM for the platform `manifest` describes, reaching the machine through `port`. An `observer` sees every
@@ -35,14 +40,24 @@ public final class RealmManagementMonitor: Sendable {
         self.observer = observer
         self._lifecycle = SharedWord(
             UInt64(RMMLifecycleState.initial.rawValue), location: SharedLocation(.rmmLifecycle), observer: observer)
-        self.operations = OperationPool(cpuCount: manifest.cpuCount, observer: observer)
+        self.operations = OperationPool(
+            cpuCount: manifest.cpuCount, perCPU: manifest.operationContextsPerCPU, observer: observer)
         self.l1Directory = GPTL1Directory(manifest: manifest, observer: observer)
         self.vmids = VMIDAllocator(observer: observer)
+        self.inFlight = CommandsInFlight(cpuCount: manifest.cpuCount, observer: observer)
     }
 
-    /// The lifecycle state (DEN0137 A2.1.2).
+    /// The lifecycle word's value while a deactivation decides (claimed from ACTIVE, not yet INIT or back to
+    /// ACTIVE): the RMM is still ACTIVE to every observer, and a command arriving now waits for the decision.
+    static var deactivating: UInt64 { 3 }
+
+    /// The lifecycle state (DEN0137 A2.1.2). ACTIVE while a deactivation decides: it has not taken effect.
     public var lifecycleState: RMMLifecycleState {
-        RMMLifecycleState(rawValue: UInt8(truncatingIfNeeded: _lifecycle.load(ordering: .acquiring))) ?? .initial
+        Self.lifecycleState(_lifecycle.load(ordering: .acquiring))
+    }
+
+    static func lifecycleState(_ word: UInt64) -> RMMLifecycleState {
+        word == deactivating ? .active : RMMLifecycleState(rawValue: UInt8(truncatingIfNeeded: word)) ?? .initial
     }
 
     /// Whether the RMM met a fatal condition and stopped serving.
@@ -63,6 +78,25 @@ public final class RealmManagementMonitor: Sendable {
         return unsafe _table
     }
 
+    /// Moves ACTIVE to DEACTIVATING, for a deactivation's checks; `nil` if claimed, else the word found.
+    /// Sequentially consistent: see `CommandsInFlight.enter`.
+    func claimDeactivation() -> UInt64? {
+        let (exchanged, original) = _lifecycle.compareExchange(
+            expected: UInt64(RMMLifecycleState.active.rawValue), desired: Self.deactivating,
+            ordering: .sequentiallyConsistent)
+        return exchanged ? nil : original
+    }
+
+    /// Ends a deactivation: back to ACTIVE when it refused, or INIT with the table discarded. Releasing: a
+    /// command waiting in `settledLifecycleState` sees what the deactivation did.
+    func endDeactivation(to state: RMMLifecycleState) {
+        if state == .initial { unsafe _table = nil }
+        _lifecycle.store(UInt64(state.rawValue), ordering: .releasing)
+    }
+
+    /// The table a claimed deactivation examines (it may not be read through `table` by anyone else then).
+    var tableDuringDeactivation: GranuleTable? { unsafe _table }
+
     // MARK: Dispatch
 
     /// Handles one SMC from the host: X0 the function ID, X1...X6 the inputs; answers X0...X4.
@@ -77,7 +111,9 @@ public final class RealmManagementMonitor: Sendable {
         guard !isHalted else { return .notSupported }
         let id = FunctionID(call.x0)
         guard let command = Self.command(id) else { return id.isRMI ? .result(.errorNotSupported) : .notSupported }
-        guard command.gate.admits(lifecycleState) else { return .result(.errorGlobal) }
+        inFlight.enter(cpu: cpu)
+        defer { inFlight.leave(cpu: cpu) }
+        guard command.gate.admits(settledLifecycleState()) else { return .result(.errorGlobal) }
         do {
             return try command.run(self, call, cpu)
         } catch {
@@ -95,6 +131,19 @@ public final class RealmManagementMonitor: Sendable {
             desired: UInt64(RMMLifecycleState.intermediate.rawValue),
             ordering: .acquiring
         ).exchanged
+    }
+
+    /// The lifecycle state once no deactivation is deciding: a command that entered (`inFlight.enter`) while one
+    /// is waits for it to finish or give up, so it never reads a table being discarded and never answers as if
+    /// INIT for a deactivation that then fails. A deactivation never waits for anyone, so neither does this for
+    /// long. Sequentially consistent (see `CommandsInFlight.enter`).
+    private func settledLifecycleState() -> RMMLifecycleState {
+        var word = _lifecycle.load(ordering: .sequentiallyConsistent)
+        while word == Self.deactivating {
+            waitingPoint(observer, _lifecycle.location)
+            word = _lifecycle.load(ordering: .sequentiallyConsistent)
+        }
+        return Self.lifecycleState(word)
     }
 
     /// Publishes the table built during activation and enters ACTIVE.

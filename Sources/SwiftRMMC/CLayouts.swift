@@ -4,7 +4,7 @@ struct _CRegion {
     var size: UInt64
 }
 
-/// `srmm_options`: the CLI's platform options; zero and NULL mean defaults. 104 bytes.
+/// `srmm_options`: the CLI's platform options; zero and NULL mean defaults. 144 bytes.
 @unsafe
 struct _COptions {
     /// The caller's `sizeof(srmm_options)`: how many bytes of the struct the library may read.
@@ -21,23 +21,31 @@ struct _COptions {
     var budget: UInt64
     var activate: UInt64
     var hostL1Tables: UInt64
+    var trackingRegionSize: UInt64 = 0
+    var devNCoh: UnsafeRawPointer? = nil
+    var devNCohCount: UInt64 = 0
+    var devCoh: UnsafeRawPointer? = nil
+    var devCohCount: UInt64 = 0
 
     /// All zero and NULL: the default platform.
     static var defaults: _COptions {
         unsafe _COptions(
             structSize: UInt64(MemoryLayout<_COptions>.size), dram: nil, dramCount: 0, mmio: nil, mmioCount: 0,
             paBits: 0, l0gptsz: 0, cpus: 0, seed: 0,
-            strictRangeState: 0, budget: 0, activate: 0, hostL1Tables: 0)
+            strictRangeState: 0, budget: 0, activate: 0, hostL1Tables: 0, trackingRegionSize: 0)
     }
 
-    /// The smallest `struct_size` a caller may pass: the first version with the field (this one).
-    static let firstSizedVersion: UInt64 = 104
+    /// The `struct_size` of every version of the struct: the first (up to `host_l1_tables`), the second (with
+    /// `tracking_region_size`), the third (with the device memory banks).
+    static let versionSizes: [UInt64] = [104, 112, 144]
 
     /// The options at `pointer`, reading only the `struct_size` bytes the caller's header had (the rest stays at
     /// its default); `nil` for a size no version had.
     static func load(from pointer: UnsafeRawPointer) -> _COptions? {
         let size = unsafe pointer.load(as: UInt64.self)
-        guard unsafe size >= firstSizedVersion, unsafe size <= UInt64(MemoryLayout<_COptions>.size) else { return nil }
+        guard unsafe versionSizes.contains(size), unsafe size <= UInt64(MemoryLayout<_COptions>.size) else {
+            return nil
+        }
         var values = unsafe defaults
         unsafe withUnsafeMutableBytes(of: &values) {
             unsafe $0.baseAddress!.copyMemory(from: pointer, byteCount: Int(size))

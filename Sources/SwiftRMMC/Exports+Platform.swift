@@ -97,6 +97,21 @@ func platformConfiguration(_ options: _COptions) -> Result<PlatformConfiguration
         }
     case .success(nil): break
     }
+    for (array, count, category, prefix) in unsafe [
+        (options.devNCoh, options.devNCohCount, TrackingCategory.deviceNonCoherent, "DEV_NCOH"),
+        (options.devCoh, options.devCohCount, .deviceCoherent, "DEV_COH"),
+    ] {
+        switch unsafe regions(array, count: count) {
+        case .failure(let code): return .failure(code)
+        case .success(let banks?):
+            configuration.dramRegions += banks.enumerated().map { index, region in
+                MemoryRegion(
+                    name: "\(prefix)\(index)", base: PhysicalAddress(region.base), size: region.size, category: category
+                )
+            }
+        case .success(nil): break
+        }
+    }
     // Clamping keeps absurd values absurd (and rejected by validation) rather than wrapping them into range.
     if unsafe options.paBits != 0 { configuration.physicalAddressBits = unsafe Int(clamping: options.paBits) }
     if unsafe options.l0gptsz != 0 { configuration.l0GPTSizeBits = unsafe Int(clamping: options.l0gptsz) }
@@ -105,6 +120,7 @@ func platformConfiguration(_ options: _COptions) -> Result<PlatformConfiguration
     configuration.seed = unsafe options.seed
     configuration.strictRangeState = unsafe options.strictRangeState == 1
     configuration.hostCreatedL1Tables = unsafe options.hostL1Tables == 1
+    if unsafe options.trackingRegionSize != 0 { configuration.trackingRegionSize = unsafe options.trackingRegionSize }
     do {
         try configuration.validate()
     } catch {

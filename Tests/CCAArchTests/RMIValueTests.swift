@@ -247,9 +247,9 @@ struct FeatureRegisterTests {
 @Suite("RMM configuration and tracking")
 struct RMMConfigurationTests {
     @Test(
-        "TrackingRegionSizeFromRmi decodes the reference's table",
+        "TrackingRegionSizeFromRmi decodes the reference's table, with bet3's 2 MB for 4 KB granules",
         arguments: [
-            (GranuleSize.size4KB, UInt64(0), UInt64?(1 << 30)), (.size4KB, 1, nil), (.size4KB, 2, nil),
+            (GranuleSize.size4KB, UInt64(0), UInt64?(1 << 30)), (.size4KB, 1, 1 << 21), (.size4KB, 2, nil),
             (.size16KB, 0, 1 << 25), (.size16KB, 1, 1 << 36), (.size16KB, 2, nil),
             (.size64KB, 0, 1 << 29), (.size64KB, 1, 1 << 42), (.size64KB, 0xFF, nil),
         ])
@@ -257,6 +257,9 @@ struct RMMConfigurationTests {
         #expect(RMMConfiguration.trackingRegionSize(encoding: encoding, granuleSize: granule) == bytes)
         let config = RMMConfiguration(granuleSize: granule, trackingRegionSizeEncoding: encoding)
         #expect(config.trackingRegionSize == bytes)
+        if let bytes {
+            #expect(RMMConfiguration.trackingRegionSizeEncoding(size: bytes, granuleSize: granule) == encoding)
+        }
     }
 
     @Test("lifecycle states report INIT for INTERMEDIATE, as RMI_RMM_STATE_GET does")

@@ -89,8 +89,10 @@ struct PlatformValueParserTests {
         let coherent = try PlatformValueParser.parseMemoryRegions(["0x1_0000_0000:1G"], category: .deviceCoherent)
         #expect(
             coherent == [
-                MemoryRegion(name: "DRAM0", base: PhysicalAddress(1 << 32), size: 1 << 30, category: .deviceCoherent)
+                MemoryRegion(name: "DEV_COH0", base: PhysicalAddress(1 << 32), size: 1 << 30, category: .deviceCoherent)
             ])
+        let nonCoherent = try PlatformValueParser.parseMemoryRegions(["0x1_0000_0000:1G"], category: .deviceNonCoherent)
+        #expect(nonCoherent.map(\.name) == ["DEV_NCOH0"])
         #expect(throws: PlatformValueParseError.malformedRegion(text: "1G")) {
             try PlatformValueParser.parseMemoryRegions(["0:1G", "1G"])
         }

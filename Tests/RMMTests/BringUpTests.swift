@@ -45,7 +45,7 @@ struct ConfigTests {
 
     @Test(
         "CONFIG_SET cfg_supp: an unadvertised granule size or invalid tracking size answers RMI_ERROR_INPUT",
-        arguments: [(UInt64(0), UInt64(1)), (0, 2), (0, 3), (1, 0), (0xFF, 0)])
+        arguments: [(UInt64(0), UInt64(1)), (0, 2), (0, 3), (2, 0), (0xFF, 0)])
     func configSet_cfg_supp(tracking: UInt64, granule: UInt64) {
         let h = Harness(activate: false)
         writeConfig(h, tracking: tracking, granule: granule)

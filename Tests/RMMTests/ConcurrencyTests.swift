@@ -10,6 +10,48 @@ private let g = Harness.g
 
 @Suite("Several CPUs at once")
 struct ConcurrencyTests {
+    @Test("DEACTIVATE and ACTIVATE on one CPU while three delegate, undelegate and read tracking: every answer legal")
+    func deactivateUnderLoad() {
+        let h = Harness()
+        let deactivations = Locked<[RMIStatus: Int]>([:])
+        let violations = Locked<[String]>([])
+        DispatchQueue.concurrentPerform(iterations: 4) { cpu in
+            for round in 0..<400 {
+                if cpu == 0 {
+                    let status = h.status(h.smc(.rmmDeactivate, cpu: 0))
+                    deactivations.withLock { $0[status, default: 0] += 1 }
+                    if status == .success { _ = h.smc(.rmmActivate, cpu: 0) }
+                    continue
+                }
+                // Each other CPU works on a granule of its own and always gives it back, so a deactivation can
+                // win between its commands; one that wins makes them answer RMI_ERROR_GLOBAL until reactivation.
+                let pa = base + UInt64(cpu) * g
+                let answers = [
+                    h.delegate(pa, pa + g, cpu: cpu), h.smc(.granuleTrackingGet, pa, pa + g, cpu: cpu),
+                    h.undelegate(pa, pa + g, cpu: cpu),
+                ]
+                for (index, answer) in answers.enumerated() {
+                    let status = h.status(answer)
+                    let legal =
+                        status == .success || (index != 1 && status == .errorGlobal)
+                        || (index != 1 && status == .busy)
+                    if !legal { violations.withLock { $0.append("cpu \(cpu) round \(round): \(status.name)") } }
+                }
+            }
+        }
+        #expect(violations.withLock { $0 }.isEmpty)
+        let counts = deactivations.withLock { $0 }
+        #expect(Set(counts.keys).isSubset(of: [.success, .busy, .errorGlobal]), "\(counts)")
+        // Quiescent: reactivate if the last one won, then everything is back to UNDELEGATED and consistent.
+        if h.rmm.lifecycleState == .initial { #expect(h.smc(.rmmActivate) == .result(.success)) }
+        for cpu in 1..<4 {
+            let pa = base + UInt64(cpu) * g
+            if h.state(pa) == .delegated { #expect(h.undelegate(pa, pa + g).x0 == 0) }
+        }
+        #expect(h.invariantViolations(base, base + 4 * g).isEmpty)
+        #expect(h.smc(.rmmDeactivate) == .result(.success))
+    }
+
     @Test("random delegations and undelegations on shared granules from 4 CPUs: every answer legal, no lost update")
     func randomSharedRanges() {
         let h = Harness()

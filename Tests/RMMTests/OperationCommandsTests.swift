@@ -134,3 +134,28 @@ struct OperationTests {
         #expect(h.delegate(next, next + g) == SMCReturn(0, next + g))
     }
 }
+
+@Suite("The operation context pool's size (a model choice, --sro-contexts)")
+struct OperationPoolSizeTests {
+    /// Starts interrupted undelegations of one granule each until one is not RMI_INCOMPLETE; returns how many
+    /// were, and that last answer's status.
+    func pendUntilRefused(_ h: Harness) -> (pending: Int, refusal: RMIStatus) {
+        let base: UInt64 = 0x8000_0000
+        h.delegateAll(base, base + 64 * Harness.g)
+        h.port.state.withLock { $0.interruptPending = true }
+        for index in 0..<64 {
+            let pa = base + UInt64(index) * Harness.g
+            let status = h.status(h.undelegate(pa, pa + Harness.g))
+            if status != .incomplete { return (index, status) }
+        }
+        return (64, .incomplete)
+    }
+
+    @Test("the pool holds contexts-per-CPU times CPUs; one more operation answers RMI_BLOCKED", arguments: [1, 2, 4])
+    func poolSize(perCPU: Int) {
+        let h = Harness(contextsPerCPU: perCPU)
+        let (pending, refusal) = pendUntilRefused(h)
+        #expect(pending == 4 * perCPU)
+        #expect(refusal == .blocked)
+    }
+}

@@ -21,15 +21,19 @@ struct PlatformCreationTests {
         #expect(code == ok)
         #expect(options.dram == nil && options.dramCount == 0 && options.mmioCount == 0)
         #expect(options.paBits == 0 && options.cpus == 0 && options.budget == 0 && options.activate == 0)
-        #expect(options.hostL1Tables == 0 && options.structSize == 104)
+        #expect(options.hostL1Tables == 0 && options.trackingRegionSize == 0 && options.structSize == 144)
+        #expect(
+            options.devNCoh == nil && options.devNCohCount == 0 && options.devCoh == nil && options.devCohCount == 0)
         #expect(srmm_options_init(nil) == nullPointer)
     }
 
     @Test("the struct mirrors have the sizes and offsets the header asserts")
     func layouts() {
         #expect(MemoryLayout<_CRegion>.size == 16)
-        #expect(MemoryLayout<_COptions>.size == 104)
+        #expect(MemoryLayout<_COptions>.size == 144)
+        #expect(MemoryLayout<_COptions>.offset(of: \.devCohCount) == 136)
         #expect(MemoryLayout<_COptions>.offset(of: \.hostL1Tables) == 96)
+        #expect(MemoryLayout<_COptions>.offset(of: \.trackingRegionSize) == 104)
         #expect(MemoryLayout<_CFault>.size == 24)
         #expect(MemoryLayout<_CFault>.offset(of: \.world) == 20)
         #expect(MemoryLayout<_CGranuleInfo>.size == 32)
@@ -80,6 +84,42 @@ struct PlatformCreationTests {
         #expect(plain.smc([0xC400_0211, 0x8000_0000, 0xC000_0000]).x[2] == 1)
     }
 
+    @Test("tracking_region_size 2 MiB with activate: the bring-up configures 2 MB tracking regions")
+    func twoMegabyteTracking() throws {
+        var options = _COptions.defaults
+        options.activate = 1
+        options.trackingRegionSize = 2 << 20
+        let platform = try #require(CPlatform(options))
+        // RMI_GRANULE_TRACKING_SET(DRAM0 + 2 MiB, CONVENTIONAL, NONE): a region base only with 2 MB regions.
+        #expect(platform.smc([0xC400_01E3, 0x8020_0000, 0, 1]).x[0] == 0)
+        let plain = try #require(CPlatform(_COptions.defaults))
+        #expect(plain.activate())
+        #expect(plain.smc([0xC400_01E3, 0x8020_0000, 0, 1]).x[0] == 1)
+    }
+
+    @Test("bet3 6: dev_ncoh and dev_coh banks are tracked with their category and delegable")
+    func deviceMemory() throws {
+        let banks = [_CRegion(base: 0x1_0000_0000, size: 0x20_0000), _CRegion(base: 0x1_4000_0000, size: 0x20_0000)]
+        let platform = try banks.withUnsafeBytes { array in
+            var options = _COptions.defaults
+            options.activate = 1
+            options.devNCoh = array.baseAddress
+            options.devNCohCount = 1
+            options.devCoh = array.baseAddress! + MemoryLayout<_CRegion>.stride
+            options.devCohCount = 1
+            return try #require(CPlatform(options))
+        }
+        // RMI_GRANULE_TRACKING_GET: category DEV_NCOH (1) and DEV_COH (2), FINE.
+        #expect(platform.smc([0xC400_01E1, 0x1_0000_0000, 0x1_0020_0000]).x == [0, 1, 2, 0x1_0020_0000, 0])
+        #expect(platform.smc([0xC400_01E1, 0x1_4000_0000, 0x1_4020_0000]).x == [0, 2, 2, 0x1_4020_0000, 0])
+        #expect(platform.smc([0xC400_01F1, 0x1_4000_0000, 0x1_4000_1000]).x[0] == 0)
+        var options = _COptions.defaults
+        options.devCohCount = 1
+        var handle: OpaquePointer?
+        let code = withUnsafeBytes(of: &options) { srmm_platform_create($0.baseAddress, &handle) }
+        #expect(code == ReturnCode.nullPointer.rawValue && handle == nil)
+    }
+
     @Test("an MMIO array with count 0 means no device memory")
     func noMMIO() throws {
         var none = _CRegion(base: 0, size: 0)
@@ -118,6 +158,7 @@ struct PlatformCreationTests {
                 }, .invalidConfiguration
             ),
             ("65 CPUs", options { $0.cpus = 65 }, .invalidConfiguration),
+            ("tracking_region_size 4 MiB", options { $0.trackingRegionSize = 4 << 20 }, .invalidConfiguration),
             ("CPUs UINT64_MAX", options { $0.cpus = .max }, .invalidConfiguration),
         ]
     }()

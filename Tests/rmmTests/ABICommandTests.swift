@@ -1,4 +1,5 @@
 import CCAArch
+import CCAPlatform
 import Testing
 
 @testable import rmm
@@ -23,7 +24,7 @@ struct ABICommandTests {
         let opContinue = lines.first { $0.contains("RMI_OP_CONTINUE") }
         #expect(opContinue?.hasSuffix("any state") == true)
         #expect(
-            lines.filter { $0.hasSuffix("ACTIVE") || $0.hasSuffix("INIT") || $0.hasSuffix("any state") }.count == 28)
+            lines.filter { $0.hasSuffix("ACTIVE") || $0.hasSuffix("INIT") || $0.hasSuffix("any state") }.count == 29)
     }
 
     @Test("prints every EL3 function ID with its name")
@@ -43,5 +44,52 @@ struct ABICommandTests {
         #expect(text.contains("  10   RMI_BUSY\n"))
         #expect(text.contains("  16   RMI_ERROR_GRANULE\n"))
         #expect(RMIStatus.allDefined.allSatisfy { text.contains("\($0.name)") })
+    }
+}
+
+@Suite("rmm abi --choices")
+struct ModelChoicesTests {
+    @Test("prints every choice with what is allowed, the model's answer and its platform option")
+    func render() throws {
+        let text = ModelChoice.render()
+        for choice in ModelChoice.all {
+            #expect(
+                text.contains("\n  \(choice.name)\n    allowed: \(choice.allowed)\n    model:   \(choice.answer)\n"))
+        }
+        #expect(text.contains("    option:  --sro-contexts N\n"))
+        #expect(text.contains("    option:  none (the model has one answer)\n"))
+        #expect(try ABICommand.parse(["--choices"]).choices)
+    }
+
+    @Test("every choice's option is a platform option that parses and changes the configuration")
+    func optionsExist() throws {
+        let samples = ["N": "2", "SIZE": "2MiB"]
+        let base = try PlatformOptions.parse([]).configuration()
+        for option in ModelChoice.all.compactMap(\.option) {
+            let words = option.split(separator: " ").map { samples[String($0)] ?? String($0) }
+            let configuration = try PlatformOptions.parse(words).configuration()
+            #expect(configuration != base, "\(option) changed nothing")
+        }
+    }
+
+    @Test("--sro-contexts outside 1...64 is refused in a sentence", arguments: ["0", "65"])
+    func sroContextsBounds(value: String) {
+        #expect {
+            _ = try PlatformOptions.parse(["--sro-contexts", value]).configuration()
+        } throws: { error in
+            "\(error)".contains("\(value) operation contexts per CPU is outside 1...64")
+        }
+    }
+
+    @Test("docs/spec-reading.md lists the same choices, answers and options")
+    func documented() throws {
+        let text = try DocumentationTests.text("docs/spec-reading.md")
+        #expect(text.contains("`rmm abi --choices`"))
+        for choice in ModelChoice.all {
+            let option = choice.option.map { "`\($0)`" } ?? "none"
+            #expect(
+                text.contains("| \(choice.name) | \(choice.allowed) | \(choice.answer) | \(option) |"), "\(choice.name)"
+            )
+        }
     }
 }

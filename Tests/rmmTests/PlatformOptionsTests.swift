@@ -23,6 +23,43 @@ struct PlatformOptionsTests {
         #expect(host.info?.createdL1Tables.count == 4)
     }
 
+    @Test("--tracking-region 2MiB makes the host bring-up configure 2 MB tracking regions; 4MiB is refused")
+    func trackingRegion() throws {
+        let (machine, host) = try PlatformOptions.parse(["--tracking-region", "2MiB", "--activate"]).machine()
+        #expect(machine.rmm.trackingRegionSize == 2 << 20)
+        #expect(host.configuration.trackingRegionSizeEncoding == 1)
+        #expect(try PlatformOptions.parse(["--activate"]).machine().0.rmm.trackingRegionSize == 1 << 30)
+        #expect {
+            _ = try PlatformOptions.parse(["--tracking-region", "4MiB"]).configuration()
+        } throws: { error in
+            "\(error)".contains(
+                "unsupported tracking region size 0x400000 for 4 KiB granules (supported: 0x40000000, 0x200000)")
+        }
+    }
+
+    @Test("bet3 6: --dev-ncoh and --dev-coh declare tracked device memory banks; rmm map draws them")
+    func deviceMemory() throws {
+        let options = try PlatformOptions.parse([
+            "--dev-ncoh", "0x100000000:4MiB", "--dev-coh", "0x140000000:2MiB", "--dev-ncoh", "0x180000000:2MiB",
+            "--activate",
+        ])
+        let (machine, host) = try options.machine()
+        let devices = machine.configuration.dramRegions.filter { $0.category != .conventional }
+        #expect(devices.map(\.name) == ["DEV_NCOH0", "DEV_NCOH1", "DEV_COH0"])
+        #expect(devices.map(\.category) == [.deviceNonCoherent, .deviceNonCoherent, .deviceCoherent])
+        #expect(host.delegate(base: PhysicalAddress(0x1_4000_0000), size: 0x2000).succeeded)
+        let text = PASMap(machine: machine).text()
+        #expect(text.contains("DEV_COH0  [0x140000000, 0x140200000)  2 MiB\n"))
+        #expect(text.contains("  0x140000000    0x140002000    8 KiB      REALM      DELEGATED    "))
+        #expect(text.contains("DEV_NCOH1  [0x180000000, 0x180200000)  2 MiB\n"))
+        #expect {
+            _ = try PlatformOptions.parse(["--dram", "0x80000000:512MiB", "--dev-coh", "0xA0000000:2MiB"])
+                .configuration()
+        } throws: { error in
+            "\(error)".contains("banks DRAM0 and DEV_COH0 hold different categories of memory")
+        }
+    }
+
     @Test("--host-view maps DRAM a second time, and a delegation changes it with one mprotect per run")
     func hostView() throws {
         let (machine, host) = try PlatformOptions.parse(["--host-view"]).machine()

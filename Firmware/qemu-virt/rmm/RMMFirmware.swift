@@ -104,6 +104,10 @@ final class FirmwarePort: RMMPlatformPort, @unchecked Sendable {
         return memory
     }
 
+    /// The bump heap reclaims nothing (its `free` is empty too): a table RMI_RMM_DEACTIVATE discards stays in
+    /// `heap_used`, and a later activation takes new memory.
+    func releaseMetadata(_ memory: UnsafeMutableRawPointer, byteCount: Int) {}
+
     func fatal(_ reason: StaticString, address: PhysicalAddress) {
         write("[RMM] FATAL: ")
         consolePuts(reason.utf8Start)

@@ -44,11 +44,17 @@ public struct RMMConfiguration: Hashable, Sendable {
     }
 
     /// The tracking region size in bytes this configuration selects, or `nil` if the encoding is invalid for the
-    /// granule size (TrackingRegionSizeFromRmi): 4KB: 0 = 1 GB; 16KB: 0 = 32 MB, 1 = 64 GB; 64KB: 0 = 512 MB,
-    /// 1 = 4 TB.
+    /// granule size (TrackingRegionSizeFromRmi): 4KB: 0 = 1 GB, 1 = 2 MB (2.0-bet3); 16KB: 0 = 32 MB,
+    /// 1 = 64 GB; 64KB: 0 = 512 MB, 1 = 4 TB.
     @inlinable
     public var trackingRegionSize: UInt64? {
         Self.trackingRegionSize(encoding: trackingRegionSizeEncoding, granuleSize: granuleSize)
+    }
+
+    /// The tracking_region_size encoding that selects `size` bytes for `granuleSize`, or `nil` if none does.
+    @inlinable
+    public static func trackingRegionSizeEncoding(size: UInt64, granuleSize: GranuleSize) -> UInt64? {
+        (0...1).first { trackingRegionSize(encoding: $0, granuleSize: granuleSize) == size }
     }
 
     /// TrackingRegionSizeFromRmi (B3.219), the one place the encoding is decoded.
@@ -56,6 +62,7 @@ public struct RMMConfiguration: Hashable, Sendable {
     public static func trackingRegionSize(encoding: UInt64, granuleSize: GranuleSize) -> UInt64? {
         switch (granuleSize, encoding) {
         case (.size4KB, 0): 1 << 30
+        case (.size4KB, 1): 1 << 21
         case (.size16KB, 0): 1 << 25
         case (.size16KB, 1): 1 << 36
         case (.size64KB, 0): 1 << 29

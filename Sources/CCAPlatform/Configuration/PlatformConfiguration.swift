@@ -45,6 +45,22 @@ public struct PlatformConfiguration: Hashable, Sendable {
     /// Whether DRAM is also mapped as the host's view (`PhysicalMemory.hostView`): ordinary pointers for C host code,
     /// every granule the host may not access inaccessible (the CLI's `--host-view`).
     public var hostView = false
+    /// The tracking region size the host library's bring-up configures with RMI_RMM_CONFIG_SET (the CLI's
+    /// `--tracking-region`); `nil` for encoding 0, the granule's first size (1 GiB for 4 KiB granules). Must be a
+    /// size RmiRmmConfig can encode for the granule size (1 GiB or 2 MiB for 4 KiB granules).
+    public var trackingRegionSize: UInt64? = nil
+    /// Stateful operation contexts the RMM keeps per CPU (the CLI's `--sro-contexts`), 1 to 64; the pool holds
+    /// `cpuCount` times as many.
+    public var operationContextsPerCPU = 4
+    /// The operation context counts per CPU the model supports.
+    public static let supportedOperationContextsPerCPU: ClosedRange<Int> = 1...64
+
+    /// The tracking_region_size encoding the host library's bring-up writes.
+    public var trackingRegionSizeEncoding: UInt64 {
+        trackingRegionSize.flatMap {
+            RMMConfiguration.trackingRegionSizeEncoding(size: $0, granuleSize: granuleSize)
+        } ?? 0
+    }
 
     public init(
         physicalAddressBits: Int, granuleSize: GranuleSize = .size4KB, l0GPTSizeBits: Int = 30,
@@ -95,6 +111,14 @@ public struct PlatformConfiguration: Hashable, Sendable {
         }
         guard Self.supportedCPUCounts.contains(cpuCount) else { throw .cpuCountOutOfRange(cpuCount) }
         guard rangeWorkBudget > 0 else { throw .zeroRangeWorkBudget }
+        guard Self.supportedOperationContextsPerCPU.contains(operationContextsPerCPU) else {
+            throw .operationContextsOutOfRange(operationContextsPerCPU)
+        }
+        if let trackingRegionSize,
+            RMMConfiguration.trackingRegionSizeEncoding(size: trackingRegionSize, granuleSize: granuleSize) == nil
+        {
+            throw .unsupportedTrackingRegionSize(trackingRegionSize, granuleSize: granuleSize)
+        }
         guard !dramRegions.isEmpty else { throw .noDRAM }
 
         for region in dramRegions where region.category == .none {
@@ -123,6 +147,19 @@ public struct PlatformConfiguration: Hashable, Sendable {
         for (lower, upper) in zip(sorted, sorted.dropFirst())
         where upper.base.rawValue - lower.base.rawValue < lower.size {
             throw .overlappingRegions(first: lower.name, second: upper.name)
+        }
+        // A tracking region has one category: banks of different categories may not share the largest one the
+        // granule size allows (1 GiB for 4 KiB granules), whichever size the host later configures.
+        let largestTrackingRegion =
+            (0...1).compactMap {
+                RMMConfiguration.trackingRegionSize(encoding: $0, granuleSize: granuleSize)
+            }.max() ?? granuleSize.bytes
+        let banks = dramRegions.sorted { $0.base < $1.base }
+        for (lower, upper) in zip(banks, banks.dropFirst()) where lower.category != upper.category {
+            let lastOfLower = (lower.base.rawValue + lower.size - 1) & ~(largestTrackingRegion - 1)
+            if upper.base.rawValue & ~(largestTrackingRegion - 1) == lastOfLower {
+                throw .mixedTrackingRegion(first: lower.name, second: upper.name, size: largestTrackingRegion)
+            }
         }
     }
 

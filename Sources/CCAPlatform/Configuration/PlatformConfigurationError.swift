@@ -26,6 +26,12 @@ public enum PlatformConfigurationError: Error, Hashable, Sendable, CustomStringC
     case zeroRangeWorkBudget
     /// A memory bank with category NONE, or an MMIO region with a memory category.
     case regionCategory(name: String, category: TrackingCategory)
+    /// A number of operation contexts per CPU outside 1...64.
+    case operationContextsOutOfRange(Int)
+    /// Memory banks of different categories in one tracking region of `size` bytes.
+    case mixedTrackingRegion(first: String, second: String, size: UInt64)
+    /// A tracking region size RmiRmmConfig cannot encode for the granule size.
+    case unsupportedTrackingRegionSize(UInt64, granuleSize: GranuleSize)
 
     public var description: String {
         switch self {
@@ -57,6 +63,15 @@ public enum PlatformConfigurationError: Error, Hashable, Sendable, CustomStringC
             "region \(name) is a memory bank with category NONE: memory is CONVENTIONAL, DEV_COH or DEV_NCOH"
         case .regionCategory(let name, let category):
             "region \(name) is an MMIO region with category \(category.name): MMIO holds no memory (NONE)"
+        case .operationContextsOutOfRange(let count):
+            "\(count) operation contexts per CPU is outside 1...64"
+        case .mixedTrackingRegion(let first, let second, let size):
+            "banks \(first) and \(second) hold different categories of memory but share a \(size >> 20) MiB "
+                + "tracking region, which has one category"
+        case .unsupportedTrackingRegionSize(let size, let granule):
+            "unsupported tracking region size \(hex(size)) for \(granule.bytes >> 10) KiB granules (supported: "
+                + (0...1).compactMap { RMMConfiguration.trackingRegionSize(encoding: $0, granuleSize: granule) }
+                .map(hex).joined(separator: ", ") + ")"
         }
     }
 }

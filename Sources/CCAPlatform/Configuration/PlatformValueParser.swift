@@ -99,17 +99,26 @@ public enum PlatformValueParser {
         return (PhysicalAddress(base), size)
     }
 
-    /// Reads the `--dram BASE:SIZE` options, in order, into conventional DRAM regions named DRAM0, DRAM1, ...
+    /// Reads the `--dram BASE:SIZE` options, in order, into conventional DRAM regions named DRAM0, DRAM1, ...;
+    /// with another `category`, the `--dev-ncoh` or `--dev-coh` options into device memory banks named
+    /// DEV_NCOH0, ... or DEV_COH0, ...
     ///
     /// Layout problems (overlap, alignment, size) are left to `PlatformConfiguration.validate()`, which names the
     /// regions these names give.
     public static func parseMemoryRegions(
         _ texts: [String], category: TrackingCategory = .conventional
     ) throws(PlatformValueParseError) -> [MemoryRegion] {
+        let prefix =
+            switch category {
+            case .deviceNonCoherent: "DEV_NCOH"
+            case .deviceCoherent: "DEV_COH"
+            default: "DRAM"
+            }
         var regions: [MemoryRegion] = []
         for (index, text) in texts.enumerated() {
             let region = try parseRegion(text)
-            regions.append(MemoryRegion(name: "DRAM\(index)", base: region.base, size: region.size, category: category))
+            regions.append(
+                MemoryRegion(name: "\(prefix)\(index)", base: region.base, size: region.size, category: category))
         }
         return regions
     }

@@ -8,7 +8,8 @@ extension Machine {
     /// - The RMM is not halted.
     /// - A granule is UNDELEGATED exactly when its GPI is Non-secure; DELEGATED and every object state have GPI
     ///   Realm; PARTIAL and GPT_L1 granules are mid-operation or EL3's, and excluded (gpt.md section 6).
-    /// - DRAM the RMM does not track is Non-secure.
+    /// - Memory the RMM does not track is Non-secure: all of it before activation, and every region tracked NONE
+    ///   after (a COARSE unit's granules are held to the unit's state like FINE ones).
     /// - A contiguous GPT descriptor stands only where all its granules share one GPI.
     /// - Reference counts match their owners: an RD counts its RECs, an RTT its live entries; UNDELEGATED
     ///   granules have none.
@@ -40,6 +41,19 @@ extension Machine {
                 }
                 if info.state == .undelegated && info.refcount != 0 {
                     report("UNDELEGATED granule 0x\(String(base.rawValue, radix: 16)) has references")
+                }
+            }
+            rmm.forEachUntrackedRun { base, size in
+                var pa = base
+                while pa < base + size {
+                    let gpi = gpt.gpi(at: pa)
+                    if gpi != .nonSecure {
+                        report(
+                            "granule 0x\(String(pa.rawValue, radix: 16)) is untracked (TRACKING_NONE) but its GPI is "
+                                + "\(gpi?.name ?? "unreadable")")
+                        return
+                    }
+                    pa = pa + granule
                 }
             }
         } else {

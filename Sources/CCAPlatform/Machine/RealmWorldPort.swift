@@ -67,6 +67,10 @@ public final class RealmWorldPort: RMMPlatformPort, @unchecked Sendable {
         }
     }
 
+    public func releaseMetadata(_ memory: UnsafeMutableRawPointer, byteCount: Int) {
+        unsafe allocator.release(memory)
+    }
+
     public func fatal(_ reason: StaticString, address: PhysicalAddress) {
         let message = "RMM fatal error: \(reason) at 0x\(String(address.rawValue, radix: 16))"
         lock.lock()

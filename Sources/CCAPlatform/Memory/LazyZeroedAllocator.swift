@@ -43,6 +43,19 @@ public final class LazyZeroedAllocator: Sendable {
         }
     }
 
+    /// Returns an allocation's address space to the host. `memory` must be a pointer `allocate` returned and not
+    /// released yet (anything else is a bug of the caller, and traps); nobody may touch the memory afterwards.
+    public func release(_ memory: UnsafeMutableRawPointer) {
+        let found = reservations.withLock { list -> _UnsafeReservation? in
+            guard let index = list.firstIndex(where: { unsafe $0.unsafeBaseAddress == memory }) else {
+                return nil
+            }
+            return list.remove(at: index)
+        }
+        guard let found else { preconditionFailure("released metadata the allocator did not hand out") }
+        found.release()
+    }
+
     /// The bytes of all allocations the host currently maps (see `PhysicalMemory.residentBytes()`).
     public func residentBytes() -> UInt64 {
         reservations.withLock { $0.reduce(0) { $0 + $1.residentBytes() } }

@@ -7,7 +7,8 @@ extension HostRMI {
     ///    is incompatible.
     /// 2. RMI_FEATURES(0) and (1), kept in `info`.
     /// 3. FEATURES1 must advertise the host's granule size.
-    /// 4. RMI_RMM_CONFIG_SET on a zeroed Non-secure page: granule size, tracking region size encoding 0.
+    /// 4. RMI_RMM_CONFIG_SET on a zeroed Non-secure page: granule size, and the tracking region size encoding the
+    ///    configuration chooses (0, 1 GB for 4 KB granules, unless it says otherwise).
     ///    If it answers ERROR_GLOBAL, someone may have brought the RMM up already (raw SMCs, firmware tests):
     ///    RMI_RMM_STATE_GET and RMI_RMM_CONFIG_GET tell, and an ACTIVE RMM configured as this host would have
     ///    configured it is adopted (step 5 is skipped); any other finding is a failure that says what was found.
@@ -112,7 +113,8 @@ extension HostRMI {
     private func configure() throws(HostInitError) -> Configuration {
         guard let page = allocator.allocatePage() else { throw .outOfMemory }
         defer { allocator.freePage(page) }
-        let configuration = RMMConfiguration(granuleSize: granuleSize, trackingRegionSizeEncoding: 0)
+        let configuration = RMMConfiguration(
+            granuleSize: granuleSize, trackingRegionSizeEncoding: self.configuration.trackingRegionSizeEncoding)
         var words = [UInt64](repeating: 0, count: Int(RMMConfiguration.size / 8))
         words[Int(RMMConfiguration.trackingRegionSizeOffset / 8)] = configuration.trackingRegionSizeEncoding
         words[Int(RMMConfiguration.granuleSizeOffset / 8)] = configuration.granuleSize.rmiEncoding

@@ -4,7 +4,8 @@ public import CCAArch
 public struct MemoryBank: Hashable, Sendable {
     public var base: PhysicalAddress
     public var size: UInt64
-    /// CONVENTIONAL for DRAM, DEV_COH for coherent device memory usable as conventional memory.
+    /// CONVENTIONAL for DRAM; DEV_NCOH or DEV_COH for device memory the platform declares assignable (tracked
+    /// and delegable like DRAM, never scrubbed, never an RMM object).
     public var category: TrackingCategory
 
     public init(base: PhysicalAddress, size: UInt64, category: TrackingCategory = .conventional) {
@@ -27,7 +28,7 @@ public struct RMMBootManifest: Sendable {
     public var granuleSize: GranuleSize
     /// log2 of the size one L0 GPT entry covers (30 + GPCCR_EL3.L0GPTSZ).
     public var l0RegionBits: Int
-    /// DRAM and coherent device banks, sorted by base, not overlapping. Everything else is a hole.
+    /// DRAM and assignable device memory banks, sorted by base, not overlapping. Everything else is a hole.
     public var banks: [MemoryBank]
     /// L0 regions (by base) whose L1 GPT table the platform created at boot.
     public var platformL1Regions: [PhysicalAddress]
@@ -42,13 +43,19 @@ public struct RMMBootManifest: Sendable {
     /// by the region boundary first and by this budget only with larger tracking regions.
     public var rangeWorkBudget: UInt64
 
+    /// Stateful operation contexts per CPU: the pool holds `cpuCount` times as many.
+    public var operationContextsPerCPU: Int
+
     /// The default work budget: 1 GiB of 4 KB granules.
     public static let defaultRangeWorkBudget: UInt64 = 262_144
+    /// The default number of operation contexts per CPU.
+    public static let defaultOperationContextsPerCPU = 4
 
     public init(
         physicalAddressBits: Int, granuleSize: GranuleSize, l0RegionBits: Int, banks: [MemoryBank],
         platformL1Regions: [PhysicalAddress], cpuCount: Int, strictRangeState: Bool = false,
-        rangeWorkBudget: UInt64 = RMMBootManifest.defaultRangeWorkBudget
+        rangeWorkBudget: UInt64 = RMMBootManifest.defaultRangeWorkBudget,
+        operationContextsPerCPU: Int = RMMBootManifest.defaultOperationContextsPerCPU
     ) {
         self.physicalAddressBits = physicalAddressBits
         self.granuleSize = granuleSize
@@ -58,6 +65,7 @@ public struct RMMBootManifest: Sendable {
         self.cpuCount = cpuCount
         self.strictRangeState = strictRangeState
         self.rangeWorkBudget = rangeWorkBudget
+        self.operationContextsPerCPU = operationContextsPerCPU
     }
 
     /// 2^physicalAddressBits: the first address past protected memory.

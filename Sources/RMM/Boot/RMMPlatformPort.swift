@@ -33,6 +33,10 @@ public protocol RMMPlatformPort: AnyObject, Sendable {
     /// Implementations should back it lazily: untouched metadata costs nothing.
     func allocateMetadata(byteCount: Int) -> UnsafeMutableRawPointer
 
+    /// Takes back metadata memory `allocateMetadata` gave (the same pointer and byte count): RMI_RMM_DEACTIVATE
+    /// discards its granule table once no CPU can reach it. The RMM never touches the memory again.
+    func releaseMetadata(_ memory: UnsafeMutableRawPointer, byteCount: Int)
+
     /// The RMM met a condition firmware would panic on (EL3 broke its contract on memory the RMM owns). The RMM
     /// halts after reporting it; the platform must make it loud.
     func fatal(_ reason: StaticString, address: PhysicalAddress)

@@ -21,14 +21,16 @@ extension RealmManagementMonitor {
         return .result(.success)
     }
 
-    /// RMI_RMM_CONFIG_GET (DEN0137 B4.5.53): writes the configuration into the Non-secure page at X1.
+    /// RMI_RMM_CONFIG_GET (DEN0137 B4.5.53): writes the configuration into the Non-secure page at X1: the whole
+    /// 4 KB RmiRmmConfig, its two fields and zeros in every reserved byte (bet3.md section 2).
     ///
     /// Allowed in every state (the reference follows TF-RMM here). Failure conditions: `cfg_align`, `cfg_pas`,
-    /// both RMI_ERROR_INPUT.
+    /// both RMI_ERROR_INPUT. The page is one granule, so its Non-secure check passes for all of it or none.
     func configGet(pointer: UInt64) -> SMCReturn {
         guard pointer != 0, isGranuleAligned(pointer) else { return .result(.errorInput) }
         let page = PhysicalAddress(pointer)
         guard
+            port.zero(page, byteCount: RMMConfiguration.size, space: .nonSecure),
             port.write64(
                 UInt64(trackingRegionEncoding), at: page + RMMConfiguration.trackingRegionSizeOffset,
                 space: .nonSecure),
@@ -47,6 +49,45 @@ extension RealmManagementMonitor {
             unsafe port.allocateMetadata(byteCount: $0)
         }
         publishActivation(table)
+        return .result(.success)
+    }
+}
+
+extension RealmManagementMonitor {
+    /// RMI_RMM_DEACTIVATE (2.0-bet3, bet3.md section 1): ACTIVE back to INIT, so the host may reconfigure the RMM
+    /// or give all memory back after a failed bring-up. No inputs; X1...X3 are 0 on every answer.
+    ///
+    /// Conditions, in this order: not ACTIVE (INIT, or INTERMEDIATE while an activation is in flight)
+    /// RMI_ERROR_GLOBAL, the command table's gate, or here when another deactivation won; another CPU inside an RMI
+    /// command (another DEACTIVATE included), or any operation context RESERVED or SEALED, RMI_BUSY (a pending
+    /// handle stays valid); any granule of a FINE region in a state other than UNDELEGATED (DELEGATED, an object,
+    /// PARTIAL, INTERNAL, GPT_L1), or a COARSE unit that is not UNDELEGATED, RMI_ERROR_GLOBAL. Regions tracked NONE
+    /// never block it. Every refusal leaves the RMM ACTIVE and unchanged. On success the tracking layout is
+    /// discarded and its metadata handed back to the platform: CONFIG_SET is accepted again and ACTIVATE builds a
+    /// new layout from the configuration then in force.
+    ///
+    /// Why the table may be freed (docs/concurrency.md, "Deactivation"): the claim ACTIVE -> DEACTIVATING and the
+    /// load of the other CPUs' in-flight counts are sequentially consistent, as are a command's increment of its
+    /// own count and its load of the lifecycle in `handle`. So either this load sees the command's count (BUSY,
+    /// nothing freed) or the command's load sees DEACTIVATING and waits for the decision, then reads INIT and
+    /// never touches the table. A sealed context (which may hold a tracking region) blocks the deactivation too.
+    func deactivate(cpu: Int) -> SMCReturn {
+        if let found = claimDeactivation() {
+            // Another CPU claimed it first (it is inside DEACTIVATE now), or finished it.
+            return .result(found == Self.deactivating ? .busy : .errorGlobal)
+        }
+        guard inFlight.onlyCaller(cpu), operations.allFree, let table = tableDuringDeactivation else {
+            endDeactivation(to: .active)
+            return .result(.busy)
+        }
+        // Nobody else can change a granule word now: no other CPU is inside a command, new ones wait, and no
+        // operation holds a run.
+        guard table.regions.allSatisfy({ $0.isWhollyUndelegated }) else {
+            endDeactivation(to: .active)
+            return .result(.errorGlobal)
+        }
+        unsafe port.releaseMetadata(table.metadata, byteCount: table.metadataByteCount)
+        endDeactivation(to: .initial)
         return .result(.success)
     }
 }

@@ -24,8 +24,9 @@ extension RealmManagementMonitor {
     /// The same shape as delegation, from DELEGATED to UNDELEGATED: `base_align`, `top_align`, `top_bound`,
     /// `tracking`, `state`; `rmm_state` (RMI_ERROR_GLOBAL) too, which the spec does not list. A granule in use
     /// by a realm object (RD, RTT, REC, DATA, ...) or with references is not DELEGATED, so it fails `state` at
-    /// base and ends the call further along. Every granule is wiped through the Realm PAS before EL3 returns it
-    /// to Non-secure. If EL3 refuses to undelegate memory the RMM owns, the RMM halts loudly: no state changes
+    /// base and ends the call further along. Every granule of conventional memory is wiped through the Realm PAS
+    /// before EL3 returns it to Non-secure; device memory (DEV_NCOH, DEV_COH) is never scrubbed (bet3.md section
+    /// 6: the RMM cannot wipe device registers; resetting the device is the host's and the device's business). If EL3 refuses to undelegate memory the RMM owns, the RMM halts loudly: no state changes
     /// silently.
     func rangeUndelegate(base: UInt64, top: UInt64, cpu: Int) -> SMCReturn {
         rangeTransition(base: base, top: top, cpu: cpu, direction: .undelegate)
@@ -147,7 +148,7 @@ extension RealmManagementMonitor {
         let shift = UInt64(granuleSize.shift)
         let count = UInt64(end - start)
         let startPA = region.address(ofIndex: start)
-        if direction == .undelegate {
+        if direction == .undelegate && region.category == .conventional {
             // Each call scrubs at least one chunk before it looks for an interrupt, so a resumed operation makes
             // progress however often interrupts arrive.
             var scrubbedThisCall = false
@@ -213,7 +214,7 @@ extension RealmManagementMonitor {
             return .result(word.isLocked ? .busy : word.state == .partial ? .blocked : .errorInput)
         }
         let count = region.size >> UInt64(granuleSize.shift)
-        if direction == .undelegate {
+        if direction == .undelegate && region.category == .conventional {
             guard port.zero(base, byteCount: region.size, space: .realm) else {
                 halt("RMM could not scrub granules it owns", address: base)
                 return .notSupported

@@ -66,6 +66,7 @@ extension RealmManagementMonitor {
         case .rmmConfigSet: row("B4.5.54", .initial) { rmm, x, _ in rmm.configSet(pointer: x.x1) }
         case .rmmConfigGet: row("B4.5.53", .anyState) { rmm, x, _ in rmm.configGet(pointer: x.x1) }
         case .rmmActivate: row("B4.5.52", .initial) { rmm, _, _ in rmm.activate() }
+        case .rmmDeactivate: row("bet3", .active) { rmm, _, cpu in rmm.deactivate(cpu: cpu) }
         case .rmmStateGet:
             row("bet3", .anyState) { rmm, _, _ in .result(.success, rmm.lifecycleState.architecturalEncoding) }
         // Tracking and range delegation (RMM/Tracking, RMM/Delegation)

@@ -50,6 +50,21 @@ extension RealmManagementMonitor {
 }
 
 extension RealmManagementMonitor {
+    /// Calls `body` for every run of memory in a region tracked NONE, in PA order: memory the RMM does not track
+    /// now, which must hold no delegated granule (so its GPI must be Non-secure). For the invariant checker, at
+    /// quiescent points; nothing before activation (then no memory is tracked at all).
+    public func forEachUntrackedRun(_ body: (PhysicalAddress, UInt64) -> Void) {
+        guard let table else { return }
+        let shift = UInt64(granuleSize.shift)
+        for region in table.regions where region.state == .none {
+            for populated in region.populated {
+                body(region.address(ofIndex: populated.lowerBound), UInt64(populated.count) << shift)
+            }
+        }
+    }
+}
+
+extension RealmManagementMonitor {
     /// Granules whose reference count does not match its owners: an RD must count its RECs, an RTT its live
     /// entries. For the invariant checker, at quiescent points; the cost is a read of every RTT entry.
     public func referenceCountViolations() -> [PhysicalAddress] {

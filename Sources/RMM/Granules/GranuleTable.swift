@@ -2,9 +2,17 @@ import CCAArch
 import FirmwareSync
 
 /// Every tracking region that holds memory, sorted by base. Built once, at activation.
+///
+/// The metadata of all regions is one block from the platform (one allocation, however small the regions), so
+/// a deactivation hands back exactly `metadata` and `metadataByteCount`.
+@safe
 final class GranuleTable: Sendable {
     let regions: [TrackingRegion]
     let regionSize: UInt64
+    /// The metadata block every region's granule words live in, and its size in bytes.
+    /// Never dereferenced here (the regions' words are), only handed back: immutable, so safe to share.
+    nonisolated(unsafe) let metadata: UnsafeMutableRawPointer
+    let metadataByteCount: Int
 
     init(
         manifest: RMMBootManifest, regionSize: UInt64, observer: (any SchedulingObserver)?,
@@ -12,43 +20,36 @@ final class GranuleTable: Sendable {
     ) {
         self.regionSize = regionSize
         let granuleShift = manifest.granuleSize.shift
-        var regions: [TrackingRegion] = []
-        var regionBase = PhysicalAddress(0)
-        var pending: [Range<Int>] = []
-        var category = TrackingCategory.conventional
-        var pendingBase: PhysicalAddress? = nil
-
-        func flush() {
-            guard let base = pendingBase else { return }
-            let count = Int(regionSize >> UInt64(granuleShift))
-            let homogeneous = pending.count == 1 && pending[0] == 0..<count
-            let metadata = unsafe allocateMetadata(count * 4)
-            unsafe regions.append(
-                TrackingRegion(
-                    base: base, size: regionSize, granuleShift: granuleShift, category: category,
-                    isHomogeneous: homogeneous, populated: pending, metadata: metadata, state: .fine,
-                    observer: observer))
-            pending = []
-            pendingBase = nil
-        }
-
+        let count = Int(regionSize >> UInt64(granuleShift))
+        // First the layout: each region with memory, the populated granule ranges in it, its category.
+        var layout: [(base: PhysicalAddress, populated: [Range<Int>], category: TrackingCategory)] = []
         for bank in manifest.banks {
             var cursor = bank.base
             while cursor < bank.top {
-                regionBase = cursor.alignedDown(to: regionSize)
-                if pendingBase != regionBase {
-                    flush()
-                    pendingBase = regionBase
-                    category = bank.category
+                let regionBase = cursor.alignedDown(to: regionSize)
+                if layout.last?.base != regionBase {
+                    layout.append((regionBase, [], bank.category))
                 }
                 let end = Swift.min(bank.top, regionBase + regionSize)
                 let first = Int((cursor - regionBase) >> UInt64(granuleShift))
                 let last = Int((end - regionBase) >> UInt64(granuleShift))
-                pending.append(first..<last)
+                layout[layout.count - 1].populated.append(first..<last)
                 cursor = end
             }
         }
-        flush()
+        // Then one metadata block for all of them: 4 bytes per granule of each region.
+        let stride = count * 4
+        metadataByteCount = Swift.max(layout.count * stride, 1)
+        unsafe metadata = unsafe allocateMetadata(metadataByteCount)
+        var regions: [TrackingRegion] = []
+        for (index, entry) in layout.enumerated() {
+            let homogeneous = entry.populated.count == 1 && entry.populated[0] == 0..<count
+            unsafe regions.append(
+                TrackingRegion(
+                    base: entry.base, size: regionSize, granuleShift: granuleShift, category: entry.category,
+                    isHomogeneous: homogeneous, populated: entry.populated, metadata: metadata + index * stride,
+                    state: .fine, observer: observer))
+        }
         self.regions = regions
     }
 

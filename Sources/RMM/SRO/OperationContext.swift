@@ -189,12 +189,10 @@ final class OperationContext: Sendable {
 final class OperationPool: Sendable {
     let contexts: [OperationContext]
 
-    /// Contexts per CPU.
-    static let perCPU = 4
-
-    init(cpuCount: Int, observer: (any SchedulingObserver)?) {
+    /// `perCPU` contexts for each of `cpuCount` CPUs (the boot manifest's `operationContextsPerCPU`).
+    init(cpuCount: Int, perCPU: Int, observer: (any SchedulingObserver)?) {
         var contexts: [OperationContext] = []
-        for index in 0..<(cpuCount * Self.perCPU) {
+        for index in 0..<(cpuCount * perCPU) {
             contexts.append(OperationContext(index: index, observer: observer))
         }
         self.contexts = contexts
@@ -215,6 +213,9 @@ final class OperationPool: Sendable {
         let context = contexts[index]
         return context.resume(generation: UInt32(truncatingIfNeeded: handle >> 16)) ? context : nil
     }
+
+    /// Whether every context is FREE: no operation is pending and no call holds one.
+    var allFree: Bool { contexts.allSatisfy { $0.word & 3 == OperationContext.free } }
 
     /// Whether any operation is incomplete.
     var anySealed: Bool { contexts.contains { $0.word & 3 == OperationContext.sealed } }

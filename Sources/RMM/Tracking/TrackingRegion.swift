@@ -122,6 +122,21 @@ final class TrackingRegion: Sendable {
 
     func storeCoarse(_ word: GranuleWord) { _coarse.store(UInt64(word.rawValue), ordering: .releasing) }
 
+    /// Whether no memory of the region is the Realm world's: every populated granule UNDELEGATED (FINE), the unit
+    /// UNDELEGATED (COARSE), or untracked (NONE). A lock bit or a reference count counts as in use.
+    var isWhollyUndelegated: Bool {
+        switch state {
+        case .none: return true
+        case .coarse: return coarseWord == GranuleWord(state: .undelegated)
+        default:
+            let free = GranuleWord(state: .undelegated)
+            for range in populated {
+                for index in range where words.load(index) != free { return false }
+            }
+            return true
+        }
+    }
+
     /// The state of the granule at `index` as the tracking mode sees it.
     func effectiveWord(_ index: Int) -> GranuleWord {
         state == .coarse ? coarseWord : words.load(index)

@@ -10,6 +10,7 @@ enum AllowedStatuses {
         case .rmmConfigSet: [.success, .errorGlobal, .errorInput]
         case .rmmConfigGet: [.success, .errorInput]
         case .rmmActivate: [.success, .errorGlobal]
+        case .rmmDeactivate: [.success, .errorGlobal, .busy]
         case .granuleTrackingGet: [.success, .errorInput]
         case .granuleTrackingSet: [.success, .errorGlobal, .errorInput, .busy, .blocked]
         case .granuleRangeDelegate, .granuleRangeUndelegate:
@@ -27,7 +28,7 @@ enum AllowedStatuses {
         case .rttCreate, .rttDestroy: [.success, .errorGlobal, .errorInput, .errorRTT, .blocked]
         case .rttDataMapInit: [.success, .errorGlobal, .errorInput, .errorRealm, .errorRTT, .blocked]
         case .rttDataUnmap: [.success, .errorGlobal, .errorInput, .errorRTT, .blocked]
-        case .rttReadEntry: [.success, .errorInput]
+        case .rttReadEntry: [.success, .errorGlobal, .errorInput]
         default: fid.isRMI ? [.errorNotSupported] : nil
         }
     }

@@ -7,7 +7,7 @@ extension InterleavingScenario {
     public static let all: [InterleavingScenario] = [
         delegateOverlap, delegateUndelegate, rangeAgainstRTTCreate, lostReference, realmsNamingEachOther,
         realmAsItsOwnObject, continueAgainstCancel, recCreationAgainstCancel, realmCreationAgainstUndelegation,
-        l1CreateAgainstDelegation,
+        l1CreateAgainstDelegation, deactivateAgainstDelegation,
     ]
 
     /// The scenario called `name`.
@@ -266,6 +266,41 @@ extension InterleavingScenario {
                     cpu.smc(.gptL1Destroy, base)
                 },
             ])
+    }()
+
+    // MARK: Deactivation against commands
+
+    /// RMM_DEACTIVATE against a delegation on another CPU: the deactivation must either see the delegation in
+    /// flight (RMI_BUSY), find its granules DELEGATED (RMI_ERROR_GLOBAL), or win, and then the delegation must
+    /// never touch the discarded table (it answers RMI_ERROR_GLOBAL). Exactly one of the two succeeds. The bank is
+    /// 16 granules, so the deactivation's scan of every granule word stays a short stretch of the search.
+    static let deactivateAgainstDelegation: InterleavingScenario = {
+        var platform = smallPlatform
+        platform.dramRegions = [MemoryRegion(name: "DRAM0", base: PhysicalAddress(base), size: 16 * g)]
+        return InterleavingScenario(
+            name: "deactivate-delegate",
+            summary: "RMM_DEACTIVATE against RANGE_DELEGATE on another CPU",
+            platform: platform,
+            prepare: { machine in
+                activate(machine)
+                return [:]
+            },
+            programs: [
+                { cpu in cpu.smc(.rmmDeactivate) },
+                { cpu in cpu.smc(.granuleRangeDelegate, base, base + 2 * g) },
+            ],
+            check: { machine, calls in
+                let deactivated = calls[0].last?.status == .success
+                let delegated = calls[1].last?.status == .success
+                var problems: [String] = []
+                if deactivated == delegated {
+                    problems.append("RMM_DEACTIVATE and RANGE_DELEGATE \(deactivated ? "both" : "neither") succeeded")
+                }
+                if deactivated != (machine.rmm.lifecycleState == .initial) {
+                    problems.append("the lifecycle is \(machine.rmm.lifecycleState.name) after the deactivation")
+                }
+                return problems + movedProblems(machine, calls, to: .delegated)
+            })
     }()
 
     // MARK: Preparation, one SMC at a time

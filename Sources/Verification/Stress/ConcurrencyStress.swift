@@ -123,23 +123,30 @@ public struct ConcurrencyStress: Sendable {
         }
         for _ in 0..<calls {
             let call: SMCArguments
-            switch random.next() % 10 {
-            case 0...3:
-                let base = granule()
-                let top = base + (1 + random.next() % 32) * g
-                let fid: FunctionID = random.next() % 2 == 0 ? .granuleRangeDelegate : .granuleRangeUndelegate
-                call = SMCArguments(fid.rawValue, base, min(top, window + granules * g))
-            case 4:
-                let rd = granule()
-                let rtt = granule()
-                _ = machine.memory.write64(.nonSecure, pa: PhysicalAddress(window + 0x10_0000 + 0x808), value: rtt)
-                call = SMCArguments(FunctionID.realmCreate.rawValue, rd, window + 0x10_0000)
-            case 5: call = SMCArguments(FunctionID.rttCreate.rawValue, granule(), granule(), 0x4000_0000, 2)
-            case 6:
-                call = SMCArguments(FunctionID.rttDataMapInit.rawValue, granule(), granule(), 0, window + 0x10_1000)
-            case 7: call = SMCArguments(FunctionID.realmTerminate.rawValue, granule())
-            case 8: call = SMCArguments(FunctionID.realmDestroy.rawValue, granule())
-            default: call = SMCArguments(FunctionID.rttDestroy.rawValue, granule(), 0x4000_0000, 2)
+            // Now and then the RMM's lifecycle moves under the other CPUs: a DEACTIVATE (which must see them, or
+            // make them wait, before it frees the granule table) or an ACTIVATE to come back.
+            if random.next() % 50 == 0 {
+                let fid: FunctionID = random.next() % 2 == 0 ? .rmmDeactivate : .rmmActivate
+                call = SMCArguments(fid.rawValue)
+            } else {
+                switch random.next() % 10 {
+                case 0...3:
+                    let base = granule()
+                    let top = base + (1 + random.next() % 32) * g
+                    let fid: FunctionID = random.next() % 2 == 0 ? .granuleRangeDelegate : .granuleRangeUndelegate
+                    call = SMCArguments(fid.rawValue, base, min(top, window + granules * g))
+                case 4:
+                    let rd = granule()
+                    let rtt = granule()
+                    _ = machine.memory.write64(.nonSecure, pa: PhysicalAddress(window + 0x10_0000 + 0x808), value: rtt)
+                    call = SMCArguments(FunctionID.realmCreate.rawValue, rd, window + 0x10_0000)
+                case 5: call = SMCArguments(FunctionID.rttCreate.rawValue, granule(), granule(), 0x4000_0000, 2)
+                case 6:
+                    call = SMCArguments(FunctionID.rttDataMapInit.rawValue, granule(), granule(), 0, window + 0x10_1000)
+                case 7: call = SMCArguments(FunctionID.realmTerminate.rawValue, granule())
+                case 8: call = SMCArguments(FunctionID.realmDestroy.rawValue, granule())
+                default: call = SMCArguments(FunctionID.rttDestroy.rawValue, granule(), 0x4000_0000, 2)
+                }
             }
             let answer = issue(call)
             let fid = FunctionID(call.x0)

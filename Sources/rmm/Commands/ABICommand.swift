@@ -1,5 +1,6 @@
 import ArgumentParser
 import CCAArch
+import CCAPlatform
 import RMM
 
 /// `rmm abi`: the RMI v2.0 function IDs and status codes, and the EL3 interface IDs the RMM uses.
@@ -12,16 +13,21 @@ struct ABICommand: ParsableCommand {
             implements, the DEN0137 section that specifies it and the RMM states it is answered in (the RMM's \
             command table; elsewhere RMI_ERROR_GLOBAL). Then the RMM-EL3 and FIRME IDs, then the 17 RmiStatusCode \
             values. docs/rmi-coverage.md says more of what the model implements, and docs/spec-reading.md which \
-            reading of the specification it follows.
+            reading of the specification it follows. With --choices, the model's answer to each question the \
+            specification leaves open instead, and the platform option that picks another answer.
 
             Examples:
               rmm abi
               rmm abi | grep DELEGATE
+              rmm abi --choices
             """
     )
 
+    @Flag(name: .customLong("choices"), help: "Print the model's implementation choices and their platform options.")
+    var choices = false
+
     func run() {
-        print(ABITables.render(), terminator: "")
+        print(choices ? ModelChoice.render() : ABITables.render(), terminator: "")
     }
 }
 

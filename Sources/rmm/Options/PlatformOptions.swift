@@ -19,6 +19,20 @@ struct PlatformOptions: ParsableArguments {
             "A device (MMIO) region BASE:SIZE (repeatable; replaces the default).", valueName: "base:size"))
     var mmio: [String] = []
 
+    @Option(
+        name: .customLong("dev-ncoh"),
+        help: ArgumentHelp(
+            "An assignable non-coherent device memory bank BASE:SIZE (DEV_NCOH; repeatable): tracked and delegable.",
+            valueName: "base:size"))
+    var devNCoh: [String] = []
+
+    @Option(
+        name: .customLong("dev-coh"),
+        help: ArgumentHelp(
+            "An assignable coherent device memory bank BASE:SIZE (DEV_COH; repeatable): tracked and delegable.",
+            valueName: "base:size"))
+    var devCoh: [String] = []
+
     @Option(name: .customLong("pa-bits"), help: "Physical address size in bits: 32, 36, 40, 42, 44, 48 or 52.")
     var paBits: Int?
 
@@ -34,6 +48,11 @@ struct PlatformOptions: ParsableArguments {
     @Option(name: .customLong("budget"), help: "Granules a range command moves at most per SMC (default 262144).")
     var budget: UInt64?
 
+    @Option(
+        name: .customLong("sro-contexts"),
+        help: "Stateful operation contexts the RMM keeps per CPU, 1 to 64 (default 4).")
+    var sroContexts: Int?
+
     @Flag(
         name: .customLong("strict-range-state"),
         help: "A granule already in the destination state stops a range command (the 2.0-bet2 reading).")
@@ -43,6 +62,13 @@ struct PlatformOptions: ParsableArguments {
         name: .customLong("host-l1-tables"),
         help: "DRAM regions start as GPT Blocks; the host creates their L1 tables with RMI_GPT_L1_CREATE.")
     var hostL1Tables = false
+
+    @Option(
+        name: .customLong("tracking-region"),
+        help: ArgumentHelp(
+            "The tracking region size the host bring-up configures: 1GiB (default) or 2MiB for 4 KiB granules.",
+            valueName: "size"))
+    var trackingRegion: String?
 
     @Flag(name: .customLong("activate"), help: "Run the host bring-up sequence before anything else.")
     var activate = false
@@ -58,6 +84,12 @@ struct PlatformOptions: ParsableArguments {
         do {
             if !dram.isEmpty { configuration.dramRegions = try PlatformValueParser.parseMemoryRegions(dram) }
             if !mmio.isEmpty { configuration.mmioRegions = try PlatformValueParser.parseMMIORegions(mmio) }
+            configuration.dramRegions +=
+                try PlatformValueParser.parseMemoryRegions(devNCoh, category: .deviceNonCoherent)
+                + PlatformValueParser.parseMemoryRegions(devCoh, category: .deviceCoherent)
+            if let trackingRegion {
+                configuration.trackingRegionSize = try PlatformValueParser.parseValue(trackingRegion)
+            }
         } catch {
             throw ValidationError("\(error)")
         }
@@ -66,6 +98,7 @@ struct PlatformOptions: ParsableArguments {
         if let cpus { configuration.cpuCount = cpus }
         if let seed { configuration.seed = seed }
         if let budget { configuration.rangeWorkBudget = budget }
+        if let sroContexts { configuration.operationContextsPerCPU = sroContexts }
         configuration.strictRangeState = strictRangeState
         configuration.hostCreatedL1Tables = hostL1Tables
         configuration.hostView = hostView

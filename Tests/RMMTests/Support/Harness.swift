@@ -16,16 +16,29 @@ struct Harness {
 
     init(
         strict: Bool = false, budget: UInt64 = RMMBootManifest.defaultRangeWorkBudget, activate: Bool = true,
-        physicalAddressBits: Int = 40
+        physicalAddressBits: Int = 40, devices: [MemoryBank] = [],
+        contextsPerCPU: Int = RMMBootManifest.defaultOperationContextsPerCPU
     ) {
-        let banks = [Self.dram0, Self.dram1]
+        let banks = [Self.dram0, Self.dram1] + devices
         port = TestPort(banks: banks)
         let manifest = RMMBootManifest(
             physicalAddressBits: physicalAddressBits, granuleSize: .size4KB, l0RegionBits: 30, banks: banks,
             platformL1Regions: [PhysicalAddress(0x8000_0000), PhysicalAddress(0x1_0000_0000)], cpuCount: 4,
-            strictRangeState: strict, rangeWorkBudget: budget)
+            strictRangeState: strict, rangeWorkBudget: budget, operationContextsPerCPU: contextsPerCPU)
         rmm = RealmManagementMonitor(manifest: manifest, port: port)
         if activate { precondition(smc(.rmmActivate).x0 == 0) }
+    }
+
+    /// An RMM configured with tracking_region_size `encoding` (0: 1 GB, 1: 2 MB) through CONFIG_SET from the
+    /// Non-secure page at `page`, then activated.
+    static func configured(
+        _ encoding: UInt64, page: UInt64 = 0x8010_0000, devices: [MemoryBank] = []
+    ) -> Harness {
+        let h = Harness(activate: false, devices: devices)
+        precondition(h.port.write64(encoding, at: PhysicalAddress(page), space: .nonSecure))
+        precondition(h.smc(.rmmConfigSet, page) == .result(.success))
+        precondition(h.smc(.rmmActivate) == .result(.success))
+        return h
     }
 
     @discardableResult
@@ -67,10 +80,11 @@ struct Harness {
     }
 
     /// The invariant of the whole machine: DELEGATED and object states have GPI Realm, UNDELEGATED has GPI
-    /// Non-secure. Returns the addresses that break it.
+    /// Non-secure, and so has memory the RMM does not track (before activation, or in a region tracked NONE).
+    /// Returns the addresses that break it.
     func invariantViolations(_ base: UInt64, _ top: UInt64) -> [UInt64] {
         stride(from: base, to: top, by: Int(Self.g)).filter { pa in
-            guard let state = state(pa) else { return false }
+            guard let state = state(pa) else { return port.isMemory(pa) && port.gpi(pa) != .nonSecure }
             if state == .partial || state == .gptL1 { return false }
             return state.requiresRealmGPI ? port.gpi(pa) != .realm : port.gpi(pa) != .nonSecure
         }

@@ -15,6 +15,8 @@ final class TestPort: RMMPlatformPort, @unchecked Sendable {
         var interruptPending = false
         var fatal: [String] = []
         var zeroed: [(UInt64, UInt64)] = []
+        /// Metadata bytes the RMM holds now (allocated and not released).
+        var metadataBytes = 0
     }
 
     let banks: [MemoryBank]
@@ -40,6 +42,7 @@ final class TestPort: RMMPlatformPort, @unchecked Sendable {
 
     var el3Calls: [SMCArguments] { state.withLock { $0.el3Calls } }
     var fatalReasons: [String] { state.withLock { $0.fatal } }
+    var metadataBytes: Int { state.withLock { $0.metadataBytes } }
 
     // MARK: RMMPlatformPort
 
@@ -116,7 +119,15 @@ final class TestPort: RMMPlatformPort, @unchecked Sendable {
 
     func isInterruptPending(cpu: Int) -> Bool { state.withLock { $0.interruptPending } }
 
-    func allocateMetadata(byteCount: Int) -> UnsafeMutableRawPointer { calloc(byteCount, 1)! }
+    func allocateMetadata(byteCount: Int) -> UnsafeMutableRawPointer {
+        state.withLock { $0.metadataBytes += byteCount }
+        return calloc(byteCount, 1)!
+    }
+
+    func releaseMetadata(_ memory: UnsafeMutableRawPointer, byteCount: Int) {
+        state.withLock { $0.metadataBytes -= byteCount }
+        free(memory)
+    }
 
     func fatal(_ reason: StaticString, address: PhysicalAddress) {
         state.withLock { $0.fatal.append("\(reason) at 0x\(String(address.rawValue, radix: 16))") }
