@@ -75,6 +75,12 @@ struct FuzzProgramTests {
         #expect(files.count >= FuzzSeeds.all.count)
     }
 
+    @Test("Fuzz/smc.dict is the dictionary FuzzDictionary builds (rmm check fuzz --write-dictionary Fuzz/smc.dict)")
+    func dictionaryMatches() throws {
+        let file = try String(contentsOf: Self.packageRoot.appendingPathComponent("Fuzz/smc.dict"), encoding: .utf8)
+        #expect(file == FuzzDictionary.text)
+    }
+
     @Test("every corpus and regression file runs with every check passing")
     func corpusRunsClean() throws {
         let files = Self.files(in: Self.corpus) + Self.files(in: Self.regressions)
@@ -123,7 +129,7 @@ struct FuzzProgramTests {
         _ = machine.memory.memory.rawWrite(PhysicalAddress(0x8000_0800), bytes: [1])
         #expect(
             oracle.check(undelegate, answer: answer, before: before, invariants: .never)
-                == "granule 0x80000000 became UNDELEGATED with realm bytes in it")
+                == "granule 0x80000000 became Non-secure with realm bytes in it")
         // A failure that changed the machine.
         before = oracle.snapshot()
         _ = machine.smc(delegate)

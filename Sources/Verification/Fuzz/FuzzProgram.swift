@@ -104,7 +104,7 @@ public struct FuzzProgram: Hashable, Sendable {
     /// What a run did: how many steps ran, the statuses each function's SMCs answered, and the first violation.
     public struct Outcome: Sendable {
         public var stepsRun = 0
-        /// Per function ID (without the SVE hint), the statuses in X0's low byte its calls answered.
+        /// Per function ID (as dispatched: W0 without the SVE hint), the statuses its calls answered.
         public var statuses: [FunctionID: Set<RMIStatus>] = [:]
         public var violation: Violation?
     }
@@ -132,7 +132,7 @@ public struct FuzzProgram: Hashable, Sendable {
             let before = oracle.snapshot()
             let (action, problem) = step.run(on: machine, oracle: oracle, before: before, context: &context)
             if let (call, answer) = context.lastSMC {
-                outcome.statuses[FunctionID(call.x0).withoutSVEHint, default: []].insert(
+                outcome.statuses[FunctionID(dispatching: call.x0), default: []].insert(
                     RMIResult(rawValue: answer.x0).status)
             }
             trace?(index, action)
@@ -236,7 +236,8 @@ public enum FuzzStep: Hashable, Sendable {
             context.lastSMC = (call, answer)
             // A command that starts an operation answers its handle; the OP_* commands answer counts.
             let resumes: [FunctionID] = [.opContinue, .opMemDonate, .opMemReclaim, .opCancel]
-            if RMIResult(rawValue: answer.x0).status == .incomplete, !resumes.contains(function.id.withoutSVEHint) {
+            if RMIResult(rawValue: answer.x0).status == .incomplete, !resumes.contains(FunctionID(dispatching: call.x0))
+            {
                 context.handles.append(answer.x1)
                 if context.handles.count > 8 { context.handles.removeFirst() }
             }

@@ -9,9 +9,9 @@ import RMM
 /// - The status is one the command may answer (`AllowedStatuses`); an EL3-only or unknown function ID answers
 ///   SMCCC NOT_SUPPORTED.
 /// - A failure changes nothing: no granule's RMM state or reference count, no GPT descriptor, not the lifecycle.
-/// - The host never reads realm bytes: a granule that leaves the Realm world (any state to UNDELEGATED) holds only
-///   zeroes when it arrives, and a host read or write that succeeds touches only granules the RMM has UNDELEGATED
-///   (and changes no state).
+/// - The host never reads realm bytes: a granule whose GPI turns Non-secure (undelegated, or a folded L1 table's
+///   memory) holds only zeroes, bar what the command wrote there as its answer; a host read or write that succeeds
+///   touches only granules with GPI Non-secure in no state that needs GPI Realm, and changes no state.
 /// - The machine's invariants (`Machine.checkInvariants`), when the caller asks.
 public struct SMCOracle: Sendable {
     public let machine: Machine
@@ -24,8 +24,11 @@ public struct SMCOracle: Sendable {
     public struct Snapshot: Sendable {
         /// A hash of every granule's RMM state and reference count, every GPT L1 descriptor and the lifecycle.
         public var fingerprint: UInt64
-        /// The granules the RMM held outside UNDELEGATED (runs of base and size), for the scrub check.
-        var realmRuns: [(base: PhysicalAddress, size: UInt64)]
+        /// The runs of tracked granules outside UNDELEGATED (base and size): the only ones whose GPI may be other than
+        /// Non-secure (the invariant checker's rule), for the scrub check.
+        var heldRuns: [(base: PhysicalAddress, size: UInt64)]
+        /// The granules of those runs whose GPI was Non-secure already: PARTIAL or GPT_L1 ones mid-operation.
+        var exposed: Set<PhysicalAddress>
     }
 
     /// The machine's state before a call.
@@ -34,12 +37,22 @@ public struct SMCOracle: Sendable {
         func mix(_ value: UInt64) {
             hash = (hash ^ value) &* 0x100_0000_01B3
         }
-        var realmRuns: [(base: PhysicalAddress, size: UInt64)] = []
+        var heldRuns: [(base: PhysicalAddress, size: UInt64)] = []
+        var exposed: Set<PhysicalAddress> = []
+        let granule = machine.configuration.granuleSize.bytes
         machine.rmm.forEachGranuleRun { base, size, info in
             mix(base.rawValue)
             mix(size)
             mix(UInt64(info.state.rawValue) << 32 | UInt64(info.refcount))
-            if info.state != .undelegated { realmRuns.append((base, size)) }
+            guard info.state != .undelegated else { return }
+            heldRuns.append((base, size))
+            // Every other state needs GPI Realm, which the invariant checker holds to.
+            guard info.state == .partial || info.state == .gptL1 else { return }
+            var pa = base
+            while pa < base + size {
+                if machine.gpt.gpi(at: pa) == .nonSecure { exposed.insert(pa) }
+                pa = pa + granule
+            }
         }
         for region in machine.configuration.dramRegions {
             var pa = region.base.rawValue
@@ -49,7 +62,7 @@ public struct SMCOracle: Sendable {
             }
         }
         mix(UInt64(machine.rmm.lifecycleState.rawValue))
-        return Snapshot(fingerprint: hash, realmRuns: realmRuns)
+        return Snapshot(fingerprint: hash, heldRuns: heldRuns, exposed: exposed)
     }
 
     /// When the machine's invariant checker runs after a call (it costs a walk of every granule and RTT).
@@ -63,7 +76,8 @@ public struct SMCOracle: Sendable {
     public func check(
         _ call: SMCArguments, answer: SMCReturn, before: Snapshot, invariants: InvariantCheck
     ) -> String? {
-        let fid = FunctionID(call.x0).withoutSVEHint
+        // The function as the dispatcher sees it: W0, the SVE hint cleared (bits 63:32 of X0 are ignored).
+        let fid = FunctionID(dispatching: call.x0)
         let status = RMIResult(rawValue: answer.x0).status
         if let allowed = AllowedStatuses.allowed(fid) {
             if !allowed.contains(status) {
@@ -80,8 +94,9 @@ public struct SMCOracle: Sendable {
         if AllowedStatuses.failureChangesNothing(fid, status) && AllowedStatuses.allowed(fid) != nil && changed {
             return "the command failed with \(status.name) but changed the machine"
         }
-        if let unscrubbed = firstUnscrubbedGranule(leaving: before, output: Self.hostOutput(of: call)) {
-            return "granule 0x\(String(unscrubbed.rawValue, radix: 16)) became UNDELEGATED with realm bytes in it"
+        // Only a call that changed a GPT descriptor (or a granule's state) can have exposed a granule.
+        if changed, let unscrubbed = firstUnscrubbedGranule(leaving: before, output: Self.hostOutput(of: call)) {
+            return "granule 0x\(String(unscrubbed.rawValue, radix: 16)) became Non-secure with realm bytes in it"
         }
         let checking =
             switch invariants {
@@ -102,7 +117,7 @@ public struct SMCOracle: Sendable {
             let (end, overflow) = base.addingReportingOverflow(min(count, 1 << 20))
             return overflow ? nil : base..<end
         }
-        switch FunctionID(call.x0).withoutSVEHint {
+        switch FunctionID(dispatching: call.x0) {
         case .opMemReclaim: return bytes(call.x2, call.x3 &* 8)
         case .rttDataUnmap: return call.x4 & 3 == 2 ? bytes(call.x5, (call.x4 >> 2 & 0x3FFF) * 8) : nil
         case .rmmConfigGet: return bytes(call.x1, 16)
@@ -110,14 +125,14 @@ public struct SMCOracle: Sendable {
         }
     }
 
-    /// The first granule that was outside UNDELEGATED in `before`, is UNDELEGATED now and holds a non-zero byte
+    /// The first granule whose GPI was not Non-secure in `before`, is Non-secure now and holds a non-zero byte
     /// outside `output`.
     func firstUnscrubbedGranule(leaving before: Snapshot, output: Range<UInt64>?) -> PhysicalAddress? {
         let granule = machine.configuration.granuleSize.bytes
-        for run in before.realmRuns {
+        for run in before.heldRuns {
             var pa = run.base
             while pa < run.base + run.size {
-                if machine.rmm.inspectGranule(at: pa)?.state == .undelegated,
+                if machine.gpt.gpi(at: pa) == .nonSecure, !before.exposed.contains(pa),
                     case .success(let bytes) = machine.memory.memory.rawRead(pa, count: Int(granule)),
                     bytes.indices.contains(where: {
                         bytes[$0] != 0 && output?.contains(pa.rawValue + UInt64($0)) != true
@@ -132,8 +147,9 @@ public struct SMCOracle: Sendable {
     }
 
     /// What is wrong with a host (Non-secure) access of `count` bytes at `pa` made after `before`, or `nil`: an
-    /// access changes no granule's state and no GPT descriptor, and one that succeeds touches only granules the
-    /// RMM has UNDELEGATED (or does not track) with GPI Non-secure.
+    /// access changes no granule's state and no GPT descriptor, and one that succeeds touches only granules with GPI
+    /// Non-secure that the RMM holds in no state needing GPI Realm (UNDELEGATED, untracked, or mid-operation:
+    /// PARTIAL, or GPT_L1 memory whose table EL3 has folded, waiting to be reclaimed).
     public func checkHostAccess(pa: PhysicalAddress, count: Int, succeeded: Bool, before: Snapshot) -> String? {
         if snapshot().fingerprint != before.fingerprint { return "a host access changed the RMM's or EL3's state" }
         guard succeeded, count > 0 else { return nil }
@@ -143,7 +159,7 @@ public struct SMCOracle: Sendable {
         var cursor = pa.alignedDown(to: granule)
         while cursor.rawValue < end {
             let seen = machine.inspect(cursor)
-            if let state = seen.state, state != .undelegated {
+            if let state = seen.state, state.requiresRealmGPI {
                 return "the host reached 0x\(String(cursor.rawValue, radix: 16)), a \(state.name) granule"
             }
             if seen.gpi != .nonSecure {

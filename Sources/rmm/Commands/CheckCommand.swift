@@ -26,7 +26,8 @@ struct CheckFuzzCommand: ParsableCommand {
 
             With --input, each file is instead a program of the libFuzzer target (Fuzz/, docs/fuzzing.md): a \
             corpus file or a crash file, run with the same checks after every step; --verbose prints every step. \
-            --write-seeds writes the seed corpus, one file per scenario.
+            --write-seeds writes the seed corpus, one file per scenario, and --write-dictionary the libFuzzer \
+            dictionary.
 
             Examples:
               rmm check fuzz
@@ -49,6 +50,8 @@ struct CheckFuzzCommand: ParsableCommand {
     @Flag(help: "With --input, print every step.") var verbose = false
     @Option(name: .customLong("write-seeds"), help: "Write the seed corpus into this directory, then stop.")
     var seedDirectory: String?
+    @Option(name: .customLong("write-dictionary"), help: "Write the libFuzzer dictionary into this file, then stop.")
+    var dictionaryFile: String?
 
     func validate() throws {
         guard iterations > 0 else { throw ValidationError("--iterations must be positive") }
@@ -62,6 +65,11 @@ struct CheckFuzzCommand: ParsableCommand {
                 try Data(program.encoded).write(to: URL(fileURLWithPath: path))
             }
             print("rmm check fuzz: \(FuzzSeeds.all.count) seeds written to \(seedDirectory)")
+            return
+        }
+        if let dictionaryFile {
+            try Data(FuzzDictionary.text.utf8).write(to: URL(fileURLWithPath: dictionaryFile))
+            print("rmm check fuzz: dictionary written to \(dictionaryFile)")
             return
         }
         if !inputs.isEmpty { return try runInputs() }
