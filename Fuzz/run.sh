@@ -30,7 +30,7 @@ status=0
 
 execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
 rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
-done_line=$(grep -E '^#[0-9]+ +(DONE|INITED|pulse|NEW|REDUCE)' "$log" | tail -n 1 || true)
+done_line=$(grep -E '^#[0-9]+[[:space:]]+(DONE|INITED|pulse|NEW|REDUCE)' "$log" | tail -n 1 || true)
 coverage=$(sed -nE 's/.* cov: ([0-9]+) ft: ([0-9]+).*/\1 edges, \2 features/p' <<<"$done_line")
 corpus=$(find "$found" corpus regressions -type f | wc -l | tr -d ' ')
 crashes=$(find "$artifacts" -type f | wc -l | tr -d ' ')

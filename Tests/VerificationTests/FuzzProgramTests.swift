@@ -31,7 +31,7 @@ struct FuzzProgramTests {
                 .smc(
                     cpu: 3, function: .raw(0x1234),
                     arguments: [
-                        .zero, .small(15), .granule(200), .farGranule(16_383), .handle(2), .afterPrevious(7),
+                        .zero, .small(15), .granule(200), .farGranule(1023), .handle(2), .afterPrevious(7),
                     ]),
                 .smc(
                     cpu: 1, function: .known(8), arguments: [.edge(15), .raw(~0), .misaligned(granule: 9, offset: 15)]),

@@ -187,9 +187,9 @@ public enum FuzzSeeds {
         seed.smc(.granuleRangeUndelegate, .edge(3), .edge(2))
         seed.smc(.granuleRangeUndelegate, .edge(2), .afterPrevious(2))
         seed.delegate(0x30, count: 15, cpu: 3)
-        seed.smc(.granuleRangeDelegate, .farGranule(8000), .afterPrevious(15))
+        seed.smc(.granuleRangeDelegate, .farGranule(1000), .afterPrevious(15))
         seed.undelegate(0x30, count: 15)
-        seed.smc(.granuleRangeUndelegate, .farGranule(8000), .afterPrevious(15))
+        seed.smc(.granuleRangeUndelegate, .farGranule(1000), .afterPrevious(15))
         return seed.program()
     }()
 

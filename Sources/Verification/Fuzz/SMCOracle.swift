@@ -9,9 +9,10 @@ import RMM
 /// - The status is one the command may answer (`AllowedStatuses`); an EL3-only or unknown function ID answers
 ///   SMCCC NOT_SUPPORTED.
 /// - A failure changes nothing: no granule's RMM state or reference count, no GPT descriptor, not the lifecycle.
-/// - The host never reads realm bytes: a granule whose GPI turns Non-secure (undelegated, or a folded L1 table's
-///   memory) holds only zeroes, bar what the command wrote there as its answer; a host read or write that succeeds
-///   touches only granules with GPI Non-secure in no state that needs GPI Realm, and changes no state.
+/// - The host never reads realm bytes: a granule whose GPI turns from Realm to Non-secure (undelegated) holds only
+///   zeroes, bar what the command wrote there as its answer; a host read or write that succeeds touches only
+///   granules with GPI Non-secure in no state that needs GPI Realm, and changes no state. (L1 table memory is
+///   Root, not Realm: the model's EL3 keeps its descriptors apart, so that memory holds what the host left in it.)
 /// - The machine's invariants (`Machine.checkInvariants`), when the caller asks.
 public struct SMCOracle: Sendable {
     public let machine: Machine
@@ -24,11 +25,9 @@ public struct SMCOracle: Sendable {
     public struct Snapshot: Sendable {
         /// A hash of every granule's RMM state and reference count, every GPT L1 descriptor and the lifecycle.
         public var fingerprint: UInt64
-        /// The runs of tracked granules outside UNDELEGATED (base and size): the only ones whose GPI may be other than
-        /// Non-secure (the invariant checker's rule), for the scrub check.
-        var heldRuns: [(base: PhysicalAddress, size: UInt64)]
-        /// The granules of those runs whose GPI was Non-secure already: PARTIAL or GPT_L1 ones mid-operation.
-        var exposed: Set<PhysicalAddress>
+        /// The runs of granules in the Realm world (base and size): DELEGATED, an object, or PARTIAL with GPI
+        /// Realm (mid-undelegation), for the scrub check.
+        var realmRuns: [(base: PhysicalAddress, size: UInt64)]
     }
 
     /// The machine's state before a call.
@@ -37,20 +36,18 @@ public struct SMCOracle: Sendable {
         func mix(_ value: UInt64) {
             hash = (hash ^ value) &* 0x100_0000_01B3
         }
-        var heldRuns: [(base: PhysicalAddress, size: UInt64)] = []
-        var exposed: Set<PhysicalAddress> = []
+        var realmRuns: [(base: PhysicalAddress, size: UInt64)] = []
         let granule = machine.configuration.granuleSize.bytes
         machine.rmm.forEachGranuleRun { base, size, info in
             mix(base.rawValue)
             mix(size)
             mix(UInt64(info.state.rawValue) << 32 | UInt64(info.refcount))
-            guard info.state != .undelegated else { return }
-            heldRuns.append((base, size))
-            // Every other state needs GPI Realm, which the invariant checker holds to.
-            guard info.state == .partial || info.state == .gptL1 else { return }
+            // DELEGATED and the object states have GPI Realm (the invariant checker holds them to it).
+            if info.state.requiresRealmGPI { realmRuns.append((base, size)) }
+            guard info.state == .partial else { return }
             var pa = base
             while pa < base + size {
-                if machine.gpt.gpi(at: pa) == .nonSecure { exposed.insert(pa) }
+                if machine.gpt.gpi(at: pa) == .realm { realmRuns.append((pa, granule)) }
                 pa = pa + granule
             }
         }
@@ -62,7 +59,7 @@ public struct SMCOracle: Sendable {
             }
         }
         mix(UInt64(machine.rmm.lifecycleState.rawValue))
-        return Snapshot(fingerprint: hash, heldRuns: heldRuns, exposed: exposed)
+        return Snapshot(fingerprint: hash, realmRuns: realmRuns)
     }
 
     /// When the machine's invariant checker runs after a call (it costs a walk of every granule and RTT).
@@ -125,14 +122,14 @@ public struct SMCOracle: Sendable {
         }
     }
 
-    /// The first granule whose GPI was not Non-secure in `before`, is Non-secure now and holds a non-zero byte
+    /// The first granule that was in the Realm world in `before`, has GPI Non-secure now and holds a non-zero byte
     /// outside `output`.
     func firstUnscrubbedGranule(leaving before: Snapshot, output: Range<UInt64>?) -> PhysicalAddress? {
         let granule = machine.configuration.granuleSize.bytes
-        for run in before.heldRuns {
+        for run in before.realmRuns {
             var pa = run.base
             while pa < run.base + run.size {
-                if machine.gpt.gpi(at: pa) == .nonSecure, !before.exposed.contains(pa),
+                if machine.gpt.gpi(at: pa) == .nonSecure,
                     case .success(let bytes) = machine.memory.memory.rawRead(pa, count: Int(granule)),
                     bytes.indices.contains(where: {
                         bytes[$0] != 0 && output?.contains(pa.rawValue + UInt64($0)) != true
