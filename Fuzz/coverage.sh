@@ -21,9 +21,12 @@ for argument in "$@"; do
     esac
 done
 
-toolchain=$(dirname "$(command -v swift)")
-llvm_cov=$(command -v llvm-cov || echo "$toolchain/llvm-cov")
-llvm_profdata=$(command -v llvm-profdata || echo "$toolchain/llvm-profdata")
+# The toolchain's own LLVM tools: a system llvm-profdata may not read the profile format Swift's LLVM writes.
+toolchain=$(dirname "$(readlink -f "$(command -v swift)")")
+llvm_cov=$toolchain/llvm-cov
+llvm_profdata=$toolchain/llvm-profdata
+[ -x "$llvm_cov" ] || llvm_cov=$(command -v llvm-cov)
+[ -x "$llvm_profdata" ] || llvm_profdata=$(command -v llvm-profdata)
 sources=("$root/Sources/RMM" "$root/Sources/GranuleProtection")
 
 # The TOTAL line of llvm-cov report over each source directory, as "regions, functions, lines" percentages.

@@ -17,7 +17,7 @@ public enum FuzzSeeds {
         ("rtt-tables", rttTables), ("data-map-unmap", dataMapUnmap), ("gpt-l1-host-tables", gptL1HostTables),
         ("gpt-l1-platform", gptL1Platform), ("tracking", tracking), ("host-memory", hostMemory),
         ("unknown-functions", unknownFunctions), ("injected-answers", injectedAnswers),
-        ("two-realms-cross", twoRealmsCross),
+        ("two-realms-cross", twoRealmsCross), ("operation-pool-exhausted", operationPoolExhausted),
     ]
 
     // MARK: The layout every seed uses (granule indices into the first DRAM region)
@@ -185,6 +185,10 @@ public enum FuzzSeeds {
         seed.smc(.granuleRangeUndelegate, .granule(0x20), .afterPrevious(1))
         seed.smc(.granuleRangeUndelegate, .misaligned(granule: 0, offset: 3), .afterPrevious(1))
         seed.smc(.granuleRangeUndelegate, .edge(3), .edge(2))
+        seed.smc(.granuleRangeUndelegate, .edge(2), .afterPrevious(2))
+        seed.smc(.granuleRangeDelegate, .edge(2), .afterPrevious(1))
+        seed.smc(.granuleRangeDelegate, .edge(2), .afterPrevious(2))
+        seed.smc(.granuleRangeDelegate, .edge(3), .afterPrevious(1))
         seed.smc(.granuleRangeUndelegate, .edge(2), .afterPrevious(2))
         seed.delegate(0x30, count: 15, cpu: 3)
         seed.smc(.granuleRangeDelegate, .farGranule(1000), .afterPrevious(15))
@@ -481,6 +485,30 @@ public enum FuzzSeeds {
         return seed.program()
     }()
 
+    /// Every operation context sealed (sixteen interrupted delegations, four contexts for each of the four CPUs):
+    /// the commands that start an operation answer RMI_BLOCKED, GPT_L1_CREATE and _DESTROY included. From an RMM
+    /// the program activates itself, with host-created L1 tables, so that a table can be created first.
+    static let operationPoolExhausted: FuzzProgram = {
+        var seed = Builder()
+        seed.smc(.rmmActivate)
+        seed.smc(.gptL1Create, .raw(FuzzProgram.dram))
+        seed.descriptorList(list, first: 0x80, count: 32, state: .undelegated)
+        seed.smc(.opMemDonate, .handle(0), .granule(list), .small(1))
+        seed.smc(.opContinue, .handle(0))
+        for batch in 0..<2 {
+            seed.inject(.irq, count: 7)
+            for range in 0..<8 { seed.delegate(UInt8(batch * 16 + range * 2), count: 2, cpu: UInt8(range % 4)) }
+        }
+        seed.smc(.gptL1Create, .edge(8))
+        seed.smc(.gptL1Destroy, .raw(FuzzProgram.dram))
+        seed.delegate(0x40, count: 1)
+        seed.inject(.irq)
+        seed.delegate(0x41, count: 2)
+        seed.smc(.opContinue, .handle(0))
+        seed.smc(.gptL1Create, .edge(8))
+        return seed.program(hostCreatedL1Tables: true, bringUp: false)
+    }()
+
     // MARK: GPT, tracking, host memory, IDs, injected answers
 
     /// Host-created L1 tables: the one made at bring-up for the 1 GiB region folded (refused while a granule
@@ -565,6 +593,8 @@ public enum FuzzSeeds {
         seed.smc(.granuleTrackingSet, region, .zero, .small(3))
         seed.smc(.granuleTrackingGet, region, .edge(10))
         seed.smc(.granuleTrackingSet, region, .zero, .small(3))
+        seed.inject(.el3Refuse)
+        seed.smc(.granuleRangeDelegate, region, .afterPrevious(2))
         seed.smc(.granuleRangeDelegate, region, .afterPrevious(2))
         seed.smc(.granuleTrackingSet, region, .zero, .small(2))
         seed.smc(.granuleTrackingSet, region, .zero, .small(1))
