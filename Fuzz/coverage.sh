@@ -72,7 +72,7 @@ if ! $fuzz_only; then
     (cd "$root" && swift test --enable-code-coverage --scratch-path .build-coverage >"$profiles/test.log" 2>&1) ||
         { tail -n 40 "$profiles/test.log"; exit 1; }
     codecov=$(cd "$root" && swift test --scratch-path .build-coverage --show-codecov-path)
-    tests=$(find "$root/.build-coverage/debug" -maxdepth 1 -name '*PackageTests.xctest' | head -n 1)
+    tests=$(find -L "$root/.build-coverage/debug" -maxdepth 1 -name '*PackageTests.xctest' | head -n 1)
     summary "$tests" "$(dirname "$codecov")/default.profdata" "swift test"
 fi
 rm -rf "$profiles"
