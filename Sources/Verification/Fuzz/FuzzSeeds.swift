@@ -151,7 +151,10 @@ public enum FuzzSeeds {
         seed.smc(.rmmConfigSet, .granule(params))
         seed.write(address(params), 0)
         seed.smc(.rmmConfigSet, .granule(params))
-        seed.smc(.granuleRangeDelegate, .granule(0), .afterPrevious(1))
+        // Before activation every command that needs an active RMM answers RMI_ERROR_GLOBAL.
+        for function in FuzzProgram.functions[6..<28] where function != .rmmStateGet {
+            seed.smc(function, .granule(0), .afterPrevious(1))
+        }
         seed.smc(.rmmActivate)
         seed.smc(.rmmActivate)
         seed.smc(.rmmConfigSet, .granule(params))
@@ -213,8 +216,11 @@ public enum FuzzSeeds {
         seed.delegate(4, count: 2)
         seed.inject(.el3Refuse)
         seed.undelegate(0, count: 2)
-        seed.inject(.irq)
+        seed.smc(.opContinue, .handle(0), cpu: 1)
+        seed.inject(nil)
+        seed.inject(.irq, count: 1)
         seed.delegate(8, count: 8, cpu: 1)
+        seed.smc(.opContinue, .handle(0), cpu: 1)
         seed.smc(.opContinue, .handle(0), cpu: 1)
         seed.smc(.opContinue, .handle(0), cpu: 1)
         seed.inject(.busy, count: 3)
@@ -580,6 +586,8 @@ public enum FuzzSeeds {
         seed.smc(.gptInfo, .raw(0x4000_0000), .raw(0xC000_0000))
         seed.smc(.gptL1Create, .raw(0x8000_0000))
         seed.smc(.gptL1Create, .raw(0x4000_0000))
+        seed.smc(.gptL1Create, .raw(0x8000_1000))
+        seed.smc(.gptL1Create, .raw(1 << 41))
         seed.smc(.gptL1Destroy, .raw(0x8000_0000))
         seed.smc(.gptL1Destroy, .raw(0x4000_0000))
         return seed.program()
