@@ -17,7 +17,9 @@ case $seconds in '' | *[!0-9]*) echo "run.sh: SECONDS must be a whole number" >&
 # oracle runs twice a step, it took two thirds of the time (perf), for a 7x slower run.
 build=(swift build -c release --sanitize fuzzer --sanitize address
     -Xswiftc -sanitize=address -Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table)
-"${build[@]}" 2>&1 | grep -E "error|warning: unre|Compiling SMCFuzzTarget|Build complete" || true
+mkdir -p .build
+"${build[@]}" >.build/build.log 2>&1 || { grep -E "error" .build/build.log | head -n 20; echo "run.sh: the build failed" >&2; exit 1; }
+grep -E "Build complete" .build/build.log || true
 target=$("${build[@]}" --show-bin-path)/SMCFuzzTarget
 test -x "$target" || { echo "run.sh: the build did not produce $target" >&2; exit 1; }
 

@@ -378,7 +378,7 @@ public enum FuzzSeeds {
     }()
 
     /// REC creations cancelled: before any donation, after the donation, a second creation while one is in
-    /// flight, and commands on the realm meanwhile.
+    /// flight, and commands on the realm and on the REC granule (held PARTIAL) meanwhile.
     static let recCancel: FuzzProgram = {
         var seed = Builder()
         seed.createRealm()
@@ -388,6 +388,12 @@ public enum FuzzSeeds {
         seed.smc(.recCreate, .granule(rd), .granule(rec + 1), .granule(recParams), cpu: 1)
         seed.smc(.realmActivate, .granule(rd), cpu: 1)
         seed.smc(.realmDestroy, .granule(rd), cpu: 1)
+        seed.smc(.rttCreate, .granule(rd), .granule(rec), .raw(ipa), .small(2), cpu: 2)
+        seed.smc(.rttDestroy, .granule(rd), .raw(ipa), .small(2), cpu: 2)
+        seed.smc(.rttDataMapInit, .granule(rd), .granule(rec), .raw(ipa), .granule(source), cpu: 3)
+        seed.smc(.rttDataUnmap, .granule(rd), .raw(ipa), .raw(ipa + 0x1000), .small(0), cpu: 3)
+        seed.smc(.recDestroy, .granule(rec), cpu: 3)
+        seed.smc(.granuleTrackingSet, .edge(1), .zero, .small(1), cpu: 3)
         seed.smc(.opContinue, .handle(0))
         seed.smc(.opCancel, .handle(0))
         seed.smc(.opCancel, .handle(0))
