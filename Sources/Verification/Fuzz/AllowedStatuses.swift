@@ -27,7 +27,7 @@ enum AllowedStatuses {
         case .rttCreate, .rttDestroy: [.success, .errorGlobal, .errorInput, .errorRTT, .blocked]
         case .rttDataMapInit: [.success, .errorGlobal, .errorInput, .errorRealm, .errorRTT, .blocked]
         case .rttDataUnmap: [.success, .errorGlobal, .errorInput, .errorRTT, .blocked]
-        case .rttReadEntry: [.success, .errorInput]
+        case .rttReadEntry: [.success, .errorInput, .blocked]
         default: fid.isRMI ? [.errorNotSupported] : nil
         }
     }
