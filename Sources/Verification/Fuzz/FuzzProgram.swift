@@ -21,7 +21,7 @@ import RMIHost
 ///   - 6, a fault injection: a byte choosing the fault (`InjectedFault.allCases`, or clear) and a count byte.
 ///   - 7, an injected command answer: a function byte, a byte choosing one of the command's failure statuses and
 ///     a count byte.
-/// - An operand is a tag byte `t` (kind `t & 15`, payload `t >> 4`) and the bytes its kind takes
+/// - An operand is a tag byte `t` (kind `(t & 15) % 9`, payload `t >> 4`) and the bytes its kind takes
 ///   (`FuzzOperand`).
 public struct FuzzProgram: Hashable, Sendable {
     /// The host creates the L1 tables at bring-up.
@@ -156,8 +156,7 @@ public struct FuzzProgram: Hashable, Sendable {
 
 /// One step of a `FuzzProgram`.
 public enum FuzzStep: Hashable, Sendable {
-    /// An SMC from host CPU `cpu` (0 to 3): the function at `FuzzProgram.functions[function]` (or `rawFunction`),
-    /// X1 onwards from the operands (at most 6; the rest are 0).
+    /// An SMC from host CPU `cpu` (0 to 3) to `function`, X1 onwards from the operands (at most 6; the rest are 0).
     case smc(cpu: UInt8, function: FuzzFunction, arguments: [FuzzOperand])
     /// A Non-secure read of `(length + 1) * 32` bytes.
     case read(FuzzOperand, length: UInt8)
