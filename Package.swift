@@ -14,14 +14,9 @@ let firmwareSettings: [SwiftSetting] = [
     .strictMemorySafety(),
 ]
 
-/// The verification tools call C host code through raw pointers and skip exclusivity checks on the explorer's hot
-/// state: strict memory safety there is still to do (its unsafe expressions are partly marked).
-let verificationSettings: [SwiftSetting] = [
-    .enableUpcomingFeature("InternalImportsByDefault")
-]
-
 /// Every other target: imports are internal unless a file says `public import`, so no module leaks another's API;
-/// strict memory safety everywhere, as in the firmware-grade targets.
+/// strict memory safety everywhere, as in the firmware-grade targets (the verification tools' C interop is fenced
+/// in the `@safe` types of Verification/CHost).
 let hostSettings: [SwiftSetting] = [
     .enableUpcomingFeature("InternalImportsByDefault"),
     .strictMemorySafety(),
@@ -74,7 +69,7 @@ let package = Package(
                 "CCAArch", "FirmwareSync", "GranuleProtection", "RMM", "RMIHost", "CCAPlatform", "MachineHost",
                 "CHostRuntime",
             ],
-            swiftSettings: verificationSettings),
+            swiftSettings: hostSettings),
         // The C interface: @_cdecl exports declared in include/swift_rmm.h.
         .target(
             name: "SwiftRMMC", dependencies: ["CCAArch", "CCAPlatform", "RMIHost", "MachineHost", "Verification"],

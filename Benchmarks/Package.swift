@@ -46,6 +46,17 @@ let package = Package(
             path: "PlatformBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        .executableTarget(
+            name: "SMCPathBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "CCAArch", package: "swift-rmm"),
+                .product(name: "CCAPlatform", package: "swift-rmm"),
+                .product(name: "SwiftRMMStatic", package: "swift-rmm"),
+            ],
+            path: "SMCPathBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -116,6 +116,7 @@ typedef enum srmm_granule_state {
     SRMM_GRANULE_INTERNAL = 7,
     SRMM_GRANULE_PARTIAL = 8, /**< Held by an incomplete operation; other commands answer RMI_BLOCKED. */
     SRMM_GRANULE_GPT_L1 = 9,  /**< Backing memory of a host-created L1 GPT table. */
+    SRMM_GRANULE_RD_AUX = 10, /**< Auxiliary memory of a realm descriptor, donated at RMI_REALM_CREATE. */
     SRMM_GRANULE_NONE = -1,   /**< No memory the RMM tracks covers the address (DRAM reads UNDELEGATED before activation). */
 } srmm_granule_state;
 

@@ -57,6 +57,38 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // One granule flipping back and forth inside a 512 MB block, as a host delegating and undelegating one page
+    // at a time does: the fuse policy decides whether each flip rewrites one L1 word or thousands. The custom
+    // metrics are the GPT's own accounting, per transition (8,192 transitions per iteration).
+    let pingPongPairs = 4096
+    let perTransition = { (name: String) in
+        BenchmarkMetric.custom(name, polarity: .prefersSmaller, useScalingFactor: false)
+    }
+    Benchmark(
+        "GPT one-granule delegate+undelegate ping-pong inside a 512 MB block (4,096 pairs)",
+        configuration: .init(
+            metrics: [
+                .wallClock, .cpuTotal, .mallocCountTotal, perTransition("L1 word writes per transition"),
+                perTransition("TLBI per transition"),
+            ])
+    ) { benchmark in
+        let gpt = makeGPT(granularGiB: 1)
+        let pa = PhysicalAddress(300 << 20 | 0x5000)
+        var total = GPTMaintenance.none
+        benchmark.startMeasurement()
+        for _ in 0..<pingPongPairs {
+            total += gpt.delegate(pa, count: 1).maintenance
+            total += gpt.undelegate(pa, count: 1).maintenance
+        }
+        benchmark.stopMeasurement()
+        let transitions = UInt64(2 * pingPongPairs)
+        benchmark.measurement(
+            .custom("L1 word writes per transition", useScalingFactor: false),
+            Int(total.l1DescriptorWrites / transitions))
+        benchmark.measurement(
+            .custom("TLBI per transition", useScalingFactor: false), Int(total.tlbiByPA / transitions))
+    }
+
     // The same 1 GB as one run each way, for a like-for-like comparison with the loop above.
     Benchmark("GPT delegate+undelegate 1 GiB as one run") { benchmark in
         let gpt = makeGPT(granularGiB: 1)

@@ -18,7 +18,7 @@ private let simulatedResident = BenchmarkMetric.custom(
 /// A machine with `dramGiB` GiB of conventional DRAM at 64 GiB, in a `bits`-bit physical address space.
 private func makeMachine(dramGiB: UInt64, bits: Int = 40) -> Machine {
     let configuration = PlatformConfiguration(
-        physicalAddressBits: bits, dramRegions: [DRAMRegion(name: "DRAM", base: dramBase, size: dramGiB * gibibyte)],
+        physicalAddressBits: bits, dramRegions: [MemoryRegion(name: "DRAM", base: dramBase, size: dramGiB * gibibyte)],
         cpuCount: 1)
     do {
         return try Machine(configuration: configuration)

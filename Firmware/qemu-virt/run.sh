@@ -21,7 +21,7 @@ echo "==> Embedded Swift build of CCAArch, FirmwareSync, GranuleProtection, RMM 
 for target in RMM GranuleProtection; do
     (cd "$repo" && swift build --triple aarch64-none-none-elf -c release --target "$target" \
         -Xswiftc -enable-experimental-feature -Xswiftc Embedded -Xswiftc -wmo ${SWIFT_OPT:+-Xswiftc $SWIFT_OPT} \
-        --scratch-path "$scratch" | grep -vE '^(Building|Compiling|Write|\[)' || true)
+        -Xswiftc -Xfrontend -Xswiftc -function-sections --scratch-path "$scratch" | grep -vE '^(Building|Compiling|Write|\[)' || true)
 done
 # A module's current objects, from the compiler's output file map: objects of since-renamed sources that an older
 # build left in the scratch directory would otherwise be linked twice.
@@ -32,8 +32,10 @@ objects() {
 objects RMM >/dev/null && objects GranuleProtection >/dev/null
 
 # The board's Swift (the port, boot, dispatcher) is small and off the hot path of the module code: -Osize.
+# One section per function (also in the modules above): Embedded Swift emits a weak copy of every library function
+# a firmware module uses into that module, and --gc-sections can then drop the copies the linker does not pick.
 swift_flags=(-target aarch64-none-none-elf -enable-experimental-feature Embedded -wmo -Osize -parse-as-library
-    -I "$products/Modules")
+    -Xfrontend -function-sections -I "$products/Modules")
 # C is general-registers only (EL3 and the RMM save FP/SIMD only where a world switch needs it); assembly is not.
 as_flags=(--target=aarch64-none-elf -ffreestanding -nostdlib -Wall -Werror -I "$here/include" -I "$here/common")
 c_flags=("${as_flags[@]}" -fno-builtin -O2 -mgeneral-regs-only -mstrict-align)

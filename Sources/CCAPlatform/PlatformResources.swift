@@ -5,7 +5,7 @@ import CCAArch
 ///
 /// The granule protection check and the firmware are not here: they belong to other modules and are joined to
 /// these resources where the machine is assembled (`ProtectedMemory(memory:checker:counters:tracer:)` and
-/// `SMCRouter(rmi:el3:counters:tracer:)` take the shared counters and tracer).
+/// `SMCRouter(rmi:el3:cpuCount:counters:tracer:)` take the shared counters and tracer).
 public final class PlatformResources: Sendable {
     public let configuration: PlatformConfiguration
     public let memory: PhysicalMemory
@@ -28,7 +28,7 @@ public final class PlatformResources: Sendable {
             throw .invalidConfiguration(error)
         }
         self.configuration = configuration
-        counters = ArchitecturalCounters()
+        counters = ArchitecturalCounters(cpuCount: configuration.cpuCount)
         tracer = Tracer(capacity: traceCapacity)
         faultInjector = FaultInjector()
         metadataAllocator = LazyZeroedAllocator()

@@ -107,6 +107,12 @@ public final class EL3Service: Sendable {
         return EL3GTSIResult(status: status, transition: transition)
     }
 
+    /// EL3's compaction step: fuses every uniform block of the GPT up to the largest contiguous size
+    /// (`GranuleProtectionTable.compact`). Not an SMC (FIRME defines none): EL3 runs it itself, when it chooses.
+    public func compactGPT(lockPolicy: GPTLockPolicy = .wait) -> GPTMaintenance {
+        gpt.compact(lockPolicy: lockPolicy)
+    }
+
     /// FIRME_GM_GPI_SET (0xC4000402): sets the GPI of `count` granules from `base` to `target` (Realm delegates
     /// from NS; NS undelegates from Realm), statelessly and with try-lock (gpt.md section 4.2).
     ///

@@ -4,7 +4,9 @@
 /// aligned TLBI RPALOS blocks (2 MB ... 512 GB), not one per granule. Each GPI write pass is followed by DSB OSHST,
 /// the TLBIs, and DSB OSH; each clean+invalidate pass to the PoPA ends with a DSB. Cache lines are counted as 64-byte
 /// lines per PAS pass: delegation cleans in the target (Realm) PAS then in Non-secure; undelegation in Realm then
-/// Non-secure. A single-granule call is one TLBI per GPI write, as TF-A's one-granule sequence.
+/// Non-secure. A single-granule call is one TLBI per GPI write, as TF-A's one-granule sequence. Shattering a contiguous
+/// block costs one more TLBI RPALOS (of the block's size) and DSB per outermost block, as TF-A's shatter_block;
+/// fusing costs none.
 @frozen
 public struct GPTMaintenance: Hashable, Sendable {
     /// TLBI RPALOS operations issued.
@@ -13,7 +15,7 @@ public struct GPTMaintenance: Hashable, Sendable {
     public var dsb: UInt64
     /// 64-byte cache lines cleaned and invalidated to the Point of Physical Aliasing, summed over PAS passes.
     public var cleanedCacheLines: UInt64
-    /// L1 GPT words stored: GPI writes, shattering and fusing.
+    /// L1 GPT words stored: GPI writes, shattering and fusing (the measure of a fuse policy's thrash).
     public var l1DescriptorWrites: UInt64
 
     @inlinable

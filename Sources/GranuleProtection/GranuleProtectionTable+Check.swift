@@ -26,6 +26,62 @@ extension GranuleProtectionTable {
         }
     }
 
+    /// The first fault `check` reports for an access from `state` to the granules from the one holding `first`
+    /// through the one holding byte address `last` (`first <= last`): `check(first)`, then `check` of the base of
+    /// each later granule, in ascending order; `nil` when every one is allowed.
+    ///
+    /// A block whose one descriptor permits the access (an L0 Block, a contiguous descriptor, a Granules word of a
+    /// single GPI) is passed in one step, so checking a GiB of uniform memory costs a few loads, not one walk per
+    /// granule; everything else is checked granule by granule, so the answer is exactly the per-granule one.
+    public func firstFault(
+        from first: PhysicalAddress, through last: UInt64, accessedBy state: SecurityState
+    ) -> GPCFault? {
+        guard gpccr.gpc else { return nil }
+        let granuleBytes = UInt64(1) << UInt64(granuleShift)
+        var cursor = first.rawValue
+        while true {
+            if let end = permittedBlockEnd(cursor, state) {
+                guard end <= last else { return nil }
+                cursor = end
+                continue
+            }
+            if let fault = check(PhysicalAddress(cursor), accessedBy: state) { return fault }
+            let next = (cursor & ~(granuleBytes - 1)).addingReportingOverflow(granuleBytes)
+            guard !next.overflow && next.partialValue <= last else { return nil }
+            cursor = next.partialValue
+        }
+    }
+
+    /// The end of the block around `address` whose one descriptor permits `state`, or `nil` where there is none
+    /// (a Granules word of mixed GPIs, a malformed descriptor, a GPI that faults, an address beyond PPS).
+    private func permittedBlockEnd(_ address: UInt64, _ state: SecurityState) -> UInt64? {
+        guard address < limit else { return nil }
+        let index = Int(address >> UInt64(l0Shift))
+        let l0 = memory.loadL0(index)
+        let raw: UInt64
+        let shift: Int
+        switch l0 & 0xF {
+        case GPTL0Descriptor.blockType:
+            guard l0 >> 8 == 0 else { return nil }
+            (raw, shift) = (l0 >> 4, l0Shift)
+        case GPTL0Descriptor.tableType:
+            guard l0 & ~(UInt64.mask(bits: 12..<52) | 0xF) == 0, let table = memory.l1(index) else { return nil }
+            let word = table.load(wordIndex(of: address))
+            if word & 0xF == GPTL1Descriptor.contiguousType {
+                guard word >> 10 == 0 && word & 0x300 != 0 else { return nil }
+                (raw, shift) = (word >> 4, 17 + 4 * Int(word[bits: 8..<10]))
+            } else {
+                guard word == (word & 0xF) &* 0x1111_1111_1111_1111 else { return nil }
+                (raw, shift) = (word, granuleShift + 4)
+            }
+        default:
+            return nil
+        }
+        let gpi = UInt8(truncatingIfNeeded: raw) & 0xF
+        guard verdict(gpi: gpi, level: 0, pa: PhysicalAddress(address), state: state) == nil else { return nil }
+        return ((address >> UInt64(shift)) + 1) << UInt64(shift)
+    }
+
     /// The GPI of the granule holding `pa`, as the check would find it; `nil` beyond PPS or where the walk faults
     /// (malformed descriptor, reserved GPI).
     public func gpi(at pa: PhysicalAddress) -> GPI? {

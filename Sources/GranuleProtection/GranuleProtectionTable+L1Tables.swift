@@ -22,6 +22,7 @@ extension GranuleProtectionTable {
                 let table = memory.l1Allocating(index, fill: fill)
                 // A parked table from an earlier destroy holds stale words: refill it before publishing.
                 for word in 0..<table.count { table.store(word, fill) }
+                for word in 0..<table.sideCount { table.storeSide(word, 0) }
                 memory.storeL0(index, GPTL0Descriptor.table(l1Address: l1Address).rawValue)
                 // Relaxed: a statistic; the region's locks order it against other create/destroy calls.
                 liveL1Tables.add(1, ordering: .relaxed)

@@ -1,14 +1,16 @@
 public import CCAArch
+import Synchronization
 
 extension GranuleProtectionTable {
     /// Delegates a run of granules: Non-secure to Realm, as EL3 does it (gpt.md section 3, TF-A
     /// gpt_delegate_pas, extended to a run as FIRME_GM_GPI_SET allows).
     ///
     /// For each lock block the run touches, in address order: take the block's lock, check that each granule is
-    /// NS (stopping at the first that is not), shatter any contiguous descriptor the run cuts, clean+invalidate
-    /// the run to the PoPA in the Realm PAS, DSB, write GPI = Realm a whole L1 word (or a whole contiguous block)
-    /// at a time where the run covers it, DSB, TLBI RPALOS per aligned block, DSB, clean+invalidate in the NS PAS,
-    /// fuse uniform blocks into contiguous descriptors, unlock.
+    /// NS (stopping at the first that is not), shatter any contiguous descriptor the run cuts (TLBI RPALOS of the
+    /// block's size and DSB each), clean+invalidate the run to the PoPA in the Realm PAS, DSB, write GPI = Realm a
+    /// whole L1 word (or a whole contiguous block) at a time where the run covers it, DSB, TLBI RPALOS per aligned
+    /// block, DSB, clean+invalidate in the NS PAS, fuse the uniform blocks around the run up to the eager limit
+    /// and the settled ones above it (`GPTOptions.fuseDelay`), unlock.
     ///
     /// - Returns: the granules changed (a prefix of the run), why it stopped, and the maintenance performed.
     public func delegate(
@@ -32,9 +34,41 @@ extension GranuleProtectionTable {
         return result
     }
 
-    /// Moves `count` granules from `base` whose GPI is `source` through the GPIs in `passes`, in order.
+    /// Moves `count` granules from `base` whose GPI is `source` through the GPIs in `passes`, in order; then, when
+    /// it is due, visits one quiet lock block with changes waiting to settle (`_FuseDeferral`), holding no other lock.
     func transition(
         _ base: PhysicalAddress, count: UInt64, from source: GPI, through passes: [GPI], lockPolicy: GPTLockPolicy
+    ) -> GPTTransitionResult {
+        var visit = false
+        var result = transition(
+            base, count: count, from: source, through: passes, lockPolicy: lockPolicy, visit: &visit)
+        if visit { visitPendingBlock(into: &result.maintenance) }
+        return result
+    }
+
+    /// Visits the next lock block with changes waiting to settle, if any and if no other CPU holds it: advances its
+    /// clock by one and fuses what has settled, adding the L1 words written to `maintenance`.
+    func visitPendingBlock(into maintenance: inout GPTMaintenance) {
+        // Relaxed: the cursor only spreads visits round robin; a lost update visits some block twice.
+        guard let lock = memory.nextPending(from: visitCursor.load(ordering: .relaxed)) else { return }
+        visitCursor.store(lock + 1, ordering: .relaxed)
+        guard memory.tryLock(lock) else { return }
+        defer { memory.unlock(lock) }
+        let locksPerRegion = 1 << (l0Shift - options.lockBlockShift)
+        let region = lock / locksPerRegion
+        guard memory.loadL0(region) & 0xF == GPTL0Descriptor.tableType, let table = memory.l1(region) else {
+            memory.setPending(lock, false)
+            return
+        }
+        var writer = _L1Writer(table: table, geometry: self)
+        memory.setPending(lock, fusing.age(lock: lock % locksPerRegion, writer: &writer))
+        maintenance.l1DescriptorWrites += writer.writes
+    }
+
+    /// The transition itself; sets `visit` when a lock block it changed is due to visit a quiet one.
+    private func transition(
+        _ base: PhysicalAddress, count: UInt64, from source: GPI, through passes: [GPI], lockPolicy: GPTLockPolicy,
+        visit: inout Bool
     ) -> GPTTransitionResult {
         guard base.isAligned(to: granuleSize.bytes) else {
             return GPTTransitionResult(processed: 0, stop: .misaligned(base), maintenance: .none)
@@ -86,8 +120,13 @@ extension GranuleProtectionTable {
                     writer.write(gpi, over: low..<stopAt)
                     maintenance.tlbiByPA += tlbiCount(tableBase + UInt64(low), tableBase + UInt64(stopAt))
                 }
-                writer.fuse(around: low..<stopAt)
+                writer.fuse(around: low..<stopAt, through: fusing.eager)
+                let recorded = fusing.record(low..<stopAt, writer: &writer)
+                memory.setPending(lockIndex, recorded.pending)
+                visit = visit || recorded.visit
                 maintenance.l1DescriptorWrites += writer.writes
+                maintenance.tlbiByPA += writer.shatteredBlocks
+                maintenance.dsb += writer.shatteredBlocks
             }
             if stopAt < high {
                 let at = PhysicalAddress((tableBase + UInt64(stopAt)) << shift)

@@ -31,6 +31,10 @@ public final class GranuleProtectionTable: Sendable {
     /// log2 of the granules one L1 table covers.
     let granulesPerL1Shift: Int
     let memory: _GPTMemory
+    /// When blocks above the eager limit are fused (the hysteresis of `GPTOptions.fuseDelay`).
+    let fusing: _FuseDeferral
+    /// Where the next visit to a quiet lock block starts looking (`visitPendingBlock`).
+    let visitCursor: Atomic<Int>
     /// L0 regions that are currently Tables.
     let liveL1Tables: Atomic<Int>
 
@@ -92,10 +96,14 @@ public final class GranuleProtectionTable: Sendable {
         let l0Count = 1 << (pps.bits - l0Size.shift)
         let l1WordCount = 1 << (l0Size.shift - wordShift)
         let lockCount = 1 << (pps.bits - options.lockBlockShift)
+        let fusing = _FuseDeferral(
+            options: options, granuleShift: pgs.shift, tableGranuleShift: l0Size.shift - pgs.shift)
+        self.fusing = fusing
         self.memory = _GPTMemory(
-            l0Count: l0Count, l1WordCount: l1WordCount, lockCount: lockCount,
+            l0Count: l0Count, l1WordCount: l1WordCount, sideWordCount: fusing.sideWordCount, lockCount: lockCount,
             initialL0: GPTL0Descriptor.block(defaultGPI).rawValue, observer: observer)
         self.liveL1Tables = Atomic(0)
+        self.visitCursor = Atomic(0)
 
         var nextL1 = l1Base
         let tableBytes = UInt64(l1WordCount) * 8

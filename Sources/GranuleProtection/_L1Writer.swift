@@ -1,6 +1,8 @@
 import CCAArch
 
-/// Writes one L1 table under its lock: shatter, whole-word and whole-block GPI writes, fuse. Counts its stores.
+/// Writes one L1 table under its lock: shatter, whole-word and whole-block GPI writes, fuse. Counts its stores and
+/// the contiguous blocks it shatters (each costs a TLBI RPALOS of the block's size and a DSB, as TF-A's
+/// shatter_block issues them).
 ///
 /// Every store leaves each word a well-formed descriptor, so a lock-free check sees either the old or the new GPI
 /// of each granule, never a torn value. Indices are granule numbers within the table.
@@ -9,6 +11,8 @@ struct _L1Writer {
     let largest: GPTContiguousSize?
     let granuleShift: Int
     private(set) var writes: UInt64 = 0
+    /// Contiguous blocks broken up by `shatter`, one per outermost block (its smaller pieces included).
+    private(set) var shatteredBlocks: UInt64 = 0
 
     init(table: _L1Words, geometry: GranuleProtectionTable) {
         self.table = table
@@ -46,6 +50,7 @@ struct _L1Writer {
         let blockWords = words(size)
         let start = (edge >> 4) & ~(blockWords - 1)
         if start << 4 >= cut.lowerBound && (start + blockWords) << 4 <= cut.upperBound { return }
+        shatteredBlocks += 1
         shatter(block: start, size: size, gpi: gpi, cut: cut)
     }
 
@@ -107,18 +112,22 @@ struct _L1Writer {
         }
     }
 
-    /// Fuses the blocks around `range` that became uniform (TF-A "fuse"): 2 MB blocks whose words all carry one
-    /// GPI become contiguous descriptors, then 32 MB blocks of uniform 2 MB blocks, then 512 MB, up to the limit.
-    mutating func fuse(around range: Range<Int>) {
-        guard let largest else { return }
-        for raw in 1...largest.rawValue {
+    /// Fuses the blocks around `range` that are uniform (TF-A "fuse"): 2 MB blocks whose words all carry one GPI
+    /// become contiguous descriptors, then 32 MB blocks of uniform 2 MB blocks, then 512 MB, up to `limit` (`nil`:
+    /// nothing). A block for which `settled(firstWord, size)` is false is left as it is.
+    mutating func fuse(
+        around range: Range<Int>, through limit: GPTContiguousSize?,
+        settled: (Int, GPTContiguousSize) -> Bool = { _, _ in true }
+    ) {
+        guard let limit else { return }
+        for raw in 1...limit.rawValue {
             let size = GPTContiguousSize(rawValue: raw)!
             let blockWords = words(size)
             let firstBlock = (range.lowerBound >> 4) / blockWords
             let lastBlock = ((range.upperBound - 1) >> 4) / blockWords
             for block in firstBlock...lastBlock {
                 let start = block * blockWords
-                guard let gpi = uniformGPI(block: start, size: size) else { continue }
+                guard let gpi = uniformGPI(block: start, size: size), settled(start, size) else { continue }
                 fill(words: start..<start + blockWords, with: GPTL1Descriptor.contiguous(gpi, size: size).rawValue)
             }
         }

@@ -8,9 +8,9 @@ public struct MachineConduit: SMCConduit {
     public let machine: Machine
     public let cpu: Int
 
-    /// The conduit of CPU `cpu`, which must be below the machine's CPU count.
+    /// The conduit of CPU `cpu`, which must be below the machine's CPU count (the machine's router checks it on
+    /// every SMC).
     public init(machine: Machine, cpu: Int) {
-        precondition(cpu >= 0 && cpu < machine.configuration.cpuCount, "CPU index out of range")
         self.machine = machine
         self.cpu = cpu
     }

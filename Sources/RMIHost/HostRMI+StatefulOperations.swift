@@ -3,8 +3,10 @@ public import CCAArch
 extension HostRMI {
     /// Issues `command` and drives it to a final answer, whatever stateful operation it starts (sro.md section 7).
     ///
-    /// Usable by any command that may return RMI_INCOMPLETE: range commands, RMM_ACTIVATE, GPT_L1_CREATE, and
-    /// later REC_CREATE. The driver keeps the handle from the initiating answer's X1 (OP_* X1 outputs are counts,
+    /// Usable by any command that may return RMI_INCOMPLETE: range commands, RMM_ACTIVATE, GPT_L1_CREATE and
+    /// DESTROY, REC_CREATE and DESTROY, REALM_CREATE (which asks for the RD's auxiliary granules) and REALM_DESTROY
+    /// (which hands them back): donated pages leave the allocator while the RMM holds them, and reclaimed pages
+    /// return to it once undelegated. The driver keeps the handle from the initiating answer's X1 (OP_* X1 outputs are counts,
     /// never handles) and answers each RMI_INCOMPLETE by its memory request:
     /// - NONE: RMI_OP_CONTINUE(handle, KEEP_GOING).
     /// - DONATE: obtains the requested blocks from the page allocator, delegates them first when the requested

@@ -7,9 +7,12 @@ import Synchronization
 /// One instance serves every CPU; `handle(_:cpu:)` may run concurrently on several. Shared state is atomic
 /// (lifecycle, granule words, tracking regions), and the granule table is published once, at activation, by a
 /// releasing store of the lifecycle state that every command reads with acquiring ordering.
-public final class RealmManagementMonitor<Port: RMMPlatformPort>: Sendable {
+public final class RealmManagementMonitor: Sendable {
     public let manifest: RMMBootManifest
-    public let port: Port
+    /// How the RMM reaches the machine: EL3, memory through a PAS, interrupts, boot-time metadata. An existential,
+    /// not a generic parameter: the RMM's code is compiled once and fully optimised in its own module, and a call
+    /// through the port costs one witness-table call either way.
+    public let port: any RMMPlatformPort
     /// Who watches the RMM's shared-memory steps (an interleaving checker), if anyone. Not retained by the steps.
     public let observer: (any SchedulingObserver)?
     let operations: OperationPool
@@ -26,7 +29,7 @@ public final class RealmManagementMonitor<Port: RMMPlatformPort>: Sendable {
 
     /// An RMM for the platform `manifest` describes, reaching the machine through `port`. An `observer` sees every
     /// shared-memory step the RMM takes (see `SchedulingObserver`); it must outlive the RMM.
-    public init(manifest: RMMBootManifest, port: Port, observer: (any SchedulingObserver)? = nil) {
+    public init(manifest: RMMBootManifest, port: any RMMPlatformPort, observer: (any SchedulingObserver)? = nil) {
         self.manifest = manifest
         self.port = port
         self.observer = observer
@@ -64,68 +67,22 @@ public final class RealmManagementMonitor<Port: RMMPlatformPort>: Sendable {
 
     /// Handles one SMC from the host: X0 the function ID, X1...X6 the inputs; answers X0...X4.
     ///
-    /// Unknown function IDs answer SMCCC NOT_SUPPORTED (-1); RMI v2.0 commands this model does not implement
-    /// answer RMI_ERROR_NOT_SUPPORTED, so a host can tell the two apart. Outputs a command does not define are 0.
+    /// The caller is the SMC dispatcher in front of the RMM (the platform's router, EL3 in firmware): it has
+    /// cleared the SMCCC SVE hint in X0 and checked `cpu` against the platform's CPUs, once for every service.
+    /// The command table (`command(_:)`) names the handler: a command in a state its gate does not admit answers
+    /// RMI_ERROR_GLOBAL; an RMI v2.0 command this model does not implement RMI_ERROR_NOT_SUPPORTED, and any other
+    /// function ID SMCCC NOT_SUPPORTED (-1), so a host can tell the two apart. Outputs a command does not define
+    /// are 0.
     public func handle(_ call: SMCArguments, cpu: Int) -> SMCReturn {
-        precondition(cpu >= 0 && cpu < manifest.cpuCount, "CPU index out of range")
         guard !isHalted else { return .notSupported }
+        let id = FunctionID(call.x0)
+        guard let command = Self.command(id) else { return id.isRMI ? .result(.errorNotSupported) : .notSupported }
+        guard command.gate.admits(lifecycleState) else { return .result(.errorGlobal) }
         do {
-            return try dispatch(call, cpu: cpu)
+            return try command.run(self, call, cpu)
         } catch {
             // A command's prelude (locking its granules, reserving a context) refused: the status, nothing changed.
             return SMCReturn(error.result.rawValue)
-        }
-    }
-
-    /// Runs the command `call` names.
-    private func dispatch(_ call: SMCArguments, cpu: Int) throws(RMIStatusError) -> SMCReturn {
-        let fid = FunctionID(call.x0).withoutSVEHint
-        switch fid {
-        case .version: return version(requested: call.x1)
-        case .features: return features(index: call.x1)
-        case .rmmConfigSet: return configSet(pointer: call.x1)
-        case .rmmConfigGet: return configGet(pointer: call.x1)
-        case .rmmActivate: return activate()
-        case .rmmStateGet: return .result(.success, lifecycleState.architecturalEncoding)
-        case .granuleTrackingGet: return trackingGet(base: call.x1, top: call.x2)
-        case .granuleTrackingSet: return trackingSet(address: call.x1, category: call.x2, state: call.x3)
-        case .granuleRangeDelegate: return rangeDelegate(base: call.x1, top: call.x2, cpu: cpu)
-        case .granuleRangeUndelegate: return rangeUndelegate(base: call.x1, top: call.x2, cpu: cpu)
-        case .gptL1Create: return try gptL1Create(address: call.x1)
-        case .gptL1Destroy: return try gptL1Destroy(address: call.x1, cpu: cpu)
-        case .gptInfo: return gptInfo(base: call.x1, top: call.x2)
-        case .opContinue: return opContinue(handle: call.x1, cpu: cpu)
-        case .opMemDonate: return opMemDonate(handle: call.x1, list: call.x2, count: call.x3, cpu: cpu)
-        case .opMemReclaim: return opMemReclaim(handle: call.x1, list: call.x2, count: call.x3)
-        case .opCancel: return opCancel(handle: call.x1)
-        case .realmCreate: return try realmCreate(rd: call.x1, params: call.x2)
-        case .realmActivate: return try realmActivate(rd: call.x1)
-        case .realmTerminate: return try realmTerminate(rd: call.x1)
-        case .realmDestroy: return try realmDestroy(rd: call.x1)
-        case .recCreate: return try recCreate(rd: call.x1, rec: call.x2, params: call.x3)
-        case .recDestroy: return try recDestroy(rec: call.x1)
-        case .rttCreate: return try rttCreate(rd: call.x1, rtt: call.x2, ipa: call.x3, level: call.x4)
-        case .rttDestroy: return try rttDestroy(rd: call.x1, ipa: call.x2, level: call.x3)
-        case .rttReadEntry: return try rttReadEntry(rd: call.x1, ipa: call.x2, level: call.x3)
-        case .rttDataMapInit: return try rttDataMapInit(rd: call.x1, data: call.x2, ipa: call.x3, source: call.x4)
-        case .rttDataUnmap:
-            return try rttDataUnmap(rd: call.x1, base: call.x2, top: call.x3, flags: call.x4, list: call.x5)
-        default:
-            return fid.isRMI ? .result(.errorNotSupported) : .notSupported
-        }
-    }
-
-    /// Whether `fid` is a command this model implements (the rest answer RMI_ERROR_NOT_SUPPORTED).
-    public static func implements(_ fid: FunctionID) -> Bool {
-        switch fid.withoutSVEHint {
-        case .version, .features, .rmmConfigSet, .rmmConfigGet, .rmmActivate, .rmmStateGet, .granuleTrackingGet,
-            .granuleTrackingSet, .granuleRangeDelegate, .granuleRangeUndelegate, .gptL1Create, .gptL1Destroy,
-            .gptInfo, .opContinue, .opMemDonate, .opMemReclaim, .opCancel, .realmCreate, .realmActivate,
-            .realmTerminate, .realmDestroy, .recCreate, .recDestroy, .rttCreate, .rttDestroy, .rttReadEntry,
-            .rttDataMapInit,
-            .rttDataUnmap:
-            true
-        default: false
         }
     }
 

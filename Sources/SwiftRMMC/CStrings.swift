@@ -3,7 +3,7 @@ import CCAArch
 /// NUL-terminated copies of the names the C interface hands out, made once and never freed: the header promises
 /// static storage.
 enum CStrings {
-    /// Granule state names by raw value (0...9), then "NONE".
+    /// Granule state names by raw value (0...10), then "NONE".
     nonisolated(unsafe) static let granuleStates: [UnsafePointer<CChar>] =
         unsafe GranuleState.allCases.sorted { $0.rawValue < $1.rawValue }.map { unsafe make("\($0.name)") } + [
             make("NONE")

@@ -44,7 +44,7 @@ public func srmm_platform_info(_ platform: OpaquePointer?, _ info: UnsafeMutable
     guard unsafe size == UInt64(MemoryLayout<_CPlatformInfo>.size) else { return ReturnCode.invalidArgument.rawValue }
     let configuration = handle.machine.configuration
     let dram = configuration.dramRegions.sorted { $0.base < $1.base }.map { ($0.base.rawValue, $0.size) }
-    let mmio = configuration.deviceRegions.sorted { $0.base < $1.base }.map { ($0.base.rawValue, $0.size) }
+    let mmio = configuration.mmioRegions.sorted { $0.base < $1.base }.map { ($0.base.rawValue, $0.size) }
     let header = unsafe _CPlatformInfo(
         structSize: size, cpus: UInt32(configuration.cpuCount), paBits: UInt32(configuration.physicalAddressBits),
         l0gptsz: UInt32(configuration.l0GPTSizeBits), dramCount: UInt32(dram.count), mmioCount: UInt32(mmio.count),

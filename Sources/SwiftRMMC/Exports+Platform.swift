@@ -85,15 +85,15 @@ func platformConfiguration(_ options: _COptions) -> Result<PlatformConfiguration
     case .failure(let code): return .failure(code)
     case .success(let dram?):
         configuration.dramRegions = dram.enumerated().map { index, region in
-            DRAMRegion(name: "DRAM\(index)", base: PhysicalAddress(region.base), size: region.size)
+            MemoryRegion(name: "DRAM\(index)", base: PhysicalAddress(region.base), size: region.size)
         }
     case .success(nil): break
     }
     switch unsafe regions(options.mmio, count: options.mmioCount) {
     case .failure(let code): return .failure(code)
     case .success(let mmio?):
-        configuration.deviceRegions = mmio.enumerated().map { index, region in
-            DeviceRegion(name: "MMIO\(index)", base: PhysicalAddress(region.base), size: region.size)
+        configuration.mmioRegions = mmio.enumerated().map { index, region in
+            MemoryRegion(name: "MMIO\(index)", base: PhysicalAddress(region.base), size: region.size, category: .none)
         }
     case .success(nil): break
     }

@@ -79,7 +79,8 @@ public struct ScheduleStep: Hashable, Sendable, CustomStringConvertible {
     /// e.g. `RMI_GRANULE_RANGE_DELEGATE(0x80000000, 0x80002000) -> RMI_SUCCESS out_top=0x80000000 [choice 1/12]`.
     public var description: String {
         let name =
-            FunctionID(arguments.x0).rmiCommand.map { "\($0.name)" } ?? "SMC 0x\(String(arguments.x0, radix: 16))"
+            FunctionID(dispatching: arguments.x0).rmiCommand.map { "\($0.name)" }
+            ?? "SMC 0x\(String(arguments.x0, radix: 16))"
         let call = "\(name)(0x\(String(arguments.x1, radix: 16)), 0x\(String(arguments.x2, radix: 16)))"
         let how = chosen ? "chosen among \(alternatives)" : (alternatives > 1 ? "repeated (stationary)" : "forced")
         return "\(call) -> \(answer)\(forbidden ? " [forbidden]" : "") [\(how)]"

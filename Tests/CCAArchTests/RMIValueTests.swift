@@ -62,11 +62,12 @@ struct FunctionIDTests {
         #expect(!FunctionID(value).isRMI)
     }
 
-    @Test("the SMCCC SVE hint bit is ignored for lookup")
+    @Test("the SMCCC SVE hint bit and X0's upper half are cleared once, by init(dispatching:), before lookup")
     func sveHint() {
-        let hinted = FunctionID(FunctionID.granuleRangeDelegate.rawValue | FunctionID.sveHintBit)
-        #expect(hinted.rmiCommand?.id == .granuleRangeDelegate)
-        #expect(hinted.withoutSVEHint == .granuleRangeDelegate)
+        let hinted = FunctionID.granuleRangeDelegate.rawValue | FunctionID.sveHintBit
+        #expect(FunctionID(hinted).hasSVEHint && FunctionID(hinted).rmiCommand == nil)
+        #expect(FunctionID(dispatching: hinted | 0xFFFF_FFFF_0000_0000) == .granuleRangeDelegate)
+        #expect(FunctionID(dispatching: hinted).rmiCommand?.id == .granuleRangeDelegate)
     }
 }
 
@@ -277,7 +278,7 @@ struct RMMConfigurationTests {
     @Test("exactly the object states demand a Realm GPI")
     func granuleStateGPI() {
         let realm = GranuleState.allCases.filter(\.requiresRealmGPI)
-        #expect(realm == [.delegated, .rd, .rec, .recAux, .rtt, .data, .internal])
+        #expect(realm == [.delegated, .rd, .rec, .recAux, .rtt, .data, .internal, .rdAux])
         #expect(GranuleState.allCases.map { "\($0.name)" }.contains("REC_AUX"))
     }
 }

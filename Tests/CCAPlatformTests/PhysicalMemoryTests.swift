@@ -8,10 +8,10 @@ struct PhysicalMemoryTests {
     static let terabyte = PlatformConfiguration(
         physicalAddressBits: 44,
         dramRegions: [
-            DRAMRegion(name: "DRAM0", base: PhysicalAddress(1 << 40), size: 1 << 40),
-            DRAMRegion(name: "DRAM1", base: PhysicalAddress(2 << 40), size: 1 << 30),
+            MemoryRegion(name: "DRAM0", base: PhysicalAddress(1 << 40), size: 1 << 40),
+            MemoryRegion(name: "DRAM1", base: PhysicalAddress(2 << 40), size: 1 << 30),
         ],
-        deviceRegions: [DeviceRegion(name: "MMIO0", base: PhysicalAddress(0), size: 1 << 30)])
+        mmioRegions: [MemoryRegion(name: "MMIO0", base: PhysicalAddress(0), size: 1 << 30, category: .none)])
 
     @Test("an invalid configuration is refused with its configuration error")
     func invalidConfiguration() {
@@ -26,7 +26,7 @@ struct PhysicalMemoryTests {
     func reservationFailure() {
         // 4 PiB of DRAM is beyond the 128 TiB of user address space an x86-64 or arm64 process gets by default.
         let configuration = PlatformConfiguration(
-            physicalAddressBits: 52, dramRegions: [DRAMRegion(name: "HUGE", base: PhysicalAddress(0), size: 1 << 52)])
+            physicalAddressBits: 52, dramRegions: [MemoryRegion(name: "HUGE", base: PhysicalAddress(0), size: 1 << 52)])
         #expect {
             _ = try PhysicalMemory(configuration: configuration)
         } throws: { error in
@@ -109,8 +109,8 @@ struct PhysicalMemoryTests {
     func adjacentBanks() throws {
         let memory = try PhysicalMemory(
             configuration: platform([
-                DRAMRegion(name: "A", base: PhysicalAddress(0x10_0000), size: 0x1000),
-                DRAMRegion(name: "B", base: PhysicalAddress(0x10_1000), size: 0x1000),
+                MemoryRegion(name: "A", base: PhysicalAddress(0x10_0000), size: 0x1000),
+                MemoryRegion(name: "B", base: PhysicalAddress(0x10_1000), size: 0x1000),
             ]))
         let data: [UInt8] = Array(1...16)
         #expect(memory.rawWrite(PhysicalAddress(0x10_0FF8), bytes: data).value != nil)

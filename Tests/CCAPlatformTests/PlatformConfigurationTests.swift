@@ -17,9 +17,9 @@ struct PlatformConfigurationTests {
         #expect(configuration.dramRegions[1].base == PhysicalAddress(0x8_8000_0000))
         #expect(configuration.dramRegions[1].top == PhysicalAddress(0x9_0000_0000))
         #expect(configuration.dramRegions.allSatisfy { $0.category == .conventional })
-        #expect(configuration.deviceRegions.count == 1)
-        #expect(configuration.deviceRegions[0].base == PhysicalAddress(0))
-        #expect(configuration.deviceRegions[0].size == 0x8000_0000)
+        #expect(configuration.mmioRegions.count == 1)
+        #expect(configuration.mmioRegions[0].base == PhysicalAddress(0))
+        #expect(configuration.mmioRegions[0].size == 0x8000_0000)
         #expect(configuration.strictRangeState == false)
         #expect(configuration.rangeWorkBudget == 262_144)
         #expect(configuration.largestContiguousBlock == .size512MB)
@@ -38,9 +38,9 @@ struct PlatformConfigurationTests {
 
     @Test("a small region straddling an L0 boundary needs both L0 regions, a region inside one needs one")
     func l0RegionsOfSmallRegions() {
-        let straddling = platform([DRAMRegion(name: "D", base: PhysicalAddress(0x3FFF_F000), size: 0x2000)])
+        let straddling = platform([MemoryRegion(name: "D", base: PhysicalAddress(0x3FFF_F000), size: 0x2000)])
         #expect(straddling.l0RegionsContainingDRAM() == [PhysicalAddress(0), PhysicalAddress(0x4000_0000)])
-        let inside = platform([DRAMRegion(name: "D", base: PhysicalAddress(0x4000_1000), size: 0x1000)])
+        let inside = platform([MemoryRegion(name: "D", base: PhysicalAddress(0x4000_1000), size: 0x1000)])
         #expect(inside.l0RegionsContainingDRAM() == [PhysicalAddress(0x4000_0000)])
     }
 
@@ -52,7 +52,7 @@ struct PlatformConfigurationTests {
         #expect(configuration.dramRegion(containing: PhysicalAddress(0x1_0000_0000)) == nil)
         #expect(configuration.dramRegion(containing: PhysicalAddress(0x8_8000_0000))?.name == "DRAM1")
         #expect(configuration.dramRegion(containing: PhysicalAddress(0x1000)) == nil)
-        #expect(configuration.deviceRegion(containing: PhysicalAddress(0x1000))?.name == "MMIO0")
+        #expect(configuration.mmioRegion(containing: PhysicalAddress(0x1000))?.name == "MMIO0")
     }
 
     @Test(
@@ -60,14 +60,14 @@ struct PlatformConfigurationTests {
         arguments: [32, 36, 40, 42, 44, 48, 52])
     func supportedGeometry(bits: Int) throws {
         for l0 in PlatformConfiguration.supportedL0GPTSizeBits where l0 <= bits {
-            var configuration = platform([DRAMRegion(name: "D", base: PhysicalAddress(0x8000_0000), size: 0x1000)])
+            var configuration = platform([MemoryRegion(name: "D", base: PhysicalAddress(0x8000_0000), size: 0x1000)])
             configuration.physicalAddressBits = bits
             configuration.l0GPTSizeBits = l0
             try configuration.validate()
         }
     }
 
-    static let base = platform([DRAMRegion(name: "DRAM0", base: PhysicalAddress(0x8000_0000), size: 0x8000_0000)])
+    static let base = platform([MemoryRegion(name: "DRAM0", base: PhysicalAddress(0x8000_0000), size: 0x8000_0000)])
 
     static func with(_ change: (inout PlatformConfiguration) -> Void) -> PlatformConfiguration {
         var configuration = base
@@ -116,24 +116,42 @@ struct PlatformConfigurationTests {
         ),
         (
             with {
-                $0.deviceRegions = [
-                    DeviceRegion(name: "MMIO9", base: PhysicalAddress(0xFFFF_FFFF_FFFF_F000), size: 0x2000)
+                $0.mmioRegions = [
+                    MemoryRegion(
+                        name: "MMIO9", base: PhysicalAddress(0xFFFF_FFFF_FFFF_F000), size: 0x2000, category: .none)
                 ]
             },
             .regionBeyondPhysicalAddressSize(
                 name: "MMIO9", base: PhysicalAddress(0xFFFF_FFFF_FFFF_F000), size: 0x2000, physicalAddressBits: 48)
         ),
         (
-            with { $0.dramRegions.append(DRAMRegion(name: "DRAM1", base: PhysicalAddress(0xFFFF_F000), size: 0x2000)) },
+            with {
+                $0.dramRegions.append(MemoryRegion(name: "DRAM1", base: PhysicalAddress(0xFFFF_F000), size: 0x2000))
+            },
             .overlappingRegions(first: "DRAM0", second: "DRAM1")
         ),
         (
-            with { $0.deviceRegions = [DeviceRegion(name: "UART", base: PhysicalAddress(0x7FFF_F000), size: 0x2000)] },
+            with {
+                $0.mmioRegions = [
+                    MemoryRegion(name: "UART", base: PhysicalAddress(0x7FFF_F000), size: 0x2000, category: .none)
+                ]
+            },
             .overlappingRegions(first: "UART", second: "DRAM0")
         ),
         (
-            with { $0.deviceRegions = [DeviceRegion(name: "DRAM0", base: PhysicalAddress(0), size: 0x1000)] },
+            with {
+                $0.mmioRegions = [MemoryRegion(name: "DRAM0", base: PhysicalAddress(0), size: 0x1000, category: .none)]
+            },
             .duplicateRegionName("DRAM0")
+        ),
+        (with { $0.dramRegions[0].category = .none }, .regionCategory(name: "DRAM0", category: .none)),
+        (
+            with {
+                $0.mmioRegions = [
+                    MemoryRegion(name: "MMIO0", base: PhysicalAddress(0), size: 1 << 20, category: .deviceCoherent)
+                ]
+            },
+            .regionCategory(name: "MMIO0", category: .deviceCoherent)
         ),
     ]
 
@@ -150,8 +168,8 @@ struct PlatformConfigurationTests {
     @Test("regions that touch without overlapping are valid")
     func adjacentRegions() throws {
         let configuration = Self.with {
-            $0.dramRegions.append(DRAMRegion(name: "DRAM1", base: PhysicalAddress(0x1_0000_0000), size: 0x1000))
-            $0.deviceRegions = [DeviceRegion(name: "MMIO0", base: PhysicalAddress(0), size: 0x8000_0000)]
+            $0.dramRegions.append(MemoryRegion(name: "DRAM1", base: PhysicalAddress(0x1_0000_0000), size: 0x1000))
+            $0.mmioRegions = [MemoryRegion(name: "MMIO0", base: PhysicalAddress(0), size: 0x8000_0000, category: .none)]
         }
         try configuration.validate()
     }

@@ -82,17 +82,17 @@ struct PlatformValueParserTests {
 
     @Test("--dram and --mmio lists become regions named in order, and rebuild the default platform")
     func regionLists() throws {
-        let dram = try PlatformValueParser.parseDRAMRegions(["0x8000_0000:2GiB", "0x8_8000_0000:0x8000_0000"])
-        let mmio = try PlatformValueParser.parseDeviceRegions(["0:2G"])
+        let dram = try PlatformValueParser.parseMemoryRegions(["0x8000_0000:2GiB", "0x8_8000_0000:0x8000_0000"])
+        let mmio = try PlatformValueParser.parseMMIORegions(["0:2G"])
         #expect(dram == PlatformConfiguration.default.dramRegions)
-        #expect(mmio == PlatformConfiguration.default.deviceRegions)
-        let coherent = try PlatformValueParser.parseDRAMRegions(["0x1_0000_0000:1G"], category: .deviceCoherent)
+        #expect(mmio == PlatformConfiguration.default.mmioRegions)
+        let coherent = try PlatformValueParser.parseMemoryRegions(["0x1_0000_0000:1G"], category: .deviceCoherent)
         #expect(
             coherent == [
-                DRAMRegion(name: "DRAM0", base: PhysicalAddress(1 << 32), size: 1 << 30, category: .deviceCoherent)
+                MemoryRegion(name: "DRAM0", base: PhysicalAddress(1 << 32), size: 1 << 30, category: .deviceCoherent)
             ])
         #expect(throws: PlatformValueParseError.malformedRegion(text: "1G")) {
-            try PlatformValueParser.parseDRAMRegions(["0:1G", "1G"])
+            try PlatformValueParser.parseMemoryRegions(["0:1G", "1G"])
         }
     }
 

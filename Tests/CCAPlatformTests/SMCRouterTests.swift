@@ -11,7 +11,7 @@ struct SMCRouterTests {
     let router: SMCRouter
 
     init() {
-        router = SMCRouter(rmi: rmi, el3: el3, counters: counters, tracer: tracer)
+        router = SMCRouter(rmi: rmi, el3: el3, cpuCount: 4, counters: counters, tracer: tracer)
     }
 
     @Test(
@@ -70,7 +70,7 @@ struct SMCRouterTests {
 
     @Test("a route without a service answers NOT_SUPPORTED")
     func missingService() {
-        let empty = SMCRouter(rmi: nil, el3: nil)
+        let empty = SMCRouter(rmi: nil, el3: nil, cpuCount: 1)
         #expect(empty.hostSMC(SMCArguments(0xC400_0150), cpu: 0) == .notSupported)
         #expect(empty.el3Call(SMCArguments(0xC400_0402), cpu: 0) == .notSupported)
     }

@@ -19,7 +19,7 @@ private let listPage = PhysicalAddress(0x8_8000_0000)
 struct SROInterleavingTests {
     /// The operations that may ask the host for memory or give it back, and a range command.
     enum User: String, CaseIterable, CustomStringConvertible {
-        case recCreate, recDestroy, gptL1Create, gptL1Destroy, interruptedUndelegate
+        case recCreate, recDestroy, realmCreate, realmDestroy, gptL1Create, gptL1Destroy, interruptedUndelegate
         var description: String { rawValue }
     }
 
@@ -70,8 +70,10 @@ struct SROInterleavingTests {
         var refusable: UInt64 = 0
         /// Granules whose RMM state a refused step must leave alone.
         var tracked: [UInt64] = []
-        /// The object the operation builds or tears down (REC, L0 region).
+        /// The object the operation builds or tears down (REC, RD, L0 region).
         var object: UInt64 = 0
+        /// The auxiliary granules REALM_CREATE asked for (realm users).
+        var auxCount = 0
         var problems: [String] = []
         var steps: [String] = []
 
@@ -81,8 +83,8 @@ struct SROInterleavingTests {
             // of the first 1 GiB region, 2 MiB in DRAM1's (list page, and memory no table protects).
             var configuration = PlatformConfiguration.default
             configuration.dramRegions = [
-                DRAMRegion(name: "DRAM0", base: PhysicalAddress(0x8000_0000), size: 64 << 20),
-                DRAMRegion(name: "DRAM1", base: listPage, size: 2 << 20),
+                MemoryRegion(name: "DRAM0", base: PhysicalAddress(0x8000_0000), size: 64 << 20),
+                MemoryRegion(name: "DRAM1", base: listPage, size: 2 << 20),
             ]
             configuration.hostCreatedL1Tables = user == .gptL1Create || user == .gptL1Destroy
             machine = try Machine(configuration: configuration)
@@ -104,7 +106,7 @@ struct SROInterleavingTests {
         func start() throws {
             try require(smc(.rmmActivate).x0 == 0, "RMI_RMM_ACTIVATE")
             switch user {
-            case .recCreate, .recDestroy:
+            case .recCreate, .recDestroy, .realmCreate, .realmDestroy:
                 let base: UInt64 = 0x8000_0000
                 // RD, starting RTT, REC, then 32 DELEGATED granules to donate; params in a Non-secure page.
                 try require(
@@ -117,10 +119,27 @@ struct SROInterleavingTests {
                 ] {
                     _ = machine.memory.write64(.nonSecure, pa: params + offset, value: value)
                 }
-                try require(smc(.realmCreate, base, params.rawValue).x0 == 0, "RMI_REALM_CREATE")
-                object = base + 2 * granuleBytes
                 pool = (3..<35).map { base + UInt64($0) * granuleBytes }
                 refusable = base + 0x20_0000  // UNDELEGATED: a DELEGATED request must refuse it
+                answer = smc(.realmCreate, base, params.rawValue)
+                auxCount = Int(OpMemDonateRequest(encoding: answer.x2)?.count ?? 0)
+                if user == .realmCreate {
+                    object = base
+                    tracked = [object, base + granuleBytes] + pool + [refusable]
+                    break
+                }
+                let aux = Array(pool.prefix(auxCount))
+                try require(smc(.opMemDonate, answer.x1, try list(aux), UInt64(auxCount)).x1 == auxCount, "donate")
+                try require(smc(.opContinue, answer.x1).x0 == 0, "RMI_REALM_CREATE")
+                pool.removeFirst(auxCount)
+                if user == .realmDestroy {
+                    object = base
+                    tracked = [object, base + granuleBytes] + aux + [refusable]
+                    try require(smc(.realmTerminate, base).x0 == 0, "RMI_REALM_TERMINATE")
+                    answer = smc(.realmDestroy, base)
+                    break
+                }
+                object = base + 2 * granuleBytes
                 tracked = [object] + pool + [refusable]
                 answer = smc(.recCreate, base, object, params.rawValue)
                 if user == .recDestroy {
@@ -156,7 +175,8 @@ struct SROInterleavingTests {
 
         /// Writes one descriptor per base (blocks of `count` L3 granules) in the list page; returns its address.
         func list(_ bases: [UInt64], count: UInt64 = 1, state: OpMemState? = nil) throws -> UInt64 {
-            let wanted: OpMemState = state ?? (user == .recCreate || user == .recDestroy ? .delegated : .undelegated)
+            let wanted: OpMemState =
+                state ?? (user == .gptL1Create || user == .gptL1Destroy ? .undelegated : .delegated)
             for (index, base) in bases.enumerated() {
                 let word = AddressRangeDescriptor(
                     base: PhysicalAddress(base), blockSize: .level3, count: count, state: wanted
@@ -260,6 +280,31 @@ struct SROInterleavingTests {
                     problems.append("REC_DESTROY ended \(status.name)")
                 }
                 if reclaimed.count != 16 { problems.append("REC_DESTROY handed back \(reclaimed.count) granules") }
+                for granule in reclaimed where state(granule) != .delegated {
+                    problems.append("reclaimed not DELEGATED")
+                }
+            case .realmCreate:
+                let succeeded = status == .success
+                if succeeded != (state(object) == .rd) {
+                    problems.append("RD state \(String(describing: state(object)))")
+                }
+                let table = state(object + granuleBytes)
+                if table != (succeeded ? .rtt : .delegated) {
+                    problems.append("starting RTT \(String(describing: table))")
+                }
+                if succeeded && kept.count != auxCount {
+                    problems.append("an RD kept \(kept.count) auxiliary granules")
+                }
+                if !succeeded && !kept.isEmpty { problems.append("a failed REALM_CREATE kept \(kept.count) granules") }
+                for granule in kept where state(granule) != .rdAux { problems.append("kept granule not RD_AUX") }
+                for granule in reclaimed where state(granule) != .delegated {
+                    problems.append("reclaimed not DELEGATED")
+                }
+            case .realmDestroy:
+                if status != .success || state(object) != .delegated || state(object + granuleBytes) != .delegated {
+                    problems.append("REALM_DESTROY ended \(status.name)")
+                }
+                if reclaimed.count != auxCount { problems.append("REALM_DESTROY handed back \(reclaimed.count)") }
                 for granule in reclaimed where state(granule) != .delegated {
                     problems.append("reclaimed not DELEGATED")
                 }

@@ -43,7 +43,10 @@ struct GPTPropertyTests {
         granular[0] = true
         let blockGPI: [GPI] = (0..<regionCount).map { _ in random.next() % 2 == 0 ? .nonSecure : .noAccess }
         let largest: [GPTContiguousSize?] = [nil, .size2MB, .size32MB, .size512MB]
-        let options = GPTOptions(largestContiguousBlock: largest[Int(random.next() % 4)])
+        // Any fuse policy: eager up to any size (or none), deferred fusing after 1 to 4 quiet transitions.
+        let options = GPTOptions(
+            largestContiguousBlock: largest[Int(random.next() % 4)], eagerFuseLimit: largest[Int(random.next() % 4)],
+            fuseDelay: 1 + Int(random.next() % 4))
         var regions: [GPTBootRegion] = []
         for region in 0..<regionCount {
             let range = try GranuleRange(
@@ -77,6 +80,10 @@ struct GPTPropertyTests {
             #expect(result.processed == expected.processed)
             #expect(result.stop == expected.stop)
             #expect(gpt.verifyContiguity())
+            if random.next() % 8 == 0 {
+                #expect(gpt.compact().tlbiByPA == 0)
+                #expect(gpt.verifyContiguity())
+            }
         }
 
         var mismatches = 0
@@ -90,5 +97,24 @@ struct GPTPropertyTests {
             }
         }
         #expect(mismatches == 0)
+
+        // The range check answers exactly what checking granule by granule answers, from any start to any end.
+        let bytes = UInt64(total) << UInt64(shift)
+        for _ in 0..<200 {
+            let first = random.next() % bytes
+            let span = random.next() % 4 == 0 ? random.next() % bytes : random.next() % (1 << 24)
+            let last = min(bytes - 1, first + span)
+            let state: SecurityState = [.nonSecure, .realm, .secure, .root][Int(random.next() % 4)]
+            var expected: GPCFault?
+            var cursor = first
+            while cursor <= last {
+                if let fault = gpt.check(PhysicalAddress(cursor), accessedBy: state) {
+                    expected = fault
+                    break
+                }
+                cursor = (cursor & ~(UInt64(granuleSize.bytes) - 1)) + granuleSize.bytes
+            }
+            #expect(gpt.firstFault(from: PhysicalAddress(first), through: last, accessedBy: state) == expected)
+        }
     }
 }

@@ -22,15 +22,24 @@ struct GPTTransitionTests {
         #expect(gpt.verifyContiguity())
     }
 
-    @Test("undelegating the granule fuses its block back to 512 MB")
+    @Test("undelegating the granule fuses its 2 MB block at once, and back to 512 MB on compaction")
     func fuseBack() throws {
         let gpt = try makeStandardGPT()
         _ = gpt.delegate(PhysicalAddress(0x1000), count: 1)
         let result = gpt.undelegate(PhysicalAddress(0x1000), count: 1)
         #expect(result.processed == 1 && result.stop == .completed)
+        for pa in [UInt64(0), 0x1000, 2 * MiB] {
+            #expect(gpt.l1Descriptor(at: PhysicalAddress(pa)) == .contiguous(.nonSecure, size: .size2MB))
+        }
+        #expect(gpt.l1Descriptor(at: PhysicalAddress(40 * MiB)) == .contiguous(.nonSecure, size: .size32MB))
+        #expect(gpt.verifyContiguity())
+        let compaction = gpt.compact()
+        // The first 32 MB block (512 words), then the whole 512 MB block (8,192 words).
+        #expect(compaction.l1DescriptorWrites == 512 + 8192)
         for pa in [UInt64(0), 0x1000, 2 * MiB, 40 * MiB, 511 * MiB] {
             #expect(gpt.l1Descriptor(at: PhysicalAddress(pa)) == .contiguous(.nonSecure, size: .size512MB))
         }
+        #expect(gpt.compact().l1DescriptorWrites == 0)
         #expect(gpt.verifyContiguity())
     }
 
@@ -123,6 +132,8 @@ struct GPTTransitionTests {
         #expect(gpt.l1Descriptor(at: PhysicalAddress(64 * MiB)) == .contiguous(.nonSecure, size: .size32MB))
         #expect(gpt.verifyContiguity())
         #expect(gpt.undelegate(pa, count: 1).stop == .completed)
+        #expect(gpt.l1Descriptor(at: pa) == .contiguous(.nonSecure, size: .size2MB))
+        _ = gpt.compact()
         #expect(gpt.l1Descriptor(at: pa) == .contiguous(.nonSecure, size: .size512MB))
     }
 }

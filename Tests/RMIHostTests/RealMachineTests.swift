@@ -81,23 +81,54 @@ struct RealMachineTests {
         #expect(machine.inspect(PhysicalAddress(dram0)).state == .undelegated)
     }
 
-    @Test("undelegating a granule a realm object uses fails, and the granule lands in the leak ledger")
-    func inUseLeaks() throws {
-        let (machine, host) = try ready()
-        #expect(host.delegate(base: PhysicalAddress(dram0), size: 0x2000).succeeded)
-        // Make the second granule an RD: write realm parameters to a Non-secure page and create the realm.
-        let params = PhysicalAddress(dram0 + 0x10_0000)
+    /// A delegated RD and starting table taken from the host's allocator, and realm parameters naming the table
+    /// in a Non-secure page from it: (rd, table, params).
+    func realmPages(_ machine: Machine, _ host: HostRMI) throws -> (PhysicalAddress, PhysicalAddress, PhysicalAddress) {
+        let block = try #require(host.allocator.allocateBlock(bytes: 0x2000, alignment: 0x2000))
+        let params = try #require(host.allocator.allocatePage())
+        #expect(host.delegate(base: block.base, size: 0x2000).succeeded)
         for (offset, value) in [
-            (UInt64(0x8), UInt64(39)), (0x18, 1), (0x20, 1), (0x808, dram0), (0x810, 1), (0x818, 1),
+            (UInt64(0x8), UInt64(39)), (0x18, 1), (0x20, 1), (0x808, block.base.rawValue), (0x810, 1), (0x818, 1),
         ] {
             #expect((try? machine.memory.write64(.nonSecure, pa: params + offset, value: value).get()) != nil)
         }
-        let create = machine.smc(SMCArguments(FunctionID.realmCreate.rawValue, dram0 + 0x1000, params.rawValue))
-        #expect(create.x0 == 0)
-        let outcome = host.undelegate(base: PhysicalAddress(dram0 + 0x1000), size: 0x1000)
+        return (block.base + 0x1000, block.base, params)
+    }
+
+    @Test("undelegating a granule a realm object uses fails, and the granule lands in the leak ledger")
+    func inUseLeaks() throws {
+        let (machine, host) = try ready()
+        let (rd, _, params) = try realmPages(machine, host)
+        let create = host.execute(SMCArguments(FunctionID.realmCreate.rawValue, rd.rawValue, params.rawValue))
+        #expect(create.status == .success)
+        let outcome = host.undelegate(base: rd, size: 0x1000)
         #expect(!outcome.succeeded)
-        #expect(host.leakLedger.isLeaked(PhysicalAddress(dram0 + 0x1000)))
-        #expect(machine.inspect(PhysicalAddress(dram0 + 0x1000)).state == .rd)
+        #expect(host.leakLedger.isLeaked(rd))
+        #expect(machine.inspect(rd).state == .rd)
+    }
+
+    @Test("REALM_CREATE and REALM_DESTROY through the SRO driver: the RD's auxiliary pages go to the RMM and come back")
+    func realmAuxiliaryPages() throws {
+        let (machine, host) = try ready()
+        let (rd, table, params) = try realmPages(machine, host)
+        let free = host.allocator.freeGranuleCount
+        let create = host.execute(SMCArguments(FunctionID.realmCreate.rawValue, rd.rawValue, params.rawValue))
+        #expect(create.status == .success && create.handle != nil)
+        let lent = free - host.allocator.freeGranuleCount
+        #expect(lent > 0, "the donated pages left the allocator")
+        var auxiliary: UInt64 = 0
+        machine.rmm.forEachGranuleRun { _, size, info in
+            if info.state == .rdAux { auxiliary += size / 0x1000 }
+        }
+        #expect(auxiliary == lent)
+        #expect(host.execute(SMCArguments(FunctionID.realmTerminate.rawValue, rd.rawValue)).status == .success)
+        let destroy = host.execute(SMCArguments(FunctionID.realmDestroy.rawValue, rd.rawValue))
+        #expect(destroy.status == .success && destroy.handle != nil)
+        #expect(host.allocator.freeGranuleCount == free, "reclaimed pages were undelegated and freed")
+        #expect(machine.inspect(rd).state == .delegated && machine.inspect(table).state == .delegated)
+        #expect(host.undelegate(base: table, size: 0x2000).succeeded)
+        #expect(host.leakLedger.leakedGranuleCount == 0)
+        #expect(machine.checkInvariants().isEmpty)
     }
 
     @Test("an interrupted delegation is driven to the end through OP_CONTINUE")

@@ -6,71 +6,6 @@ import Testing
 private let base: UInt64 = 0x8000_0000
 private let g = Harness.g
 
-@Suite("RMI dispatch")
-struct DispatchTests {
-    @Test("an unknown function ID answers SMCCC NOT_SUPPORTED (-1)", arguments: [UInt64(0xC400_0151), 0x8400_0000, 0])
-    func unknown(fid: UInt64) {
-        let h = Harness()
-        #expect(h.rmm.handle(SMCArguments(fid), cpu: 0) == .notSupported)
-    }
-
-    @Test("an RMI v2.0 command the model does not implement answers RMI_ERROR_NOT_SUPPORTED")
-    func notModelled() {
-        let h = Harness()
-        for command in FunctionID.rmiCommands where !RealmManagementMonitor<TestPort>.implements(command.id) {
-            #expect(h.smc(command.id) == .result(.errorNotSupported))
-        }
-    }
-
-    @Test("the SMCCC SVE hint bit is ignored")
-    func sveHint() {
-        let h = Harness()
-        let answer = h.rmm.handle(SMCArguments(FunctionID.version.rawValue | FunctionID.sveHintBit, 0x2_0000), cpu: 0)
-        #expect(answer == SMCReturn(0, 0x2_0000, 0x2_0000))
-    }
-}
-
-@Suite("RMI_VERSION (B4.5.92)")
-struct VersionTests {
-    @Test("a request for 2.0 succeeds with lower = 2.0 and higher = 2.0")
-    func supported() {
-        #expect(Harness(activate: false).smc(.version, 0x2_0000) == SMCReturn(0, 0x2_0000, 0x2_0000))
-    }
-
-    @Test(
-        "any other revision answers RMI_ERROR_INPUT with lower = higher = 2.0",
-        arguments: [0x1_0000, 0x2_0001, 0x3_0000, 0, 1 << 31 | 0x2_0000, ~0] as [UInt64])
-    func unsupported(request: UInt64) {
-        #expect(Harness(activate: false).smc(.version, request) == SMCReturn(1, 0x2_0000, 0x2_0000))
-    }
-}
-
-@Suite("RMI_FEATURES (B4.5.14)")
-struct FeaturesTests {
-    @Test("register 1 advertises the platform's granule, L0GPTSZ and PPS")
-    func register1() {
-        let h = Harness(activate: false)
-        let reg = FeatureRegister1(rawValue: h.smc(.features, 1).x1)
-        #expect(reg.supports(.size4KB) && !reg.supports(.size16KB) && !reg.supports(.size64KB))
-        #expect(reg.l0gptsz == 0)
-        #expect(reg.pps == 0b010)
-        #expect(reg.isValid)
-    }
-
-    @Test("register 0 is valid and reports the PA size as S2OASZ")
-    func register0() {
-        let reg = FeatureRegister0(rawValue: Harness(activate: false).smc(.features, 0).x1)
-        #expect(reg.isValid)
-        #expect(reg.s2oasz == 40)
-        #expect(reg.s2sz == 48)
-    }
-
-    @Test("other indices read zero with RMI_SUCCESS", arguments: [2, 3, 4, 5, ~0] as [UInt64])
-    func otherIndices(index: UInt64) {
-        #expect(Harness(activate: false).smc(.features, index) == SMCReturn(0))
-    }
-}
-
 @Suite("RMI_RMM_CONFIG_SET / GET, RMI_RMM_ACTIVATE, RMI_RMM_STATE_GET")
 struct ConfigTests {
     let page: UInt64 = 0x8010_0000
@@ -260,40 +195,5 @@ struct TrackingTests {
         let h = Harness()
         h.force(base + g, GranuleWord(state: .undelegated, locked: true))
         #expect(h.status(h.smc(.granuleTrackingSet, base, 0, 1)) == .busy)
-    }
-}
-
-@Suite("RMI_GPT_L1_CREATE / DESTROY (B4.5.15, B4.5.16) and RMI_GPT_INFO")
-struct GPTL1Tests {
-    @Test("CREATE entry_state: a region whose table the platform created answers RMI_ERROR_GPT")
-    func create_entry_state() {
-        #expect(Harness().status(Harness().smc(.gptL1Create, base)) == .errorGPT)
-    }
-
-    @Test("CREATE addr_bound and addr_align answer RMI_ERROR_INPUT", arguments: [1 << 40, base + 0x1000] as [UInt64])
-    func create_addr(address: UInt64) {
-        #expect(Harness().status(Harness().smc(.gptL1Create, address)) == .errorInput)
-    }
-
-    @Test("CREATE unfold_denied: a region without memory answers RMI_ERROR_GLOBAL")
-    func create_unfold_denied() {
-        #expect(Harness().status(Harness().smc(.gptL1Create, 0)) == .errorGlobal)
-    }
-
-    @Test("DESTROY entry_state: a Block region answers RMI_ERROR_INPUT; a platform table RMI_ERROR_GLOBAL")
-    func destroy() {
-        let h = Harness()
-        #expect(h.status(h.smc(.gptL1Destroy, 0)) == .errorInput)
-        #expect(h.status(h.smc(.gptL1Destroy, base)) == .errorGlobal)
-        #expect(h.status(h.smc(.gptL1Destroy, base + 0x1000)) == .errorInput)
-    }
-
-    @Test("INFO walks L0 regions: X1 the next region, X2 the owner")
-    func info() {
-        let h = Harness()
-        #expect(h.smc(.gptInfo, 0, 1 << 40) == SMCReturn(0, 0x4000_0000, 0))
-        #expect(h.smc(.gptInfo, base, 1 << 40) == SMCReturn(0, 0xC000_0000, 1))
-        #expect(h.status(h.smc(.gptInfo, base, base)) == .errorInput)
-        #expect(h.status(h.smc(.gptInfo, base + 0x1000, 1 << 40)) == .errorInput)
     }
 }

@@ -107,7 +107,7 @@ struct GranuleLockOrderTests {
         // A second realm, its RD above the first one's, so that RD-first locking would cross.
         let rd2: UInt64 = 0x8004_0000
         let rtt2: UInt64 = 0x8004_1000
-        f.h.delegateAll(rd2, rd2 + 2 * Harness.g)
+        f.h.delegateAll(rd2, rd2 + 4 * Harness.g)
         let params2: UInt64 = 0x8020_4000
         for (offset, value) in [
             (RealmParams.s2sz, UInt64(39)), (RealmParams.numBPs, 1), (RealmParams.numWPs, 1),
@@ -115,7 +115,7 @@ struct GranuleLockOrderTests {
         ] {
             f.ns(params2 + offset, value)
         }
-        #expect(f.status(f.h.smc(.realmCreate, rd2, params2)) == .success)
+        #expect(f.status(f.createRealm(rd: rd2, params: params2, aux: rd2 + 2 * Harness.g)) == .success)
         // rd2 (0x8004_0000) is above F.rd (0x8000_0000). The other CPU runs REC_CREATE(F.rd, rd2) in lock order:
         // it holds F.rd and wants rd2. This CPU runs REC_CREATE(rd2, F.rd): RD first, it would take rd2 and wait
         // for F.rd, and neither could go on; in ascending order it waits for F.rd holding nothing.

@@ -46,7 +46,7 @@ struct RECConditionTests {
         let result = RMIResult(rawValue: answer.x0)
         #expect(result.status == .incomplete && result.memoryRequest == .donate && result.canCancel)
         #expect(
-            OpMemDonateRequest(encoding: answer.x2) == RealmManagementMonitor<TestPort>.recAuxRequest(remaining: 16))
+            OpMemDonateRequest(encoding: answer.x2) == RealmManagementMonitor.auxiliaryRequest(remaining: 16))
         #expect(f.h.state(F.rec) == .partial)
         #expect(f.status(f.call(.recCreate, F.rd, F.data, F.recParams)) == .blocked)
         #expect(f.status(f.call(.opContinue, answer.x1)) == .errorInput)

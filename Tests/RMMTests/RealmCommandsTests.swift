@@ -128,7 +128,7 @@ struct RealmStateConditionTests {
         for _ in 0..<300 {
             #expect(f.createRealm() == SMCReturn(0))
             #expect(f.call(.realmTerminate, F.rd) == SMCReturn(0))
-            #expect(f.call(.realmDestroy, F.rd) == SMCReturn(0))
+            #expect(f.destroyRealm() == SMCReturn(0))
         }
     }
 }

@@ -36,7 +36,7 @@ struct RealmLifecycleTests {
         #expect(f.destroyREC() == SMCReturn(0))
         #expect(f.call(.rttDestroy, F.rd, F.ipa, 3) == SMCReturn(0, F.rtt3, F.ipa + 0x20_0000))
         #expect(f.call(.rttDestroy, F.rd, F.ipa, 2) == SMCReturn(0, F.rtt2, F.ipa + 0x4000_0000))
-        #expect(f.call(.realmDestroy, F.rd) == SMCReturn(0))
+        #expect(f.destroyRealm() == SMCReturn(0))
         #expect(h.states(F.rd, F.rd + 0x6000).allSatisfy { $0 == .delegated })
         #expect(h.states(F.aux, F.aux + 16 * g).allSatisfy { $0 == .delegated })
         h.port.state.withLock { $0.zeroed = [] }

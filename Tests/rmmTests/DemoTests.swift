@@ -105,7 +105,7 @@ struct MapAfterTests {
         try scenario.write(to: file, atomically: true, encoding: .utf8)
         let svg = FileManager.default.temporaryDirectory.appendingPathComponent("map-\(UUID().uuidString).svg").path
         defer { try? FileManager.default.removeItem(atPath: svg) }
-        var command = try MapCommand.parse(["--after", file.path, "--svg", svg])
+        let command = try MapCommand.parse(["--after", file.path, "--svg", svg])
         try command.run()
         let picture = try String(contentsOfFile: svg, encoding: .utf8)
         #expect(

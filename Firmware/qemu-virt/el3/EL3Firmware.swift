@@ -89,11 +89,13 @@ final class EL3Firmware: Sendable {
     {
         switch origin {
         case .nonSecure:
-            let fid = ns[0] & ~FunctionID.sveHintBit
+            // The one place X0 is normalised (W0, the SVE hint cleared): the RMM dispatches what it is given.
+            let fid = FunctionID(dispatching: ns[0]).rawValue
             if EL3Call.rmiRange.contains(fid) && !isEL3Interface(fid) {
                 // Relaxed: a statistic.
                 forwardedCalls.add(1, ordering: .relaxed)
-                for index in 0...6 { realm[index] = ns[index] }
+                for index in 1...6 { realm[index] = ns[index] }
+                realm[0] = fid
                 return .realm
             }
             answerNonSecure(fid: fid, registers: ns)

@@ -113,7 +113,7 @@ final class FirmwarePort: RMMPlatformPort, @unchecked Sendable {
     }
 }
 
-nonisolated(unsafe) var monitor: RealmManagementMonitor<FirmwarePort>?
+nonisolated(unsafe) var monitor: RealmManagementMonitor?
 nonisolated(unsafe) var sharedBuffer: UnsafeMutablePointer<UInt64>?
 
 /// The manifest in EL3's words, or `nil` when it is not one this RMM can use.
@@ -179,7 +179,7 @@ public func rmmHandle(_ registers: UnsafeMutablePointer<UInt64>, _ cpu: UInt64) 
     let allocationsBefore = heapAllocations()
     let answer = monitor.handle(call, cpu: Int(cpu))
     let allocations = heapAllocations() &- allocationsBefore
-    if allocations != 0 && FunctionID(call.x0).withoutSVEHint != .rmmActivate {
+    if allocations != 0 && FunctionID(call.x0) != .rmmActivate {
         sharedBuffer?[RMMBootWord.callAllocations] &+= allocations
     }
     (registers[0], registers[1], registers[2], registers[3], registers[4]) = (

@@ -11,21 +11,21 @@ public struct EL3FunctionID: RawRepresentable, Hashable, Sendable {
     public init(rawValue: UInt64) { self.rawValue = rawValue }
 
     /// Delegate one granule to the Realm PAS: the RMM-EL3 interface's RMM_GTSI_DELEGATE (0xC40001B0).
-    public static let gtsiDelegate = EL3FunctionID(rawValue: 0xC400_01B0)
+    @inlinable public static var gtsiDelegate: EL3FunctionID { EL3FunctionID(rawValue: 0xC400_01B0) }
     /// Return one granule to the Non-secure PAS: the RMM-EL3 interface's RMM_GTSI_UNDELEGATE (0xC40001B1).
-    public static let gtsiUndelegate = EL3FunctionID(rawValue: 0xC400_01B1)
+    @inlinable public static var gtsiUndelegate: EL3FunctionID { EL3FunctionID(rawValue: 0xC400_01B1) }
     /// The version of a FIRME service: FIRME_SERVICE_VERSION (0xC4000400).
-    public static let serviceVersion = EL3FunctionID(rawValue: 0xC400_0400)
+    @inlinable public static var serviceVersion: EL3FunctionID { EL3FunctionID(rawValue: 0xC400_0400) }
     /// A feature register of a FIRME service: FIRME_SERVICE_FEATURES (0xC4000401).
-    public static let serviceFeatures = EL3FunctionID(rawValue: 0xC400_0401)
+    @inlinable public static var serviceFeatures: EL3FunctionID { EL3FunctionID(rawValue: 0xC400_0401) }
     /// Set the GPI of a run of granules: FIRME_GM_GPI_SET (0xC4000402).
-    public static let gpiSet = EL3FunctionID(rawValue: 0xC400_0402)
+    @inlinable public static var gpiSet: EL3FunctionID { EL3FunctionID(rawValue: 0xC400_0402) }
     /// Create the L1 GPT of an L0 region: FIRME_GM_L1_GPT_CREATE (0xC400040E).
-    public static let l1GPTCreate = EL3FunctionID(rawValue: 0xC400_040E)
+    @inlinable public static var l1GPTCreate: EL3FunctionID { EL3FunctionID(rawValue: 0xC400_040E) }
     /// Fold the L1 GPT of an L0 region back into a Block: FIRME_GM_L1_GPT_DESTROY (0xC400040F).
-    public static let l1GPTDestroy = EL3FunctionID(rawValue: 0xC400_040F)
+    @inlinable public static var l1GPTDestroy: EL3FunctionID { EL3FunctionID(rawValue: 0xC400_040F) }
     /// Continue a stateful GPI operation: FIRME_GM_GPI_OP_CONTINUE (0xC4000412).
-    public static let gpiOpContinue = EL3FunctionID(rawValue: 0xC400_0412)
+    @inlinable public static var gpiOpContinue: EL3FunctionID { EL3FunctionID(rawValue: 0xC400_0412) }
 
     /// Every function this type names, in function-number order.
     public static let allCases: [EL3FunctionID] = [

@@ -7,29 +7,29 @@ public struct FIRMEStatus: RawRepresentable, Hashable, Sendable {
     public init(rawValue: Int32) { self.rawValue = rawValue }
 
     /// FIRME_SUCCESS (0).
-    public static let success = FIRMEStatus(rawValue: 0)
+    @inlinable public static var success: FIRMEStatus { FIRMEStatus(rawValue: 0) }
     /// FIRME_NOT_SUPPORTED (-1): the function or service is not implemented, or the caller may not use it.
-    public static let notSupported = FIRMEStatus(rawValue: -1)
+    @inlinable public static var notSupported: FIRMEStatus { FIRMEStatus(rawValue: -1) }
     /// FIRME_INVALID_PARAMETERS (-2): a bad address, count or attribute.
-    public static let invalidParameters = FIRMEStatus(rawValue: -2)
+    @inlinable public static var invalidParameters: FIRMEStatus { FIRMEStatus(rawValue: -2) }
     /// FIRME_ABORTED (-3).
-    public static let aborted = FIRMEStatus(rawValue: -3)
+    @inlinable public static var aborted: FIRMEStatus { FIRMEStatus(rawValue: -3) }
     /// FIRME_INCOMPLETE (-4): a stateful operation is retained; continue with FIRME_GM_GPI_OP_CONTINUE.
-    public static let incomplete = FIRMEStatus(rawValue: -4)
+    @inlinable public static var incomplete: FIRMEStatus { FIRMEStatus(rawValue: -4) }
     /// FIRME_DENIED (-5): a granule's current GPI does not allow the transition.
-    public static let denied = FIRMEStatus(rawValue: -5)
+    @inlinable public static var denied: FIRMEStatus { FIRMEStatus(rawValue: -5) }
     /// FIRME_BUSY (-6): no progress; retry.
-    public static let busy = FIRMEStatus(rawValue: -6)
+    @inlinable public static var busy: FIRMEStatus { FIRMEStatus(rawValue: -6) }
     /// FIRME_OP_CONFLICT (-7): another operation touches the range.
-    public static let opConflict = FIRMEStatus(rawValue: -7)
+    @inlinable public static var opConflict: FIRMEStatus { FIRMEStatus(rawValue: -7) }
     /// FIRME_EXISTS (-8).
-    public static let exists = FIRMEStatus(rawValue: -8)
+    @inlinable public static var exists: FIRMEStatus { FIRMEStatus(rawValue: -8) }
     /// FIRME_NO_ENTRY (-9).
-    public static let noEntry = FIRMEStatus(rawValue: -9)
+    @inlinable public static var noEntry: FIRMEStatus { FIRMEStatus(rawValue: -9) }
     /// FIRME_NO_MEMORY (-10).
-    public static let noMemory = FIRMEStatus(rawValue: -10)
+    @inlinable public static var noMemory: FIRMEStatus { FIRMEStatus(rawValue: -10) }
     /// FIRME_BAD_DATA (-11).
-    public static let badData = FIRMEStatus(rawValue: -11)
+    @inlinable public static var badData: FIRMEStatus { FIRMEStatus(rawValue: -11) }
 
     /// Every status this type names, SUCCESS first.
     public static let allCases: [FIRMEStatus] = [

@@ -9,13 +9,13 @@ public struct GTSIStatus: RawRepresentable, Hashable, Sendable {
     public init(rawValue: Int64) { self.rawValue = rawValue }
 
     /// The granule's PAS changed: E_RMM_OK (0).
-    public static let success = GTSIStatus(rawValue: 0)
+    @inlinable public static var success: GTSIStatus { GTSIStatus(rawValue: 0) }
     /// Unknown function or a caller that is not the Realm world: SMC_UNK / E_RMM_UNK (-1).
-    public static let unknown = GTSIStatus(rawValue: -1)
+    @inlinable public static var unknown: GTSIStatus { GTSIStatus(rawValue: -1) }
     /// Misaligned, beyond PPS, or in an L0 region without an L1 table: E_RMM_BAD_ADDR (-2).
-    public static let badAddress = GTSIStatus(rawValue: -2)
+    @inlinable public static var badAddress: GTSIStatus { GTSIStatus(rawValue: -2) }
     /// The granule's GPI is not the transition's source PAS: E_RMM_BAD_PAS (-3).
-    public static let badPAS = GTSIStatus(rawValue: -3)
+    @inlinable public static var badPAS: GTSIStatus { GTSIStatus(rawValue: -3) }
 
     /// The X0 encoding.
     @inlinable

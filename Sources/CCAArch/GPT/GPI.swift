@@ -19,27 +19,27 @@ public struct GPI: RawRepresentable, Hashable, Sendable {
     init(_ raw: UInt8) { self.rawValue = raw }
 
     /// No access (0b0000): every access faults.
-    public static let noAccess = GPI(0b0000)
+    @inlinable public static var noAccess: GPI { GPI(0b0000) }
     /// Secure Access (0b0100), GPC2 only (GPCCR_EL3.SA).
-    public static let secureAccess = GPI(0b0100)
+    @inlinable public static var secureAccess: GPI { GPI(0b0100) }
     /// Non-secure Protected (0b0101), GPC2 only (GPCCR_EL3.NSP).
-    public static let nonSecureProtected = GPI(0b0101)
+    @inlinable public static var nonSecureProtected: GPI { GPI(0b0101) }
     /// No access 6 (0b0110), GPC2 only (GPCCR_EL3.NA6).
-    public static let noAccess6 = GPI(0b0110)
+    @inlinable public static var noAccess6: GPI { GPI(0b0110) }
     /// No access 7 (0b0111), GPC2 only (GPCCR_EL3.NA7).
-    public static let noAccess7 = GPI(0b0111)
+    @inlinable public static var noAccess7: GPI { GPI(0b0111) }
     /// Secure PAS only (0b1000).
-    public static let secure = GPI(0b1000)
+    @inlinable public static var secure: GPI { GPI(0b1000) }
     /// Non-secure PAS only (0b1001).
-    public static let nonSecure = GPI(0b1001)
+    @inlinable public static var nonSecure: GPI { GPI(0b1001) }
     /// Root PAS only (0b1010).
-    public static let root = GPI(0b1010)
+    @inlinable public static var root: GPI { GPI(0b1010) }
     /// Realm PAS only (0b1011).
-    public static let realm = GPI(0b1011)
+    @inlinable public static var realm: GPI { GPI(0b1011) }
     /// Non-secure only, the NSO variant (0b1101), valid when GPCCR_EL3.NSO is set.
-    public static let nonSecureOnly = GPI(0b1101)
+    @inlinable public static var nonSecureOnly: GPI { GPI(0b1101) }
     /// All PAS allowed (0b1111).
-    public static let any = GPI(0b1111)
+    @inlinable public static var any: GPI { GPI(0b1111) }
 
     /// The GPI that gives a single PAS sole access.
     @inlinable

@@ -11,9 +11,9 @@ public enum GPTL0Descriptor: Hashable, Sendable {
     case table(l1Address: PhysicalAddress)
 
     /// Bits 3:0 of a Block descriptor.
-    public static let blockType: UInt64 = 0b0001
+    @inlinable public static var blockType: UInt64 { 0b0001 }
     /// Bits 3:0 of a Table descriptor.
-    public static let tableType: UInt64 = 0b0011
+    @inlinable public static var tableType: UInt64 { 0b0011 }
 
     /// Decodes a descriptor; `nil` for an invalid type, a reserved GPI in a Block, or a set RES0 bit.
     @inlinable

@@ -35,7 +35,7 @@ public enum GPTL1Descriptor: Hashable, Sendable {
     case contiguous(GPI, size: GPTContiguousSize)
 
     /// Bits 3:0 of a Contiguous descriptor.
-    public static let contiguousType: UInt64 = 0b0001
+    @inlinable public static var contiguousType: UInt64 { 0b0001 }
 
     /// Decodes an L1 word; `nil` where any field holds a reserved value.
     @inlinable

@@ -32,13 +32,13 @@ public struct L0GPTSize: RawRepresentable, Hashable, Sendable {
     public var bytes: UInt64 { 1 << UInt64(shift) }
 
     /// L0GPTSZ 0: 1 GB per L0 entry.
-    public static let size1GB = L0GPTSize(rawValue: 0)!
+    @inlinable public static var size1GB: L0GPTSize { L0GPTSize(rawValue: 0)! }
     /// L0GPTSZ 4: 16 GB per L0 entry.
-    public static let size16GB = L0GPTSize(rawValue: 4)!
+    @inlinable public static var size16GB: L0GPTSize { L0GPTSize(rawValue: 4)! }
     /// L0GPTSZ 6: 64 GB per L0 entry.
-    public static let size64GB = L0GPTSize(rawValue: 6)!
+    @inlinable public static var size64GB: L0GPTSize { L0GPTSize(rawValue: 6)! }
     /// L0GPTSZ 9: 512 GB per L0 entry.
-    public static let size512GB = L0GPTSize(rawValue: 9)!
+    @inlinable public static var size512GB: L0GPTSize { L0GPTSize(rawValue: 9)! }
 
     /// Every defined encoding, smallest first.
     public static let allCases: [L0GPTSize] = [.size1GB, .size16GB, .size64GB, .size512GB]

@@ -48,19 +48,19 @@ public struct ProtectedPhysicalAddressSize: RawRepresentable, Hashable, Sendable
     public var limit: UInt64 { 1 << UInt64(bits) }
 
     /// PPS 0b000, 32 bits (4 GB).
-    public static let bits32 = ProtectedPhysicalAddressSize(rawValue: 0b000)!
+    @inlinable public static var bits32: ProtectedPhysicalAddressSize { ProtectedPhysicalAddressSize(rawValue: 0b000)! }
     /// PPS 0b001, 36 bits (64 GB).
-    public static let bits36 = ProtectedPhysicalAddressSize(rawValue: 0b001)!
+    @inlinable public static var bits36: ProtectedPhysicalAddressSize { ProtectedPhysicalAddressSize(rawValue: 0b001)! }
     /// PPS 0b010, 40 bits (1 TB).
-    public static let bits40 = ProtectedPhysicalAddressSize(rawValue: 0b010)!
+    @inlinable public static var bits40: ProtectedPhysicalAddressSize { ProtectedPhysicalAddressSize(rawValue: 0b010)! }
     /// PPS 0b011, 42 bits (4 TB).
-    public static let bits42 = ProtectedPhysicalAddressSize(rawValue: 0b011)!
+    @inlinable public static var bits42: ProtectedPhysicalAddressSize { ProtectedPhysicalAddressSize(rawValue: 0b011)! }
     /// PPS 0b100, 44 bits (16 TB).
-    public static let bits44 = ProtectedPhysicalAddressSize(rawValue: 0b100)!
+    @inlinable public static var bits44: ProtectedPhysicalAddressSize { ProtectedPhysicalAddressSize(rawValue: 0b100)! }
     /// PPS 0b101, 48 bits (256 TB).
-    public static let bits48 = ProtectedPhysicalAddressSize(rawValue: 0b101)!
+    @inlinable public static var bits48: ProtectedPhysicalAddressSize { ProtectedPhysicalAddressSize(rawValue: 0b101)! }
     /// PPS 0b110, 52 bits (4 PB).
-    public static let bits52 = ProtectedPhysicalAddressSize(rawValue: 0b110)!
+    @inlinable public static var bits52: ProtectedPhysicalAddressSize { ProtectedPhysicalAddressSize(rawValue: 0b110)! }
 
     /// Every defined encoding, smallest first.
     public static let allCases: [ProtectedPhysicalAddressSize] = [

@@ -17,12 +17,9 @@ public struct FunctionID: RawRepresentable, Hashable, Comparable, Sendable {
     @inlinable
     public static func < (lhs: FunctionID, rhs: FunctionID) -> Bool { lhs.rawValue < rhs.rawValue }
 
-    /// SMCCC 1.3's SVE hint (bit 16): the caller holds no live SVE state. Masked off before dispatch.
-    public static let sveHintBit: UInt64 = 1 << 16
-
-    /// This ID with the SMCCC SVE hint bit cleared, as the RMM dispatches it.
-    @inlinable
-    public var withoutSVEHint: FunctionID { FunctionID(rawValue & ~Self.sveHintBit) }
+    /// SMCCC 1.3's SVE hint (bit 16): the caller holds no live SVE state. Masked off before dispatch, once, by
+    /// `init(dispatching:)` at the SMC router (EL3's dispatcher in firmware).
+    @inlinable public static var sveHintBit: UInt64 { 1 << 16 }
 
     /// Whether the SVE hint is set.
     @inlinable
@@ -48,92 +45,92 @@ public struct FunctionID: RawRepresentable, Hashable, Comparable, Sendable {
     // MARK: Bring-up and global state (DEN0137 B4.5)
 
     /// RMI_VERSION, 0xC4000150: negotiate the interface revision.
-    public static let version = rmi(0x150)
+    @inlinable public static var version: FunctionID { rmi(0x150) }
     /// RMI_FEATURES, 0xC4000165: read a feature register.
-    public static let features = rmi(0x165)
+    @inlinable public static var features: FunctionID { rmi(0x165) }
     /// RMI_RMM_CONFIG_SET, 0xC400016E: configure the RMM before activation.
-    public static let rmmConfigSet = rmi(0x16E)
+    @inlinable public static var rmmConfigSet: FunctionID { rmi(0x16E) }
     /// RMI_RMM_CONFIG_GET, 0xC40001EC: read the RMM configuration.
-    public static let rmmConfigGet = rmi(0x1EC)
+    @inlinable public static var rmmConfigGet: FunctionID { rmi(0x1EC) }
     /// RMI_RMM_STATE_GET, 0xC40001EE: read the RMM lifecycle state (2.0-bet3).
-    public static let rmmStateGet = rmi(0x1EE)
+    @inlinable public static var rmmStateGet: FunctionID { rmi(0x1EE) }
     /// RMI_RMM_ACTIVATE, 0xC4000202: leave INIT for ACTIVE.
-    public static let rmmActivate = rmi(0x202)
+    @inlinable public static var rmmActivate: FunctionID { rmi(0x202) }
     /// RMI_RMM_DEACTIVATE, 0xC400020F: return from ACTIVE to INIT (2.0-bet3).
-    public static let rmmDeactivate = rmi(0x20F)
+    @inlinable public static var rmmDeactivate: FunctionID { rmi(0x20F) }
 
     // MARK: Granules, tracking and the GPT
 
     /// RMI_GRANULE_TRACKING_GET, 0xC40001E1: read the tracking state of a range.
-    public static let granuleTrackingGet = rmi(0x1E1)
+    @inlinable public static var granuleTrackingGet: FunctionID { rmi(0x1E1) }
     /// RMI_GRANULE_TRACKING_SET, 0xC40001E3: change the tracking state of a region.
-    public static let granuleTrackingSet = rmi(0x1E3)
+    @inlinable public static var granuleTrackingSet: FunctionID { rmi(0x1E3) }
     /// RMI_GRANULE_RANGE_DELEGATE, 0xC40001F1: delegate `[base, top)` to the Realm PAS.
-    public static let granuleRangeDelegate = rmi(0x1F1)
+    @inlinable public static var granuleRangeDelegate: FunctionID { rmi(0x1F1) }
     /// RMI_GRANULE_RANGE_UNDELEGATE, 0xC40001F2: wipe `[base, top)` and return it to the Non-secure PAS.
-    public static let granuleRangeUndelegate = rmi(0x1F2)
+    @inlinable public static var granuleRangeUndelegate: FunctionID { rmi(0x1F2) }
     /// RMI_GPT_L1_CREATE, 0xC40001F3: unfold an L0 GPT Block into a host-donated L1 table.
-    public static let gptL1Create = rmi(0x1F3)
+    @inlinable public static var gptL1Create: FunctionID { rmi(0x1F3) }
     /// RMI_GPT_L1_DESTROY, 0xC40001F4: fold a homogeneous L1 GPT table back into a Block.
-    public static let gptL1Destroy = rmi(0x1F4)
+    @inlinable public static var gptL1Destroy: FunctionID { rmi(0x1F4) }
     /// RMI_GPT_INFO, 0xC4000211: who manages the L1 GPT of an L0 region (2.0-bet3).
-    public static let gptInfo = rmi(0x211)
+    @inlinable public static var gptInfo: FunctionID { rmi(0x211) }
 
     // MARK: Stateful operations
 
     /// RMI_OP_CONTINUE, 0xC4000203: drive an incomplete operation.
-    public static let opContinue = rmi(0x203)
+    @inlinable public static var opContinue: FunctionID { rmi(0x203) }
     /// RMI_OP_MEM_DONATE, 0xC4000208: give memory an incomplete operation asked for.
-    public static let opMemDonate = rmi(0x208)
+    @inlinable public static var opMemDonate: FunctionID { rmi(0x208) }
     /// RMI_OP_MEM_RECLAIM, 0xC4000209: take back memory an incomplete operation hands over.
-    public static let opMemReclaim = rmi(0x209)
+    @inlinable public static var opMemReclaim: FunctionID { rmi(0x209) }
     /// RMI_OP_CANCEL, 0xC400020A: start rolling back an incomplete operation.
-    public static let opCancel = rmi(0x20A)
+    @inlinable public static var opCancel: FunctionID { rmi(0x20A) }
 
     // MARK: Realms, RECs, RTTs, data
 
     /// RMI_REALM_ACTIVATE, 0xC4000157.
-    public static let realmActivate = rmi(0x157)
+    @inlinable public static var realmActivate: FunctionID { rmi(0x157) }
     /// RMI_REALM_CREATE, 0xC4000158.
-    public static let realmCreate = rmi(0x158)
+    @inlinable public static var realmCreate: FunctionID { rmi(0x158) }
     /// RMI_REALM_DESTROY, 0xC4000159.
-    public static let realmDestroy = rmi(0x159)
+    @inlinable public static var realmDestroy: FunctionID { rmi(0x159) }
     /// RMI_REALM_TERMINATE, 0xC4000201.
-    public static let realmTerminate = rmi(0x201)
+    @inlinable public static var realmTerminate: FunctionID { rmi(0x201) }
     /// RMI_REC_CREATE, 0xC400015A.
-    public static let recCreate = rmi(0x15A)
+    @inlinable public static var recCreate: FunctionID { rmi(0x15A) }
     /// RMI_REC_DESTROY, 0xC400015B.
-    public static let recDestroy = rmi(0x15B)
+    @inlinable public static var recDestroy: FunctionID { rmi(0x15B) }
     /// RMI_REC_ENTER, 0xC400015C.
-    public static let recEnter = rmi(0x15C)
+    @inlinable public static var recEnter: FunctionID { rmi(0x15C) }
     /// RMI_RTT_CREATE, 0xC400015D.
-    public static let rttCreate = rmi(0x15D)
+    @inlinable public static var rttCreate: FunctionID { rmi(0x15D) }
     /// RMI_RTT_DESTROY, 0xC400015E.
-    public static let rttDestroy = rmi(0x15E)
+    @inlinable public static var rttDestroy: FunctionID { rmi(0x15E) }
     /// RMI_RTT_READ_ENTRY, 0xC4000161.
-    public static let rttReadEntry = rmi(0x161)
+    @inlinable public static var rttReadEntry: FunctionID { rmi(0x161) }
     /// RMI_RTT_DATA_MAP_INIT, 0xC4000153: copy a Non-secure page into a new DATA granule.
-    public static let rttDataMapInit = rmi(0x153)
+    @inlinable public static var rttDataMapInit: FunctionID { rmi(0x153) }
     /// RMI_RTT_DATA_MAP, 0xC40001F5.
-    public static let rttDataMap = rmi(0x1F5)
+    @inlinable public static var rttDataMap: FunctionID { rmi(0x1F5) }
     /// RMI_RTT_DATA_UNMAP, 0xC40001F6.
-    public static let rttDataUnmap = rmi(0x1F6)
+    @inlinable public static var rttDataUnmap: FunctionID { rmi(0x1F6) }
     /// RMI_RTT_FOLD, 0xC4000166.
-    public static let rttFold = rmi(0x166)
+    @inlinable public static var rttFold: FunctionID { rmi(0x166) }
     /// RMI_RTT_INIT_RIPAS, 0xC4000168.
-    public static let rttInitRIPAS = rmi(0x168)
+    @inlinable public static var rttInitRIPAS: FunctionID { rmi(0x168) }
     /// RMI_RTT_SET_RIPAS, 0xC4000169.
-    public static let rttSetRIPAS = rmi(0x169)
+    @inlinable public static var rttSetRIPAS: FunctionID { rmi(0x169) }
     /// RMI_RTT_SET_S2AP, 0xC400018B.
-    public static let rttSetS2AP = rmi(0x18B)
+    @inlinable public static var rttSetS2AP: FunctionID { rmi(0x18B) }
     /// RMI_RTT_UNPROT_MAP, 0xC40001FB.
-    public static let rttUnprotMap = rmi(0x1FB)
+    @inlinable public static var rttUnprotMap: FunctionID { rmi(0x1FB) }
     /// RMI_RTT_UNPROT_UNMAP, 0xC40001FC.
-    public static let rttUnprotUnmap = rmi(0x1FC)
+    @inlinable public static var rttUnprotUnmap: FunctionID { rmi(0x1FC) }
     /// RMI_PSCI_COMPLETE, 0xC4000164.
-    public static let psciComplete = rmi(0x164)
+    @inlinable public static var psciComplete: FunctionID { rmi(0x164) }
     /// RMI_ATTEST_PLAT_TOKEN_REFRESH, 0xC4000170.
-    public static let attestPlatTokenRefresh = rmi(0x170)
+    @inlinable public static var attestPlatTokenRefresh: FunctionID { rmi(0x170) }
 }
 
 extension FunctionID {
@@ -243,15 +240,16 @@ extension FunctionID {
         Command(id: .gptInfo, name: "RMI_GPT_INFO"),
     ]
 
-    /// The RMI v2.0 command with this ID (after masking the SVE hint), or `nil` for an unknown or removed ID.
+    /// The RMI v2.0 command with this ID, or `nil` for an unknown or removed ID. The ID is taken as it is: one
+    /// read from X0 goes through `init(dispatching:)` first, as the router does.
     public var rmiCommand: Command? {
-        let id = withoutSVEHint
+        let id = self
         guard id.isStandardSecureSMC64 else { return nil }
         // The table is sorted by FID: binary search keeps this allocation-free and O(log n).
         return Self.rmiCommands.sortedSearch { id < $0.id ? .before : id > $0.id ? .after : .match }
     }
 
-    /// Whether this is an RMI v2.0 command ID (the SVE hint bit ignored).
+    /// Whether this is an RMI v2.0 command ID.
     @inlinable
     public var isRMI: Bool { rmiCommand != nil }
 }

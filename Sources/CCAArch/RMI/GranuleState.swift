@@ -1,4 +1,4 @@
-/// The RMM's state of one granule (DEN0137 A2.3.6), plus the model's PARTIAL and GPT_L1 (see the reference).
+/// The RMM's state of one granule (DEN0137 A2.3.6), plus the model's PARTIAL, GPT_L1 and RD_AUX (see the reference).
 ///
 /// A closed set: the RMM itself assigns these, so an unknown value is a programming error.
 @frozen
@@ -23,6 +23,9 @@ public enum GranuleState: UInt8, CaseIterable, Hashable, Sendable {
     case partial = 8
     /// Backing memory of a host-created L1 GPT table, owned by EL3.
     case gptL1 = 9
+    /// GRAN_RD_AUX: auxiliary memory of a realm descriptor (TF-RMM's GRANULE_STATE_RD_AUX; the spec files it under
+    /// GRAN_INTERNAL).
+    case rdAux = 10
 
     /// The spec's spelling without the GRAN_ prefix, as the serve protocol prints it.
     public var name: StaticString {
@@ -37,6 +40,7 @@ public enum GranuleState: UInt8, CaseIterable, Hashable, Sendable {
         case .internal: "INTERNAL"
         case .partial: "PARTIAL"
         case .gptL1: "GPT_L1"
+        case .rdAux: "RD_AUX"
         }
     }
 
@@ -44,7 +48,7 @@ public enum GranuleState: UInt8, CaseIterable, Hashable, Sendable {
     @inlinable
     public var requiresRealmGPI: Bool {
         switch self {
-        case .delegated, .rd, .rec, .recAux, .rtt, .data, .internal: true
+        case .delegated, .rd, .rec, .recAux, .rtt, .data, .internal, .rdAux: true
         case .undelegated, .partial, .gptL1: false
         }
     }

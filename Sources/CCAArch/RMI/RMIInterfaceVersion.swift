@@ -5,7 +5,7 @@ public struct RMIInterfaceVersion: Hashable, Comparable, Sendable {
     public var minor: UInt16
 
     /// RMI 2.0, the revision this model implements (`0x20000`).
-    public static let v2_0 = RMIInterfaceVersion(major: 2, minor: 0)
+    @inlinable public static var v2_0: RMIInterfaceVersion { RMIInterfaceVersion(major: 2, minor: 0) }
 
     @inlinable
     public init(major: UInt16, minor: UInt16) {

@@ -31,11 +31,11 @@ public struct RMMConfiguration: Hashable, Sendable {
     public var granuleSize: GranuleSize
 
     /// Offset of tracking_region_size.
-    public static let trackingRegionSizeOffset: UInt64 = 0x0
+    @inlinable public static var trackingRegionSizeOffset: UInt64 { 0x0 }
     /// Offset of rmi_granule_size.
-    public static let granuleSizeOffset: UInt64 = 0x8
+    @inlinable public static var granuleSizeOffset: UInt64 { 0x8 }
     /// Size of the structure.
-    public static let size: UInt64 = 0x1000
+    @inlinable public static var size: UInt64 { 0x1000 }
 
     @inlinable
     public init(granuleSize: GranuleSize, trackingRegionSizeEncoding: UInt64 = 0) {

@@ -49,7 +49,7 @@ public struct SMCArguments: Hashable, Sendable {
     }
 
     /// Number of argument registers.
-    public static let count = 7
+    @inlinable public static var count: Int { 7 }
 }
 
 /// The registers an SMC returns: X0 (the result) and X1..X4.
@@ -67,7 +67,7 @@ public struct SMCReturn: Hashable, Sendable {
     }
 
     /// SMCCC's NOT_SUPPORTED (-1 in X0): the answer to a function ID that nothing implements.
-    public static let notSupported = SMCReturn(~0)
+    @inlinable public static var notSupported: SMCReturn { SMCReturn(~0) }
 
     /// Register `index` (0...4).
     @inlinable
@@ -83,5 +83,5 @@ public struct SMCReturn: Hashable, Sendable {
     }
 
     /// Number of return registers.
-    public static let count = 5
+    @inlinable public static var count: Int { 5 }
 }

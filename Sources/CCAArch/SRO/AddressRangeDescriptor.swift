@@ -80,5 +80,5 @@ public struct AddressRangeDescriptor: Hashable, Sendable {
     }
 
     /// An RMI Address List holds at most this many entries: it may not cross a 4 KB page.
-    public static let maxListEntries = 512
+    @inlinable public static var maxListEntries: Int { 512 }
 }

@@ -12,7 +12,7 @@ public struct OpMemDonateRequest: Hashable, Sendable {
     public var state: OpMemState
 
     /// Largest encodable count.
-    public static let maxCount: UInt16 = (1 << 14) - 1
+    @inlinable public static var maxCount: UInt16 { (1 << 14) - 1 }
 
     @inlinable
     public init(blockSize: AddressBlockSize, count: UInt16, contiguous: Bool, state: OpMemState) {
@@ -53,9 +53,9 @@ public struct OpContinueFlags: RawRepresentable, Hashable, Sendable {
     public init(rawValue: UInt64) { self.rawValue = rawValue }
 
     /// KEEP_GOING (0): keep processing the target set.
-    public static let keepGoing = OpContinueFlags(rawValue: 0)
+    @inlinable public static var keepGoing: OpContinueFlags { OpContinueFlags(rawValue: 0) }
     /// STOP (1): return once every object of the target set has left the intermediate state.
-    public static let stop = OpContinueFlags(rawValue: 1)
+    @inlinable public static var stop: OpContinueFlags { OpContinueFlags(rawValue: 1) }
 
     /// Whether bits 63:1 are zero.
     @inlinable

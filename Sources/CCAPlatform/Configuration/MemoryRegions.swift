@@ -1,62 +1,23 @@
 public import CCAArch
 
-/// What a DRAM region holds, as the RMM's layout view reports it (granule-delegation.md section 3, the tracking
-/// region category).
-@frozen
-public enum MemoryCategory: Hashable, Sendable {
-    /// Ordinary DRAM: the spec's CONVENTIONAL (0).
-    case conventional
-    /// Coherent device memory (CMEM): the spec's DEV_COH (2).
-    case deviceCoherent
-
-    /// The RMI tracking category encoding (2 bits).
-    public var rmiEncoding: UInt64 {
-        switch self {
-        case .conventional: 0
-        case .deviceCoherent: 2
-        }
-    }
-}
-
-/// A bank of memory the platform populates: `[base, base + size)`, named for diagnostics (`DRAM0`).
-public struct DRAMRegion: Hashable, Sendable {
+/// A part of the physical address space the platform describes: `[base, base + size)`, named for diagnostics
+/// (`DRAM0`, `MMIO0`), with the tracking category of what it holds: CONVENTIONAL for DRAM, DEV_COH or DEV_NCOH for
+/// device memory the platform populates, NONE for an MMIO hole that holds no memory and can never be delegated.
+public struct MemoryRegion: Hashable, Sendable {
     /// The name used in diagnostics and dumps.
     public var name: String
     /// The first byte of the region.
     public var base: PhysicalAddress
     /// The size in bytes.
     public var size: UInt64
-    public var category: MemoryCategory
+    /// What the region holds (DEN0137 A2.3.4's tracking categories).
+    public var category: TrackingCategory
 
-    public init(name: String, base: PhysicalAddress, size: UInt64, category: MemoryCategory = .conventional) {
+    public init(name: String, base: PhysicalAddress, size: UInt64, category: TrackingCategory = .conventional) {
         self.name = name
         self.base = base
         self.size = size
         self.category = category
-    }
-
-    /// One past the last byte, or `nil` where `base + size` passes 2^64 (which validation rejects).
-    public var top: PhysicalAddress? { base.adding(size) }
-
-    /// Whether `pa` lies in the region.
-    public func contains(_ pa: PhysicalAddress) -> Bool {
-        pa >= base && pa.rawValue - base.rawValue < size
-    }
-}
-
-/// A device (MMIO) region: part of the physical address space that is not memory and can never be delegated.
-public struct DeviceRegion: Hashable, Sendable {
-    /// The name used in diagnostics and dumps.
-    public var name: String
-    /// The first byte of the region.
-    public var base: PhysicalAddress
-    /// The size in bytes.
-    public var size: UInt64
-
-    public init(name: String, base: PhysicalAddress, size: UInt64) {
-        self.name = name
-        self.base = base
-        self.size = size
     }
 
     /// One past the last byte, or `nil` where `base + size` passes 2^64 (which validation rejects).

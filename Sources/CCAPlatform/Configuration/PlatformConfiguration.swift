@@ -22,10 +22,10 @@ public struct PlatformConfiguration: Hashable, Sendable {
     public var granuleSize: GranuleSize
     /// log2 of the bytes one L0 GPT entry covers (30 + GPCCR_EL3.L0GPTSZ).
     public var l0GPTSizeBits: Int
-    /// The populated memory banks.
-    public var dramRegions: [DRAMRegion]
-    /// Device (MMIO) regions: not memory, never delegable.
-    public var deviceRegions: [DeviceRegion]
+    /// The populated memory banks: DRAM (CONVENTIONAL) and device memory (DEV_COH, DEV_NCOH).
+    public var dramRegions: [MemoryRegion]
+    /// MMIO regions (category NONE): not memory, never delegable.
+    public var mmioRegions: [MemoryRegion]
     /// The number of host CPUs (processing elements).
     public var cpuCount: Int
     /// The seed of every random choice the platform makes.
@@ -48,7 +48,7 @@ public struct PlatformConfiguration: Hashable, Sendable {
 
     public init(
         physicalAddressBits: Int, granuleSize: GranuleSize = .size4KB, l0GPTSizeBits: Int = 30,
-        dramRegions: [DRAMRegion], deviceRegions: [DeviceRegion] = [], cpuCount: Int = 4, seed: UInt64 = 0,
+        dramRegions: [MemoryRegion], mmioRegions: [MemoryRegion] = [], cpuCount: Int = 4, seed: UInt64 = 0,
         strictRangeState: Bool = false, rangeWorkBudget: UInt64 = PlatformConfiguration.defaultRangeWorkBudget,
         largestContiguousBlock: ContiguousBlockSize = .size512MB, hostCreatedL1Tables: Bool = false
     ) {
@@ -56,7 +56,7 @@ public struct PlatformConfiguration: Hashable, Sendable {
         self.granuleSize = granuleSize
         self.l0GPTSizeBits = l0GPTSizeBits
         self.dramRegions = dramRegions
-        self.deviceRegions = deviceRegions
+        self.mmioRegions = mmioRegions
         self.cpuCount = cpuCount
         self.seed = seed
         self.strictRangeState = strictRangeState
@@ -71,10 +71,10 @@ public struct PlatformConfiguration: Hashable, Sendable {
     public static let `default` = PlatformConfiguration(
         physicalAddressBits: 40, granuleSize: .size4KB, l0GPTSizeBits: 30,
         dramRegions: [
-            DRAMRegion(name: "DRAM0", base: PhysicalAddress(0x8000_0000), size: 0x8000_0000),
-            DRAMRegion(name: "DRAM1", base: PhysicalAddress(0x8_8000_0000), size: 0x8000_0000),
+            MemoryRegion(name: "DRAM0", base: PhysicalAddress(0x8000_0000), size: 0x8000_0000),
+            MemoryRegion(name: "DRAM1", base: PhysicalAddress(0x8_8000_0000), size: 0x8000_0000),
         ],
-        deviceRegions: [DeviceRegion(name: "MMIO0", base: PhysicalAddress(0), size: 0x8000_0000)],
+        mmioRegions: [MemoryRegion(name: "MMIO0", base: PhysicalAddress(0), size: 0x8000_0000, category: .none)],
         cpuCount: 4)
 
     /// The size of the physical address space in bytes, 2^physicalAddressBits (only meaningful once validated).
@@ -97,28 +97,31 @@ public struct PlatformConfiguration: Hashable, Sendable {
         guard rangeWorkBudget > 0 else { throw .zeroRangeWorkBudget }
         guard !dramRegions.isEmpty else { throw .noDRAM }
 
-        let regions =
-            dramRegions.map { _Extent(name: $0.name, base: $0.base.rawValue, size: $0.size) }
-            + deviceRegions.map { _Extent(name: $0.name, base: $0.base.rawValue, size: $0.size) }
+        for region in dramRegions where region.category == .none {
+            throw .regionCategory(name: region.name, category: region.category)
+        }
+        for region in mmioRegions where region.category != .none {
+            throw .regionCategory(name: region.name, category: region.category)
+        }
+        let regions = dramRegions + mmioRegions
         var names = Set<String>()
         for region in regions {
             guard names.insert(region.name).inserted else { throw .duplicateRegionName(region.name) }
             guard region.size > 0 else { throw .zeroSizeRegion(name: region.name) }
             let granule = granuleSize.bytes
-            guard region.base & (granule - 1) == 0, region.size & (granule - 1) == 0 else {
+            guard region.base.rawValue & (granule - 1) == 0, region.size & (granule - 1) == 0 else {
                 throw .misalignedRegion(
-                    name: region.name, base: PhysicalAddress(region.base), size: region.size, granuleSize: granuleSize)
+                    name: region.name, base: region.base, size: region.size, granuleSize: granuleSize)
             }
-            let (top, overflow) = region.base.addingReportingOverflow(region.size)
-            guard !overflow, top <= physicalAddressSpaceSize else {
+            guard let top = region.top, top.rawValue <= physicalAddressSpaceSize else {
                 throw .regionBeyondPhysicalAddressSize(
-                    name: region.name, base: PhysicalAddress(region.base), size: region.size,
-                    physicalAddressBits: physicalAddressBits)
+                    name: region.name, base: region.base, size: region.size, physicalAddressBits: physicalAddressBits)
             }
         }
         // Sizes are non-zero and tops do not wrap from here on, so half-open comparisons are exact.
         let sorted = regions.sorted { $0.base < $1.base }
-        for (lower, upper) in zip(sorted, sorted.dropFirst()) where upper.base < lower.base + lower.size {
+        for (lower, upper) in zip(sorted, sorted.dropFirst())
+        where upper.base.rawValue - lower.base.rawValue < lower.size {
             throw .overlappingRegions(first: lower.name, second: upper.name)
         }
     }
@@ -144,19 +147,12 @@ public struct PlatformConfiguration: Hashable, Sendable {
     }
 
     /// The DRAM region that contains `pa`, if any.
-    public func dramRegion(containing pa: PhysicalAddress) -> DRAMRegion? {
+    public func dramRegion(containing pa: PhysicalAddress) -> MemoryRegion? {
         dramRegions.first { $0.contains(pa) }
     }
 
-    /// The device region that contains `pa`, if any.
-    public func deviceRegion(containing pa: PhysicalAddress) -> DeviceRegion? {
-        deviceRegions.first { $0.contains(pa) }
+    /// The MMIO region that contains `pa`, if any.
+    public func mmioRegion(containing pa: PhysicalAddress) -> MemoryRegion? {
+        mmioRegions.first { $0.contains(pa) }
     }
-}
-
-/// A named `[base, base + size)` for the layout checks shared by DRAM and device regions.
-private struct _Extent {
-    var name: String
-    var base: UInt64
-    var size: UInt64
 }

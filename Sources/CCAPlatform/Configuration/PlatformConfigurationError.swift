@@ -24,6 +24,8 @@ public enum PlatformConfigurationError: Error, Hashable, Sendable, CustomStringC
     case duplicateRegionName(String)
     /// The range work budget is zero: no range SMC could make progress.
     case zeroRangeWorkBudget
+    /// A memory bank with category NONE, or an MMIO region with a memory category.
+    case regionCategory(name: String, category: TrackingCategory)
 
     public var description: String {
         switch self {
@@ -51,6 +53,10 @@ public enum PlatformConfigurationError: Error, Hashable, Sendable, CustomStringC
             "more than one region is named \(name)"
         case .zeroRangeWorkBudget:
             "the range work budget must be at least one granule"
+        case .regionCategory(let name, let category) where category == .none:
+            "region \(name) is a memory bank with category NONE: memory is CONVENTIONAL, DEV_COH or DEV_NCOH"
+        case .regionCategory(let name, let category):
+            "region \(name) is an MMIO region with category \(category.name): MMIO holds no memory (NONE)"
         }
     }
 }

@@ -103,23 +103,23 @@ public enum PlatformValueParser {
     ///
     /// Layout problems (overlap, alignment, size) are left to `PlatformConfiguration.validate()`, which names the
     /// regions these names give.
-    public static func parseDRAMRegions(
-        _ texts: [String], category: MemoryCategory = .conventional
-    ) throws(PlatformValueParseError) -> [DRAMRegion] {
-        var regions: [DRAMRegion] = []
+    public static func parseMemoryRegions(
+        _ texts: [String], category: TrackingCategory = .conventional
+    ) throws(PlatformValueParseError) -> [MemoryRegion] {
+        var regions: [MemoryRegion] = []
         for (index, text) in texts.enumerated() {
             let region = try parseRegion(text)
-            regions.append(DRAMRegion(name: "DRAM\(index)", base: region.base, size: region.size, category: category))
+            regions.append(MemoryRegion(name: "DRAM\(index)", base: region.base, size: region.size, category: category))
         }
         return regions
     }
 
     /// Reads the `--mmio BASE:SIZE` options, in order, into device regions named MMIO0, MMIO1, ...
-    public static func parseDeviceRegions(_ texts: [String]) throws(PlatformValueParseError) -> [DeviceRegion] {
-        var regions: [DeviceRegion] = []
+    public static func parseMMIORegions(_ texts: [String]) throws(PlatformValueParseError) -> [MemoryRegion] {
+        var regions: [MemoryRegion] = []
         for (index, text) in texts.enumerated() {
             let region = try parseRegion(text)
-            regions.append(DeviceRegion(name: "MMIO\(index)", base: region.base, size: region.size))
+            regions.append(MemoryRegion(name: "MMIO\(index)", base: region.base, size: region.size, category: .none))
         }
         return regions
     }

@@ -3,6 +3,11 @@ import Synchronization
 
 /// Counters of the architectural events the machine performs, safe to bump from every CPU thread at once.
 ///
+/// Each CPU counts in a row of its own (one cache-line-aligned run of counters per CPU), so CPUs never contend on a
+/// counter line: a host SMC costs one relaxed add in its CPU's row, an EL3 call one more. Events no CPU is named
+/// for (a scrub, a failed granule protection check of a memory access) count in one shared row. `snapshot()` sums
+/// the rows.
+///
 /// Every operation is relaxed: each counter is a statistic that is read on its own (`snapshot()`), never used to
 /// publish or order other memory, so atomicity of each increment is all it needs. A snapshot taken while CPUs
 /// run is a set of individually exact values, not a consistent cut across counters.
@@ -11,102 +16,106 @@ public final class ArchitecturalCounters: Sendable {
     /// their own counter; every other function ID counts as "other".
     public static let countedFunctionNumbers: Range<UInt64> = 0x000..<0x500
 
-    private let smcs = Atomic<UInt64>(0)
-    private let el3Calls = Atomic<UInt64>(0)
-    private let tlbInvalidations = Atomic<UInt64>(0)
-    private let dataSynchronizationBarriers = Atomic<UInt64>(0)
-    private let cacheLinesCleaned = Atomic<UInt64>(0)
-    private let scrubbedBytes = Atomic<UInt64>(0)
-    private let gpcFaults = Atomic<UInt64>(0)
-    private let otherSMCs = Atomic<UInt64>(0)
-    private let perFunction: _AtomicCounterTable
-    /// Host SMCs and EL3 calls by CPU index (0..<maxCPUs); calls from a larger index count only in the totals.
-    private let perCPUHostSMCs: _AtomicCounterTable
-    private let perCPUEL3Calls: _AtomicCounterTable
-
     /// The most CPUs counted one by one: the largest platform the configuration allows.
     public static let maxCPUs = 64
 
-    public init() {
-        perFunction = _AtomicCounterTable(count: Int(Self.countedFunctionNumbers.count))
-        perCPUHostSMCs = _AtomicCounterTable(count: Self.maxCPUs)
-        perCPUEL3Calls = _AtomicCounterTable(count: Self.maxCPUs)
+    /// The columns of a row: one per counted function number, then the other counters.
+    private enum Column {
+        static let otherSMC = Int(countedFunctionNumbers.count)
+        static let el3Calls = otherSMC + 1
+        static let tlbi = otherSMC + 2
+        static let dsb = otherSMC + 3
+        static let cipapaLines = otherSMC + 4
+        static let scrubbedBytes = otherSMC + 5
+        static let gpcFaults = otherSMC + 6
+        static let l1DescriptorWrites = otherSMC + 7
+        /// Columns in use, rounded up to whole 64-byte cache lines so that no two rows share a line.
+        static let stride = (l1DescriptorWrites + 1 + 7) & ~7
     }
 
-    /// Counts one SMC issued by host CPU `cpu`, in the totals (`recordHostSMC(functionID:)`) and for that CPU.
+    /// The number of CPUs with a row of their own; row `cpuCount` is the shared one.
+    public let cpuCount: Int
+    private let table: _AtomicCounterTable
+
+    /// Counters for a platform of `cpuCount` CPUs (at most `maxCPUs`).
+    public init(cpuCount: Int = ArchitecturalCounters.maxCPUs) {
+        precondition(cpuCount > 0 && cpuCount <= Self.maxCPUs, "a CPU count the counters can hold")
+        self.cpuCount = cpuCount
+        table = _AtomicCounterTable(count: (cpuCount + 1) * Column.stride)
+    }
+
+    /// The row of `cpu`, or the shared row for `nil`.
+    @inline(__always)
+    private func row(_ cpu: Int?) -> Int {
+        guard let cpu else { return cpuCount * Column.stride }
+        precondition(cpu >= 0 && cpu < cpuCount, "CPU index out of range")
+        return cpu * Column.stride
+    }
+
+    /// Counts one SMC issued by host CPU `cpu`, by its function ID (the SVE hint and bits 63:32 are ignored).
     public func recordHostSMC(functionID: UInt64, cpu: Int) {
-        recordHostSMC(functionID: functionID)
-        if (0..<Self.maxCPUs).contains(cpu) { perCPUHostSMCs.increment(cpu) }
+        let column = Self.countedFunctionNumber(functionID).map { Int($0) } ?? Column.otherSMC
+        table.add(1, at: row(cpu) + column)
     }
 
     /// Counts one call from the RMM to EL3 made on CPU `cpu`.
     public func recordEL3Call(cpu: Int) {
-        recordEL3Call()
-        if (0..<Self.maxCPUs).contains(cpu) { perCPUEL3Calls.increment(cpu) }
+        table.add(1, at: row(cpu) + Column.el3Calls)
     }
 
-    /// Host SMCs and EL3 calls CPU `cpu` made since creation (0 for an index beyond `maxCPUs`).
+    /// Host SMCs and EL3 calls CPU `cpu` made since creation (0 for an index without a row).
     public func perCPU(_ cpu: Int) -> (hostSMCs: UInt64, el3Calls: UInt64) {
-        guard (0..<Self.maxCPUs).contains(cpu) else { return (0, 0) }
-        return (perCPUHostSMCs.load(cpu), perCPUEL3Calls.load(cpu))
+        guard (0..<cpuCount).contains(cpu) else { return (0, 0) }
+        let base = row(cpu)
+        var smcs: UInt64 = 0
+        for column in 0...Column.otherSMC { smcs &+= table.load(base + column) }
+        return (smcs, table.load(base + Column.el3Calls))
     }
 
-    /// Counts one SMC issued by a host CPU, by its function ID (SVE hint bit already masked or not: it is
-    /// ignored here).
-    public func recordHostSMC(functionID: UInt64) {
-        // Relaxed throughout: statistics, see the type's comment.
-        smcs.add(1, ordering: .relaxed)
-        if let number = Self.countedFunctionNumber(functionID) {
-            perFunction.increment(Int(number))
-        } else {
-            otherSMCs.add(1, ordering: .relaxed)
-        }
-    }
-
-    /// Counts one call from the RMM to EL3.
-    public func recordEL3Call() {
-        el3Calls.add(1, ordering: .relaxed)  // Relaxed: a statistic.
-    }
-
-    /// Counts `count` TLB invalidations by PA (TLBI RPALOS and friends).
-    public func recordTLBInvalidations(_ count: UInt64 = 1) {
-        tlbInvalidations.add(count, ordering: .relaxed)  // Relaxed: a statistic.
-    }
-
-    /// Counts `count` data synchronization barriers.
-    public func recordDSB(_ count: UInt64 = 1) {
-        dataSynchronizationBarriers.add(count, ordering: .relaxed)  // Relaxed: a statistic.
-    }
-
-    /// Counts `count` cache lines cleaned and invalidated to the point of physical aliasing (DC CIPAPA).
-    public func recordCacheLinesCleaned(_ count: UInt64) {
-        cacheLinesCleaned.add(count, ordering: .relaxed)  // Relaxed: a statistic.
+    /// Counts the GPT maintenance one EL3 call on CPU `cpu` did: TLB invalidations by PA (TLBI RPALOS and
+    /// friends), data synchronization barriers, and cache lines cleaned and invalidated to the point of physical
+    /// aliasing (DC CIPAPA), and the L1 GPT words it stored (GPI writes, shattering and fusing).
+    public func recordMaintenance(
+        tlbi: UInt64, dsb: UInt64, cleanedCacheLines: UInt64, l1DescriptorWrites: UInt64 = 0, cpu: Int
+    ) {
+        let base = row(cpu)
+        if tlbi != 0 { table.add(tlbi, at: base + Column.tlbi) }
+        if dsb != 0 { table.add(dsb, at: base + Column.dsb) }
+        if cleanedCacheLines != 0 { table.add(cleanedCacheLines, at: base + Column.cipapaLines) }
+        if l1DescriptorWrites != 0 { table.add(l1DescriptorWrites, at: base + Column.l1DescriptorWrites) }
     }
 
     /// Counts `count` bytes wiped on the way back to Non-secure.
     public func recordScrubbedBytes(_ count: UInt64) {
-        scrubbedBytes.add(count, ordering: .relaxed)  // Relaxed: a statistic.
+        table.add(count, at: row(nil) + Column.scrubbedBytes)
     }
 
     /// Counts one failed granule protection check of a memory access.
     public func recordGPCFault() {
-        gpcFaults.add(1, ordering: .relaxed)  // Relaxed: a statistic.
+        table.add(1, at: row(nil) + Column.gpcFaults)
     }
 
-    /// The current values.
+    /// The current values: every row summed.
     public func snapshot() -> ArchitecturalCountersSnapshot {
         // Relaxed loads: each value is exact on its own; see the type's comment.
-        var byFunction: [UInt64: UInt64] = [:]
-        for index in 0..<perFunction.count {
-            let value = perFunction.load(index)
-            if value != 0 { byFunction[Self.countedFunctionNumbers.lowerBound + UInt64(index)] = value }
+        func total(_ column: Int) -> UInt64 {
+            var sum: UInt64 = 0
+            for cpu in 0...cpuCount { sum &+= table.load(cpu * Column.stride + column) }
+            return sum
         }
+        var byFunction: [UInt64: UInt64] = [:]
+        var smcs: UInt64 = 0
+        for column in 0..<Column.otherSMC {
+            let value = total(column)
+            smcs &+= value
+            if value != 0 { byFunction[Self.countedFunctionNumbers.lowerBound + UInt64(column)] = value }
+        }
+        let other = total(Column.otherSMC)
         return ArchitecturalCountersSnapshot(
-            smc: smcs.load(ordering: .relaxed), el3Calls: el3Calls.load(ordering: .relaxed),
-            tlbi: tlbInvalidations.load(ordering: .relaxed), dsb: dataSynchronizationBarriers.load(ordering: .relaxed),
-            cipapaLines: cacheLinesCleaned.load(ordering: .relaxed),
-            scrubbedBytes: scrubbedBytes.load(ordering: .relaxed), gpcFaults: gpcFaults.load(ordering: .relaxed),
-            smcByFunctionNumber: byFunction, otherSMC: otherSMCs.load(ordering: .relaxed))
+            smc: smcs &+ other, el3Calls: total(Column.el3Calls), tlbi: total(Column.tlbi), dsb: total(Column.dsb),
+            cipapaLines: total(Column.cipapaLines), scrubbedBytes: total(Column.scrubbedBytes),
+            gpcFaults: total(Column.gpcFaults), smcByFunctionNumber: byFunction, otherSMC: other,
+            l1DescriptorWrites: total(Column.l1DescriptorWrites))
     }
 
     /// The function number (bits 15:0) of an SMC64 fast call of the standard secure service owner (0xC4xx_xxxx)
@@ -139,11 +148,13 @@ public struct ArchitecturalCountersSnapshot: Hashable, Sendable {
     public var smcByFunctionNumber: [UInt64: UInt64]
     /// Host SMCs whose function ID has no counter of its own.
     public var otherSMC: UInt64
+    /// L1 GPT words EL3 stored: GPI writes, shattering and fusing.
+    public var l1DescriptorWrites: UInt64
 
     public init(
         smc: UInt64 = 0, el3Calls: UInt64 = 0, tlbi: UInt64 = 0, dsb: UInt64 = 0, cipapaLines: UInt64 = 0,
         scrubbedBytes: UInt64 = 0, gpcFaults: UInt64 = 0, smcByFunctionNumber: [UInt64: UInt64] = [:],
-        otherSMC: UInt64 = 0
+        otherSMC: UInt64 = 0, l1DescriptorWrites: UInt64 = 0
     ) {
         self.smc = smc
         self.el3Calls = el3Calls
@@ -154,6 +165,7 @@ public struct ArchitecturalCountersSnapshot: Hashable, Sendable {
         self.gpcFaults = gpcFaults
         self.smcByFunctionNumber = smcByFunctionNumber
         self.otherSMC = otherSMC
+        self.l1DescriptorWrites = l1DescriptorWrites
     }
 
     /// Host SMCs with the function ID `functionID` (0 for one without a counter of its own).

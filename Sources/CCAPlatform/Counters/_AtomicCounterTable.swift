@@ -13,7 +13,10 @@ final class _AtomicCounterTable: @unchecked Sendable {
     init(count: Int) {
         precondition(count > 0, "an empty counter table")
         self.count = count
-        unsafe storage = .allocate(capacity: count)
+        // Cache-line aligned, so that a caller's rows of whole cache lines never share one.
+        unsafe storage = UnsafeMutableRawPointer.allocate(
+            byteCount: count * MemoryLayout<Atomic<UInt64>>.stride, alignment: 64
+        ).bindMemory(to: Atomic<UInt64>.self, capacity: count)
         for index in 0..<count { unsafe (storage + index).initialize(to: Atomic<UInt64>(0)) }
     }
 
@@ -23,10 +26,14 @@ final class _AtomicCounterTable: @unchecked Sendable {
     }
 
     /// Adds one to counter `index`.
-    func increment(_ index: Int) {
+    func increment(_ index: Int) { add(1, at: index) }
+
+    /// Adds `value` to counter `index`.
+    @inline(__always)
+    func add(_ value: UInt64, at index: Int) {
         precondition(index >= 0 && index < count, "counter index out of range")
         // Relaxed: a statistic that orders no other memory.
-        unsafe storage[index].add(1, ordering: .relaxed)
+        unsafe storage[index].add(value, ordering: .relaxed)
     }
 
     /// The value of counter `index`.

@@ -7,10 +7,33 @@ import Synchronization
 /// `blocked 1` makes the next two range SMCs busy and the third blocked. EL3 refusals and interrupts are counted
 /// apart and consumed by their own events, so one range SMC can both take an interrupt and meet a refusing EL3.
 /// Safe to use from every CPU thread at once.
+///
+/// With nothing injected an SMC pays one relaxed load (`isArmed`): each lock's holder keeps a flag saying whether
+/// anything is pending under it, and the choke points look at the flags before taking a lock. An injection made on
+/// one thread is seen by that thread's next SMC (program order); one made on another thread while an SMC runs may
+/// or may not hit that SMC, as with any race between two CPUs.
 public final class FaultInjector: Sendable {
     private let state = Mutex(_PendingFaults())
     /// Per RMI function ID: the statuses its next calls answer, in order (`injectCommand`).
     private let commandFaults = Mutex<[UInt64: [(status: RMIStatus, count: Int)]]>([:])
+    /// Bit 0: something is pending in `state`; bit 1: in `commandFaults`. Written only by a holder of that lock.
+    private let armed = Atomic<UInt8>(0)
+    private static let stateArmed: UInt8 = 1
+    private static let commandsArmed: UInt8 = 2
+
+    /// Whether any injection is pending: one relaxed load, the SMC path's only cost when nothing is.
+    @inline(__always)
+    public var isArmed: Bool { armed.load(ordering: .relaxed) != 0 }
+
+    /// Records, while holding the lock that `bit` stands for, whether anything is pending under it.
+    private func setArmed(_ bit: UInt8, _ pending: Bool) {
+        // Relaxed: a hint that skips a lock; the lock itself orders the pending faults.
+        if pending {
+            armed.bitwiseOr(bit, ordering: .relaxed)
+        } else {
+            armed.bitwiseAnd(~bit, ordering: .relaxed)
+        }
+    }
 
     public init() {}
 
@@ -30,6 +53,7 @@ public final class FaultInjector: Sendable {
             case .el3Refuse: pending.el3Refusals = Self.saturatingSum(pending.el3Refusals, count)
             case .irq: pending.interrupts = Self.saturatingSum(pending.interrupts, count)
             }
+            setArmed(Self.stateArmed, true)
         }
     }
 
@@ -52,8 +76,14 @@ public final class FaultInjector: Sendable {
 
     /// Drops every pending injection.
     public func clear() {
-        state.withLock { $0 = _PendingFaults() }
-        commandFaults.withLock { $0 = [:] }
+        state.withLock {
+            $0 = _PendingFaults()
+            setArmed(Self.stateArmed, false)
+        }
+        commandFaults.withLock {
+            $0 = [:]
+            setArmed(Self.commandsArmed, false)
+        }
     }
 
     /// Makes the next `count` host calls of the RMI command `functionID` answer `status` without reaching the RMM,
@@ -69,12 +99,16 @@ public final class FaultInjector: Sendable {
             throw .unknownFault("status \(status.rawValue) for an injected command answer")
         }
         guard count > 0 else { return }
-        commandFaults.withLock { $0[functionID.rawValue, default: []].append((status, count)) }
+        commandFaults.withLock {
+            $0[functionID.rawValue, default: []].append((status, count))
+            setArmed(Self.commandsArmed, true)
+        }
     }
 
     /// The status the host call of `functionID` now being handled must answer, if one is injected; consumes it.
     public func takeCommandFault(functionID: FunctionID) -> RMIStatus? {
-        commandFaults.withLock { faults in
+        guard armed.load(ordering: .relaxed) & Self.commandsArmed != 0 else { return nil }
+        return commandFaults.withLock { faults in
             guard var queue = faults[functionID.rawValue], let first = queue.first else { return nil }
             if first.count > 1 {
                 queue[0].count -= 1
@@ -82,35 +116,42 @@ public final class FaultInjector: Sendable {
                 queue.removeFirst()
             }
             faults[functionID.rawValue] = queue.isEmpty ? nil : queue
+            setArmed(Self.commandsArmed, !faults.isEmpty)
             return first.status
         }
     }
 
     /// The fault the range delegation SMC now being handled must answer with, if any; consumes it.
     public func takeRangeSMCFault() -> InjectedFault? {
-        state.withLock { pending in
+        guard armed.load(ordering: .relaxed) & Self.stateArmed != 0 else { return nil }
+        return state.withLock { pending in
             guard !pending.rangeFaults.isEmpty else { return nil }
             let fault = pending.rangeFaults[0].fault
             pending.rangeFaults[0].remaining -= 1
             if pending.rangeFaults[0].remaining == 0 { pending.rangeFaults.removeFirst() }
+            setArmed(Self.stateArmed, !pending.isEmpty)
             return fault
         }
     }
 
     /// Whether the RMM-to-EL3 delegate call now being handled must be refused; consumes one refusal.
     public func takeEL3Refusal() -> Bool {
-        state.withLock { pending in
+        guard armed.load(ordering: .relaxed) & Self.stateArmed != 0 else { return false }
+        return state.withLock { pending in
             guard pending.el3Refusals > 0 else { return false }
             pending.el3Refusals -= 1
+            setArmed(Self.stateArmed, !pending.isEmpty)
             return true
         }
     }
 
     /// Whether an interrupt is pending for the range SMC now being handled; consumes one.
     public func takeIRQ() -> Bool {
-        state.withLock { pending in
+        guard armed.load(ordering: .relaxed) & Self.stateArmed != 0 else { return false }
+        return state.withLock { pending in
             guard pending.interrupts > 0 else { return false }
             pending.interrupts -= 1
+            setArmed(Self.stateArmed, !pending.isEmpty)
             return true
         }
     }
@@ -133,4 +174,7 @@ struct _PendingFaults: Sendable {
     var rangeFaults: [(fault: InjectedFault, remaining: Int)] = []
     var el3Refusals = 0
     var interrupts = 0
+
+    /// Whether nothing is pending.
+    var isEmpty: Bool { rangeFaults.isEmpty && el3Refusals == 0 && interrupts == 0 }
 }

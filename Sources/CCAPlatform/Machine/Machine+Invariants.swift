@@ -12,6 +12,8 @@ extension Machine {
     /// - A contiguous GPT descriptor stands only where all its granules share one GPI.
     /// - Reference counts match their owners: an RD counts its RECs, an RTT its live entries; UNDELEGATED
     ///   granules have none.
+    /// - Every REC_AUX and RD_AUX granule is listed by exactly one REC or RD of its kind, or by the incomplete
+    ///   operation holding that object; every listed address is such a granule.
     ///
     /// Call it at quiescent points: runs read while other CPUs change granules may be stale.
     public func checkInvariants(limit: Int = 16) -> [String] {
@@ -54,6 +56,9 @@ extension Machine {
         }
         for pa in rmm.referenceCountViolations() {
             report("granule 0x\(String(pa.rawValue, radix: 16)) has a reference count that does not match its owners")
+        }
+        for pa in rmm.auxiliaryOwnershipViolations() {
+            report("auxiliary granule 0x\(String(pa.rawValue, radix: 16)) is not owned by exactly one REC or RD")
         }
         if let broken = gpt.firstContiguityViolation() {
             report("a contiguous GPT descriptor covers mixed GPIs at 0x\(String(broken.rawValue, radix: 16))")

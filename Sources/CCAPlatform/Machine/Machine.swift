@@ -15,7 +15,7 @@ public final class Machine: Sendable {
     public let el3: EL3Service
     public let memory: ProtectedMemory
     public let port: RealmWorldPort
-    public let rmm: RealmManagementMonitor<RealmWorldPort>
+    public let rmm: RealmManagementMonitor
     let hostRouter: SMCRouter
 
     /// Where EL3 keeps the platform's L1 tables, or `nil` if the address space has no room for them.
@@ -32,7 +32,7 @@ public final class Machine: Sendable {
         }
         let used =
             configuration.dramRegions.map { ($0.base.rawValue, $0.size) }
-            + configuration.deviceRegions.map { ($0.base.rawValue, $0.size) }
+            + configuration.mmioRegions.map { ($0.base.rawValue, $0.size) }
         guard needed <= descriptorLimit else { return nil }
         // Each step moves the candidate below a region it overlapped, so the search ends.
         var candidate = (descriptorLimit - needed) & ~UInt64(0xFFF)
@@ -69,7 +69,7 @@ public final class Machine: Sendable {
         }
         // Device memory is Non-secure; its L0 regions stay Block descriptors.
         var deviceL0: [PhysicalAddress] = []
-        for device in configuration.deviceRegions {
+        for device in configuration.mmioRegions {
             var region = device.base.alignedDown(to: l0Size)
             while region.rawValue < device.base.rawValue + device.size {
                 if !dramL0Regions.contains(region) && !deviceL0.contains(region) { deviceL0.append(region) }
@@ -104,7 +104,8 @@ public final class Machine: Sendable {
             el3: el3, injector: resources.faultInjector, counters: resources.counters,
             hostView: resources.memory.hostView, granuleSize: configuration.granuleSize)
         let realmRouter = SMCRouter(
-            rmi: NoRMIService(), el3: el3Firmware, counters: resources.counters, tracer: resources.tracer)
+            rmi: NoRMIService(), el3: el3Firmware, cpuCount: configuration.cpuCount, counters: resources.counters,
+            tracer: resources.tracer)
         port = RealmWorldPort(
             el3Router: realmRouter, memory: memory, interrupts: resources.interrupts, counters: resources.counters,
             allocator: resources.metadataAllocator)
@@ -112,9 +113,7 @@ public final class Machine: Sendable {
             physicalAddressBits: configuration.physicalAddressBits, granuleSize: configuration.granuleSize,
             l0RegionBits: configuration.l0GPTSizeBits,
             banks: configuration.dramRegions.sorted { $0.base < $1.base }.map {
-                MemoryBank(
-                    base: $0.base, size: $0.size,
-                    category: $0.category == .conventional ? .conventional : .deviceCoherent)
+                MemoryBank(base: $0.base, size: $0.size, category: $0.category)
             },
             platformL1Regions: configuration.hostCreatedL1Tables ? [] : dramL0Regions,
             cpuCount: configuration.cpuCount, strictRangeState: configuration.strictRangeState,
@@ -122,12 +121,12 @@ public final class Machine: Sendable {
         rmm = RealmManagementMonitor(manifest: manifest, port: port, observer: observer)
         hostRouter = SMCRouter(
             rmi: RMIService(rmm: rmm, injector: resources.faultInjector, interrupts: resources.interrupts),
-            el3: el3Firmware, counters: resources.counters, tracer: resources.tracer)
+            el3: el3Firmware, cpuCount: configuration.cpuCount, counters: resources.counters, tracer: resources.tracer)
     }
 
-    /// An SMC from host CPU `cpu` (the Non-secure world), routed by function ID.
+    /// An SMC from host CPU `cpu` (the Non-secure world), routed by function ID. `cpu` must be below the
+    /// configuration's CPU count (the router traps otherwise).
     public func smc(_ call: SMCArguments, cpu: Int = 0) -> SMCReturn {
-        precondition(cpu >= 0 && cpu < configuration.cpuCount, "CPU index out of range")
         return hostRouter.hostSMC(call, cpu: cpu)
     }
 
@@ -165,5 +164,10 @@ final class GPTChecker: GranuleProtectionChecking {
     init(_ gpt: GranuleProtectionTable) { self.gpt = gpt }
     func check(_ pa: PhysicalAddress, accessedBy state: SecurityState) -> GPCFault? {
         gpt.check(pa, accessedBy: state)
+    }
+    func firstFault(
+        from pa: PhysicalAddress, through last: UInt64, granuleBytes: UInt64, accessedBy state: SecurityState
+    ) -> GPCFault? {
+        gpt.firstFault(from: pa, through: last, accessedBy: state)
     }
 }

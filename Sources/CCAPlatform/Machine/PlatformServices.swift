@@ -4,18 +4,20 @@ import RMM
 
 /// The RMM behind the host-SMC choke point, where the serve protocol's injections act on range commands.
 final class RMIService: SMCService {
-    let rmm: RealmManagementMonitor<RealmWorldPort>
+    let rmm: RealmManagementMonitor
     let injector: FaultInjector
     let interrupts: PendingInterrupts
 
-    init(rmm: RealmManagementMonitor<RealmWorldPort>, injector: FaultInjector, interrupts: PendingInterrupts) {
+    init(rmm: RealmManagementMonitor, injector: FaultInjector, interrupts: PendingInterrupts) {
         self.rmm = rmm
         self.injector = injector
         self.interrupts = interrupts
     }
 
     func handle(_ call: SMCArguments, cpu: Int, caller: SecurityState) -> SMCReturn {
-        let fid = FunctionID(call.x0).withoutSVEHint
+        // With nothing injected (one relaxed load), straight to the RMM.
+        guard injector.isArmed else { return rmm.handle(call, cpu: cpu) }
+        let fid = FunctionID(call.x0)  // the router cleared the SVE hint
         if let status = injector.takeCommandFault(functionID: fid) { return SMCReturn(RMIResult(status).rawValue) }
         guard fid == .granuleRangeDelegate || fid == .granuleRangeUndelegate else { return rmm.handle(call, cpu: cpu) }
         if let fault = injector.takeRangeSMCFault() {
@@ -65,9 +67,9 @@ final class EL3FirmwareService: SMCService {
         }
         let response = el3.call(call, from: caller)
         let work = response.maintenance
-        counters.recordTLBInvalidations(work.tlbiByPA)
-        counters.recordDSB(work.dsb)
-        counters.recordCacheLinesCleaned(work.cleanedCacheLines)
+        counters.recordMaintenance(
+            tlbi: work.tlbiByPA, dsb: work.dsb, cleanedCacheLines: work.cleanedCacheLines,
+            l1DescriptorWrites: work.l1DescriptorWrites, cpu: cpu)
         if let hostView { follow(call, response.registers, in: hostView) }
         return response.registers
     }

@@ -40,7 +40,7 @@ public final class HostMemoryView: @unchecked Sendable {
     }
 
     /// The host's pointer to `pa`, or `nil` when no DRAM is there.
-    public func pointer(to pa: PhysicalAddress) -> UnsafeMutableRawPointer? {
+    package func pointer(to pa: PhysicalAddress) -> UnsafeMutableRawPointer? {
         guard let bank = banks.first(where: { pa.rawValue >= $0.base && pa.rawValue - $0.base < $0.size }) else {
             return nil
         }
@@ -48,7 +48,7 @@ public final class HostMemoryView: @unchecked Sendable {
     }
 
     /// The physical address behind a pointer into the view, or `nil` when it points elsewhere.
-    public func physicalAddress(of address: UnsafeRawPointer) -> PhysicalAddress? {
+    package func physicalAddress(of address: UnsafeRawPointer) -> PhysicalAddress? {
         let value = UInt(bitPattern: address)
         for bank in banks {
             let start = unsafe UInt(bitPattern: bank.view)

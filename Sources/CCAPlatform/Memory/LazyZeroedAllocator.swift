@@ -32,7 +32,7 @@ public final class LazyZeroedAllocator: Sendable {
     }
 
     /// `byteCount` bytes of zero-filled memory, page aligned, valid for the allocator's lifetime.
-    public func allocate(byteCount: Int) throws(MetadataAllocationError) -> UnsafeMutableRawPointer {
+    package func allocate(byteCount: Int) throws(MetadataAllocationError) -> UnsafeMutableRawPointer {
         guard byteCount > 0 else { throw .invalidByteCount(byteCount) }
         switch _UnsafeReservation.reserve(byteCount: byteCount) {
         case .success(let reservation):

@@ -22,6 +22,8 @@ public final class PhysicalMemory: @unchecked Sendable {
     private let banks: [_Bank]
     /// Bytes zeroed by `zero` since creation.
     private let wiped = Atomic<UInt64>(0)
+    /// `madvise` calls wipes made to drop pages since creation.
+    private let pageDrops = Atomic<UInt64>(0)
     /// The host's view of DRAM, when `configuration.hostView` asked for it.
     public let hostView: HostMemoryView?
 
@@ -43,7 +45,8 @@ public final class PhysicalMemory: @unchecked Sendable {
             let reserved =
                 unsafe configuration.hostView
                 ? _UnsafeReservation.reserveShared(byteCount: Int(region.size)).map { unsafe ($0.0, Optional($0.1)) }
-                : unsafe _UnsafeReservation.reserve(byteCount: Int(region.size), hugePages: true).map { ($0, nil) }
+                : unsafe _UnsafeReservation.reserve(byteCount: Int(region.size), hugePages: true, trackingWrites: true)
+                    .map { ($0, nil) }
             switch unsafe reserved {
             case .success(let (reservation, view)):
                 banks.append(_Bank(region: region, reservation: reservation))
@@ -69,6 +72,13 @@ public final class PhysicalMemory: @unchecked Sendable {
     public var wipedByteCount: UInt64 {
         // Relaxed: a statistic read on its own; it orders no other memory.
         wiped.load(ordering: .relaxed)
+    }
+
+    /// The `madvise` calls wipes made to return pages to the host since creation (one per run of 2 MiB chunks
+    /// written since they were last wiped whole): a wipe of memory never written makes none.
+    public var pageDropCallCount: UInt64 {
+        // Relaxed: a statistic read on its own; it orders no other memory.
+        pageDrops.load(ordering: .relaxed)
     }
 
     /// The bytes of DRAM the host currently maps, counted with `mincore`: pages written and not since wiped, plus
@@ -100,7 +110,7 @@ public final class PhysicalMemory: @unchecked Sendable {
     // MARK: Raw accesses
 
     /// Reads `count` bytes at `pa` without the granule protection check.
-    public func rawRead(_ pa: PhysicalAddress, count: Int) -> Result<[UInt8], MemoryFault> {
+    package func rawRead(_ pa: PhysicalAddress, count: Int) -> Result<[UInt8], MemoryFault> {
         guard count >= 0 else { return .failure(.invalidLength(count)) }
         if let hole = firstAddressWithoutMemory(pa, byteCount: UInt64(count)) { return .failure(.notMemory(hole)) }
         let bytes = unsafe [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
@@ -111,7 +121,7 @@ public final class PhysicalMemory: @unchecked Sendable {
     }
 
     /// Reads `buffer.count` bytes at `pa` into `buffer` without the granule protection check.
-    public func rawRead(_ pa: PhysicalAddress, into buffer: UnsafeMutableRawBufferPointer) -> Result<Void, MemoryFault>
+    package func rawRead(_ pa: PhysicalAddress, into buffer: UnsafeMutableRawBufferPointer) -> Result<Void, MemoryFault>
     {
         if let hole = firstAddressWithoutMemory(pa, byteCount: UInt64(buffer.count)) {
             return .failure(.notMemory(hole))
@@ -121,12 +131,12 @@ public final class PhysicalMemory: @unchecked Sendable {
     }
 
     /// Writes `bytes` at `pa` without the granule protection check; nothing changes if any byte is not DRAM.
-    public func rawWrite(_ pa: PhysicalAddress, bytes: [UInt8]) -> Result<Void, MemoryFault> {
+    package func rawWrite(_ pa: PhysicalAddress, bytes: [UInt8]) -> Result<Void, MemoryFault> {
         unsafe bytes.withUnsafeBytes { unsafe rawWrite(pa, from: $0) }
     }
 
     /// Writes `source` at `pa` without the granule protection check; nothing changes if any byte is not DRAM.
-    public func rawWrite(_ pa: PhysicalAddress, from source: UnsafeRawBufferPointer) -> Result<Void, MemoryFault> {
+    package func rawWrite(_ pa: PhysicalAddress, from source: UnsafeRawBufferPointer) -> Result<Void, MemoryFault> {
         if let hole = firstAddressWithoutMemory(pa, byteCount: UInt64(source.count)) {
             return .failure(.notMemory(hole))
         }
@@ -138,12 +148,16 @@ public final class PhysicalMemory: @unchecked Sendable {
     }
 
     /// Zeroes `[pa, pa + byteCount)` without the granule protection check: whole host pages are returned to the
-    /// host, so wiping memory also drops what it costs. Nothing changes if any byte is not DRAM.
+    /// host, so wiping memory also drops what it costs, and 2 MiB chunks never written (since last wiped whole) are
+    /// skipped without a system call. Nothing changes if any byte is not DRAM.
     public func rawZero(_ pa: PhysicalAddress, byteCount: UInt64) -> Result<Void, MemoryFault> {
         if let hole = firstAddressWithoutMemory(pa, byteCount: byteCount) { return .failure(.notMemory(hole)) }
+        var calls = 0
         _forEachSegment(pa, byteCount: byteCount) { bank, offset, length, _ in
-            bank.reservation.zero(at: offset, count: length)
+            calls += bank.reservation.zero(at: offset, count: length)
         }
+        // Relaxed: a statistic.
+        if calls > 0 { pageDrops.add(UInt64(calls), ordering: .relaxed) }
         // Relaxed: a statistic; the zeroing itself is ordered by whoever serialises the granule's owners.
         wiped.add(byteCount, ordering: .relaxed)
         return .success(())
@@ -229,12 +243,12 @@ public final class PhysicalMemory: @unchecked Sendable {
 
 /// One DRAM region and its reservation.
 private final class _Bank: Sendable {
-    let region: DRAMRegion
+    let region: MemoryRegion
     let reservation: _UnsafeReservation
     let base: UInt64
     let top: UInt64
 
-    init(region: DRAMRegion, reservation: _UnsafeReservation) {
+    init(region: MemoryRegion, reservation: _UnsafeReservation) {
         self.region = region
         self.reservation = reservation
         self.base = region.base.rawValue

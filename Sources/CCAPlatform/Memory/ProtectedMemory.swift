@@ -43,15 +43,9 @@ public final class ProtectedMemory: Sendable {
         // meets a hole first and `last` below never wraps.
         let hole = memory.firstAddressWithoutMemory(pa, byteCount: byteCount)
         let last = hole?.rawValue ?? (pa.rawValue + (byteCount - 1))
-        var cursor = pa.rawValue
-        while true {
-            if let fault = checker.check(PhysicalAddress(cursor), accessedBy: state) {
-                counters.recordGPCFault()
-                return .protection(fault)
-            }
-            let nextGranule = (cursor & ~(granuleBytes - 1)).addingReportingOverflow(granuleBytes)
-            if nextGranule.overflow || nextGranule.partialValue > last { break }
-            cursor = nextGranule.partialValue
+        if let fault = checker.firstFault(from: pa, through: last, granuleBytes: granuleBytes, accessedBy: state) {
+            counters.recordGPCFault()
+            return .protection(fault)
         }
         return hole.map(MemoryFault.notMemory)
     }

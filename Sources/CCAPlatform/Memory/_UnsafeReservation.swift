@@ -11,9 +11,16 @@ private let sharedCounter = Atomic<UInt64>(0)
 /// operation takes offsets the caller (`PhysicalMemory`) has already checked against `byteCount`; the bounds are
 /// re-checked here with preconditions because a wrong offset would corrupt the process, not the model.
 ///
-/// `@unchecked Sendable`: the pointer is immutable after creation, and concurrent accesses to disjoint bytes are
-/// independent; ordering accesses to the same bytes is the protocol of the caller (the GPT and the RMM's granule
-/// locks serialise owners, as on hardware).
+/// A reservation made with `trackingWrites` also keeps one bit per 2 MiB chunk (`chunkShift`) that says whether the
+/// chunk may hold anything but zeros: set (relaxed) before any write or copy into the chunk, cleared when a wipe
+/// covers the whole chunk. `zero` skips the chunks whose bit is clear, so wiping memory that was never written costs
+/// no system call. Relaxed ordering is enough because a chunk's bytes and its bit change hands the same way: a wipe
+/// that must see a write is ordered after it by the owners' protocol (the RMM scrubs a granule only after the
+/// granule's owner released it), and the bit is set before the bytes are written.
+///
+/// `@unchecked Sendable`: the pointers are immutable after creation, the chunk bits are atomics, and concurrent
+/// accesses to disjoint bytes are independent; ordering accesses to the same bytes is the protocol of the caller
+/// (the GPT and the RMM's granule locks serialise owners, as on hardware).
 @safe
 struct _UnsafeReservation: @unchecked Sendable {
     private let base: UnsafeMutableRawPointer
@@ -21,14 +28,32 @@ struct _UnsafeReservation: @unchecked Sendable {
     let byteCount: Int
     /// Whether the memory is a shared file mapping (`reserveShared`): dropping its pages needs `MADV_REMOVE`.
     private let shared: Bool
+    /// One bit per 2 MiB chunk, 64 to a word: the chunk may have been written since it was last wiped whole.
+    /// `nil` when writes are not tracked (every chunk counts as written).
+    private let written: UnsafeMutablePointer<Atomic<UInt64>>?
 
     /// The host's page size.
     static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+    /// log2 of the bytes one written-chunk bit covers: 2 MiB, a transparent huge page.
+    static let chunkShift = 21
 
-    private init(base: UnsafeMutableRawPointer, byteCount: Int, shared: Bool = false) {
+    private init(base: UnsafeMutableRawPointer, byteCount: Int, shared: Bool = false, trackingWrites: Bool = false) {
         unsafe self.base = unsafe base
         self.byteCount = byteCount
         self.shared = shared
+        guard trackingWrites else {
+            unsafe written = nil
+            return
+        }
+        let words = Self.chunkWordCount(byteCount)
+        let bits = UnsafeMutablePointer<Atomic<UInt64>>.allocate(capacity: words)
+        for index in 0..<words { unsafe (bits + index).initialize(to: Atomic(0)) }
+        unsafe written = bits
+    }
+
+    private static func chunkWordCount(_ byteCount: Int) -> Int {
+        let chunks = (byteCount + (1 << chunkShift) - 1) >> chunkShift
+        return (chunks + 63) / 64
     }
 
     /// Reserves `byteCount` bytes as `reserve` does, but backed by an anonymous memory file mapped twice: the
@@ -66,7 +91,12 @@ struct _UnsafeReservation: @unchecked Sendable {
     /// returns them in one step instead of 512, about ten times cheaper than clearing them. Memory then costs
     /// per 2 MiB block written rather than per 4 KiB page; a wipe of part of a huge page splits it and drops only
     /// the wiped small pages. Where huge pages are off, nothing changes.
-    static func reserve(byteCount: Int, hugePages: Bool = false) -> Result<_UnsafeReservation, _ReservationFailure> {
+    ///
+    /// With `trackingWrites`, the reservation remembers which 2 MiB chunks were written (see the type's comment); only
+    /// for memory no one writes behind its back (not `LazyZeroedAllocator`'s, whose base address is handed out).
+    static func reserve(
+        byteCount: Int, hugePages: Bool = false, trackingWrites: Bool = false
+    ) -> Result<_UnsafeReservation, _ReservationFailure> {
         let pointer = unsafe mmap(
             nil, byteCount, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0)
         guard let pointer = unsafe pointer, unsafe pointer != MAP_FAILED else {
@@ -74,7 +104,7 @@ struct _UnsafeReservation: @unchecked Sendable {
         }
         // Only advice: refused (no THP support), the reservation works the same with small pages.
         if hugePages { _ = unsafe madvise(pointer, byteCount, MADV_HUGEPAGE) }
-        return unsafe .success(_UnsafeReservation(base: pointer, byteCount: byteCount))
+        return unsafe .success(_UnsafeReservation(base: pointer, byteCount: byteCount, trackingWrites: trackingWrites))
     }
 
     /// The first byte of the reservation, for the one client that must hand raw memory on
@@ -84,6 +114,41 @@ struct _UnsafeReservation: @unchecked Sendable {
     /// Returns the address space to the host. The reservation must not be used afterwards.
     func release() {
         unsafe munmap(base, byteCount)
+        if let written = unsafe written {
+            unsafe written.deinitialize(count: Self.chunkWordCount(byteCount))
+            unsafe written.deallocate()
+        }
+    }
+
+    /// Notes that `[offset, offset + count)` is about to be written (nothing when writes are not tracked).
+    private func markWritten(at offset: Int, count: Int) {
+        guard let written = unsafe written, count > 0 else { return }
+        let last = (offset + count - 1) >> Self.chunkShift
+        for chunk in (offset >> Self.chunkShift)...last {
+            let bit: UInt64 = 1 << UInt64(chunk & 63)
+            // Relaxed (see the type's comment); a plain load first keeps written chunks free of read-modify-writes.
+            if unsafe written[chunk >> 6].load(ordering: .relaxed) & bit == 0 {
+                unsafe written[chunk >> 6].bitwiseOr(bit, ordering: .relaxed)
+            }
+        }
+    }
+
+    /// Whether chunk `chunk` may hold anything but zeros.
+    private func isWritten(_ chunk: Int) -> Bool {
+        guard let written = unsafe written else { return true }
+        // Relaxed: see the type's comment.
+        return unsafe written[chunk >> 6].load(ordering: .relaxed) & (1 << UInt64(chunk & 63)) != 0
+    }
+
+    /// Forgets the writes of chunk `chunk`, which a wipe is about to cover whole.
+    private func forget(_ chunk: Int) {
+        guard let written = unsafe written else { return }
+        let bit: UInt64 = 1 << UInt64(chunk & 63)
+        if unsafe written[chunk >> 6].load(ordering: .relaxed) & bit != 0 {
+            // Relaxed: see the type's comment. Cleared before the wipe, so a write racing it (which the owners'
+            // protocol forbids anyway) would set the bit again rather than be forgotten.
+            unsafe written[chunk >> 6].bitwiseAnd(~bit, ordering: .relaxed)
+        }
     }
 
     private func checkBounds(_ offset: Int, _ count: Int) {
@@ -101,14 +166,44 @@ struct _UnsafeReservation: @unchecked Sendable {
     func write(at offset: Int, from source: UnsafeRawBufferPointer) {
         checkBounds(offset, source.count)
         guard let origin = source.baseAddress, source.count > 0 else { return }
+        markWritten(at: offset, count: source.count)
         unsafe (base + offset).copyMemory(from: origin, byteCount: source.count)
     }
 
-    /// Zeroes `count` bytes at `offset`: whole host pages are dropped (`MADV_DONTNEED`, so they stop costing
-    /// memory and read as zero), the partial pages at either end are cleared in place.
-    func zero(at offset: Int, count: Int) {
+    /// Zeroes `count` bytes at `offset`: chunks never written (since last wiped whole) are skipped, they hold zeros;
+    /// in the others, whole host pages are dropped (`MADV_DONTNEED`, so they stop costing memory and read as zero)
+    /// and the partial pages at either end are cleared in place, one `madvise` per run of written chunks.
+    ///
+    /// - Returns: the `madvise` calls made.
+    func zero(at offset: Int, count: Int) -> Int {
         checkBounds(offset, count)
-        guard count > 0 else { return }
+        guard count > 0 else { return 0 }
+        let end = offset + count
+        var calls = 0
+        var cursor = offset
+        while cursor < end {
+            let chunkEnd = Swift.min(end, ((cursor >> Self.chunkShift) + 1) << Self.chunkShift)
+            guard isWritten(cursor >> Self.chunkShift) else {
+                cursor = chunkEnd
+                continue
+            }
+            var runEnd = chunkEnd
+            while runEnd < end && isWritten(runEnd >> Self.chunkShift) {
+                runEnd = Swift.min(end, ((runEnd >> Self.chunkShift) + 1) << Self.chunkShift)
+            }
+            // The chunks the run covers whole hold zeros after it (the reservation's last chunk may be short).
+            let chunkBytes = 1 << Self.chunkShift
+            let firstWhole = (cursor + chunkBytes - 1) >> Self.chunkShift
+            let endWhole = (runEnd == byteCount ? runEnd + chunkBytes - 1 : runEnd) >> Self.chunkShift
+            if firstWhole < endWhole { for chunk in firstWhole..<endWhole { forget(chunk) } }
+            calls += clear(at: cursor, count: runEnd - cursor)
+            cursor = runEnd
+        }
+        return calls
+    }
+
+    /// Zeroes `count` bytes at `offset`, dropping the whole host pages; returns the `madvise` calls made (0 or 1).
+    private func clear(at offset: Int, count: Int) -> Int {
         let page = Self.pageSize
         let start = offset
         let end = offset + count
@@ -116,7 +211,7 @@ struct _UnsafeReservation: @unchecked Sendable {
         let endOfWholePages = end / page * page
         guard firstWholePage < endOfWholePages else {
             unsafe memset(base + start, 0, count)
-            return
+            return 0
         }
         if start < firstWholePage { unsafe memset(base + start, 0, firstWholePage - start) }
         // A shared mapping keeps its pages in the file after MADV_DONTNEED: MADV_REMOVE frees them (zero on read).
@@ -127,6 +222,7 @@ struct _UnsafeReservation: @unchecked Sendable {
             unsafe memset(base + firstWholePage, 0, endOfWholePages - firstWholePage)
         }
         if endOfWholePages < end { unsafe memset(base + endOfWholePages, 0, end - endOfWholePages) }
+        return 1
     }
 
     /// Copies `count` bytes from `sourceOffset` in `source` to `offset` in this reservation (overlap allowed).
@@ -134,6 +230,7 @@ struct _UnsafeReservation: @unchecked Sendable {
         checkBounds(offset, count)
         source.checkBounds(sourceOffset, count)
         guard count > 0 else { return }
+        markWritten(at: offset, count: count)
         unsafe memmove(base + offset, source.base + sourceOffset, count)
     }
 

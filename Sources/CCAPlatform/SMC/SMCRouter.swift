@@ -2,8 +2,9 @@ public import CCAArch
 
 /// The SMC conduit: delivers an SMC to the firmware that implements its function ID.
 ///
-/// This is the choke point of host SMCs and RMM-to-EL3 calls: it clears the SVE hint (bit 16, SMCCC 1.3), counts
-/// the call, traces it, and routes it, and does nothing else (fault-injection decisions belong to the services,
+/// This is the choke point of host SMCs and RMM-to-EL3 calls: it checks the CPU index (a programmer error traps
+/// here, once for every service), clears the SVE hint (bit 16, SMCCC 1.3), counts the call, traces it, and routes
+/// it, and does nothing else (fault-injection decisions belong to the services,
 /// through the `FaultInjector`). Routing follows the function number of an SMC64 fast call of the standard
 /// secure service owner (0xC4xx_xxxx):
 ///
@@ -19,11 +20,15 @@ public final class SMCRouter: Sendable {
     public let el3: (any SMCService)?
     public let counters: ArchitecturalCounters
     public let tracer: Tracer
+    /// The platform's CPUs: an SMC names one of `0..<cpuCount`.
+    public let cpuCount: Int
 
     public init(
-        rmi: (any SMCService)?, el3: (any SMCService)?, counters: ArchitecturalCounters = ArchitecturalCounters(),
-        tracer: Tracer = Tracer()
+        rmi: (any SMCService)?, el3: (any SMCService)?, cpuCount: Int,
+        counters: ArchitecturalCounters = ArchitecturalCounters(), tracer: Tracer = Tracer()
     ) {
+        precondition(cpuCount > 0, "a platform has at least one CPU")
+        self.cpuCount = cpuCount
         self.rmi = rmi
         self.el3 = el3
         self.counters = counters
@@ -32,6 +37,7 @@ public final class SMCRouter: Sendable {
 
     /// An SMC from host CPU `cpu` (Non-secure world): counted as a host SMC and traced as `.hostSMC`.
     public func hostSMC(_ call: SMCArguments, cpu: Int) -> SMCReturn {
+        precondition(cpu >= 0 && cpu < cpuCount, "CPU index out of range")
         counters.recordHostSMC(functionID: call.x0, cpu: cpu)
         return tracer.traceCall(cpu: cpu, kind: .hostSMC, arguments: call) {
             route(call, cpu: cpu, caller: .nonSecure)
@@ -40,6 +46,7 @@ public final class SMCRouter: Sendable {
 
     /// An SMC from the RMM (Realm world) to EL3 on CPU `cpu`: counted as an EL3 call and traced as `.el3Call`.
     public func el3Call(_ call: SMCArguments, cpu: Int) -> SMCReturn {
+        precondition(cpu >= 0 && cpu < cpuCount, "CPU index out of range")
         counters.recordEL3Call(cpu: cpu)
         return tracer.traceCall(cpu: cpu, kind: .el3Call, arguments: call) {
             route(call, cpu: cpu, caller: .realm)

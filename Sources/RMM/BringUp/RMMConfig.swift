@@ -3,12 +3,11 @@ import CCAArch
 extension RealmManagementMonitor {
     /// RMI_RMM_CONFIG_SET (DEN0137 B4.5.54): X1 the PA of an RmiRmmConfig page in Non-secure memory.
     ///
-    /// Failure conditions: `rmm_state` (not INIT: RMI_ERROR_GLOBAL), `cfg_align` (not granule aligned),
+    /// Failure conditions: `rmm_state` (not INIT: RMI_ERROR_GLOBAL, the command table's gate), `cfg_align` (not granule aligned),
     /// `cfg_pas` (not readable through the Non-secure PAS, or 0 as TF-RMM also rejects), `cfg_supp` (granule size
     /// not advertised, or a tracking region size encoding invalid for it), all RMI_ERROR_INPUT. `tracked` cannot
     /// arise here: tracking starts at activation, and CONFIG_SET after activation fails `rmm_state` first.
     func configSet(pointer: UInt64) -> SMCReturn {
-        guard lifecycleState == .initial else { return .result(.errorGlobal) }
         guard pointer != 0, isGranuleAligned(pointer) else { return .result(.errorInput) }
         let page = PhysicalAddress(pointer)
         guard

@@ -54,7 +54,6 @@ extension RealmManagementMonitor {
     /// has EL3 unfold the Block into a table there (the memory becomes GPT_L1, Root in the GPT); RMI_OP_CONTINUE
     /// then answers RMI_SUCCESS.
     func gptL1Create(address: UInt64) throws(RMIStatusError) -> SMCReturn {
-        guard lifecycleState == .active else { return .result(.errorGlobal) }
         guard validL0Address(address) else { return .result(.errorInput) }
         guard let entry = l1Directory.entry(at: PhysicalAddress(address)) else { return .result(.errorGlobal) }
         let current = entry.current
@@ -92,7 +91,6 @@ extension RealmManagementMonitor {
     /// stateful operation: RMI_INCOMPLETE asking the host to reclaim the table's memory (one UNDELEGATED
     /// descriptor), then RMI_OP_CONTINUE answers RMI_SUCCESS. Not cancellable.
     func gptL1Destroy(address: UInt64, cpu: Int) throws(RMIStatusError) -> SMCReturn {
-        guard lifecycleState == .active else { return .result(.errorGlobal) }
         guard validL0Address(address) else { return .result(.errorInput) }
         guard let entry = l1Directory.entry(at: PhysicalAddress(address)) else { return .result(.errorInput) }
         let current = entry.current
@@ -221,7 +219,6 @@ extension RealmManagementMonitor {
     /// RMI_GPT_INFO (2.0-bet3): X1 base, X2 top, both L0-region aligned, base < top <= the PA size. Answers
     /// X1 = base + the L0 region size (where the next call starts) and X2 = the owner of base's L1 table.
     func gptInfo(base: UInt64, top: UInt64) -> SMCReturn {
-        guard lifecycleState == .active else { return .result(.errorGlobal) }
         guard base & (l0RegionSize - 1) == 0, top & (l0RegionSize - 1) == 0, base < top,
             top <= manifest.physicalAddressLimit
         else { return .result(.errorInput) }

@@ -11,8 +11,8 @@ extension RealmManagementMonitor {
     /// Auxiliary granules every REC needs (RecAuxCount), asked for by donation as TF-RMM does.
     static var recAuxCount: Int { 16 }
 
-    /// The donation REC_CREATE asks for: RecAuxCount L3 pages, anywhere, already DELEGATED.
-    static func recAuxRequest(remaining: Int) -> OpMemDonateRequest {
+    /// The donation REC_CREATE and REALM_CREATE ask for: L3 pages, anywhere, already DELEGATED.
+    static func auxiliaryRequest(remaining: Int) -> OpMemDonateRequest {
         OpMemDonateRequest(blockSize: .level3, count: UInt16(remaining), contiguous: false, state: .delegated)
     }
 
@@ -59,7 +59,7 @@ extension RealmManagementMonitor {
         recGranule.unlock(as: .partial)
         context.operation = .recCreate(
             RECOperation(rec: recPA, rd: rdGranule.address, auxCount: 0, reclaimed: 0, cancelled: false))
-        let request = Self.recAuxRequest(remaining: Self.recAuxCount)
+        let request = Self.auxiliaryRequest(remaining: Self.recAuxCount)
         context.step = .donate(request)
         context.canCancel = true
         return SMCReturn(RMIResult.incomplete(.donate, canCancel: true).rawValue, context.seal(), request.encoding)

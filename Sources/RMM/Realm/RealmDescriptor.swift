@@ -27,6 +27,10 @@ enum RDField {
     static let vmid: UInt64 = 0x38
     /// Non-zero while a REC creation for this realm is in flight.
     static let recCreating: UInt64 = 0x40
+    /// The number of auxiliary granules the RD holds.
+    static let auxCount: UInt64 = 0x48
+    /// Auxiliary granule addresses, one 64-bit word each.
+    static let aux: UInt64 = 0x80
 }
 
 /// Offsets of the REC's fields inside the REC granule.

@@ -27,7 +27,6 @@ extension RealmManagementMonitor {
     /// memory transfer instead (RMI_ERROR_INPUT; the operation stays as it was). Otherwise the operation resumes:
     /// it may answer RMI_INCOMPLETE again, or the outputs of the command that started it.
     func opContinue(handle: UInt64, cpu: Int) -> SMCReturn {
-        guard lifecycleState == .active else { return .result(.errorGlobal) }
         guard let context = operations.resume(handle: handle) else { return .result(.errorInput) }
         guard context.step == .proceed else {
             return refuse(context)
@@ -44,6 +43,17 @@ extension RealmManagementMonitor {
             answer = finishREC(operation, creating: true)
         case .recDestroy(let operation):
             answer = finishREC(operation, creating: false)
+        case .realmCreate(var operation):
+            guard let finished = finishRealmCreate(&operation) else {
+                // The creation failed at its last step: the donated granules go back first.
+                context.operation = .realmCreate(operation)
+                context.canCancel = false
+                context.step = .reclaim
+                return incomplete(context)
+            }
+            answer = finished
+        case .realmDestroy(let operation):
+            answer = finishRealmDestroy(operation)
         case .gptL1Create(let operation):
             answer = finishGPTL1(operation, creating: true)
         case .gptL1Destroy(let operation):
@@ -64,7 +74,6 @@ extension RealmManagementMonitor {
     /// `mem_state` (a granule not in the asked state). Success: the granules are the operation's; the answer is
     /// RMI_INCOMPLETE again, asking for the rest or, when all has arrived, for RMI_OP_CONTINUE.
     func opMemDonate(handle: UInt64, list: UInt64, count: UInt64, cpu: Int) -> SMCReturn {
-        guard lifecycleState == .active else { return .result(.errorGlobal) }
         guard let context = operations.resume(handle: handle) else { return .result(.errorInput) }
         guard case .donate(let request) = context.step else {
             return refuse(context)
@@ -76,7 +85,13 @@ extension RealmManagementMonitor {
         }
         switch context.operation {
         case .recCreate(let operation):
-            return donateRECAux(context, operation, request: request, list: listPA, entries: entries)
+            return donateAuxiliary(context, operation, required: Self.recAuxCount, request, listPA, entries) {
+                .recCreate($0)
+            }
+        case .realmCreate(let operation):
+            return donateAuxiliary(context, operation, required: Self.rdAuxCount, request, listPA, entries) {
+                .realmCreate($0)
+            }
         case .gptL1Create(let operation):
             return donateL1Table(context, operation, request: request, list: listPA, entries: entries, cpu: cpu)
         default:
@@ -84,21 +99,24 @@ extension RealmManagementMonitor {
         }
     }
 
-    /// RMI_OP_MEM_DONATE for REC_CREATE: DELEGATED L3 pages, taken in list order as auxiliary granules.
-    private func donateRECAux(
-        _ context: OperationContext, _ pending: RECOperation, request: OpMemDonateRequest, list listPA: PhysicalAddress,
-        entries: UInt64
+    /// RMI_OP_MEM_DONATE for an object that holds auxiliary granules (REC_CREATE, REALM_CREATE): takes donated L3
+    /// pages, in list order, each address kept in the object's granule, each granule now in the object's auxiliary
+    /// state; then asks for the rest or, when all `required` have arrived, for RMI_OP_CONTINUE. `wrap` puts the
+    /// updated operation back in the context.
+    ///
+    /// The whole list is validated before anything is taken, so a refused list changes nothing; a granule that
+    /// changed since the validation ends the donation there.
+    private func donateAuxiliary<Operation: AuxiliaryHolding>(
+        _ context: OperationContext, _ pending: Operation, required: Int, _ request: OpMemDonateRequest,
+        _ listPA: PhysicalAddress, _ entries: UInt64, wrap: (Operation) -> PendingOperation
     ) -> SMCReturn {
         var operation = pending
-        // Validate the whole list before taking anything, so a failure changes nothing.
         let g = granuleSize.bytes
         var offered: UInt64 = 0
         for i in 0..<entries {
             guard let raw = port.read64(listPA + i * 8, space: .nonSecure),
                 let descriptor = try? AddressRangeDescriptor(encoding: raw, granule: granuleSize)
-            else {
-                return refuse(context)
-            }
+            else { return refuse(context) }
             if descriptor.count == 0 { continue }
             guard descriptor.blockSize == request.blockSize, descriptor.state == request.state else {
                 return refuse(context)
@@ -110,10 +128,7 @@ extension RealmManagementMonitor {
                 }
             }
         }
-        guard offered <= UInt64(request.count) else {
-            return refuse(context)
-        }
-        // Take the granules in list order; one that changed since validation ends the donation there.
+        guard offered <= UInt64(request.count) else { return refuse(context) }
         var taken: UInt64 = 0
         consume: for i in 0..<entries {
             guard let raw = port.read64(listPA + i * 8, space: .nonSecure),
@@ -122,47 +137,31 @@ extension RealmManagementMonitor {
             for j in 0..<descriptor.count {
                 let pa = descriptor.base + j * g
                 guard let granule = try? lockExpecting(pa, .delegated) else { break consume }
-                writeObject(operation.rec, RECField.aux + UInt64(operation.auxCount) * 8, pa.rawValue)
+                writeObject(
+                    operation.holder, Operation.auxiliaryOffset + UInt64(operation.auxCount) * 8, pa.rawValue)
                 operation.auxCount += 1
-                granule.unlock(as: .recAux)
+                granule.unlock(as: Operation.auxiliaryState)
                 taken += 1
             }
         }
-        context.operation = .recCreate(operation)
-        let remaining = Self.recAuxCount - operation.auxCount
-        context.step = remaining == 0 ? .proceed : .donate(Self.recAuxRequest(remaining: remaining))
+        context.operation = wrap(operation)
+        let remaining = required - operation.auxCount
+        context.step = remaining == 0 ? .proceed : .donate(Self.auxiliaryRequest(remaining: remaining))
         return incomplete(context, count: taken)
     }
 
-    /// RMI_OP_MEM_RECLAIM (DEN0137 B4.5.24): X1 handle, X2 list address, X3 list capacity. Answers X1
-    /// reclaim_count, the descriptors written, each naming one granule handed back DELEGATED.
-    ///
-    /// Failure conditions: `complete` (no operation handing memory back), `list_align`, `list_pas`; all
-    /// RMI_ERROR_INPUT, and the operation stays as it was. Success answers RMI_INCOMPLETE: RECLAIM again while
-    /// granules remain, then NONE, for RMI_OP_CONTINUE to finish. A capacity of 0 makes no progress.
-    func opMemReclaim(handle: UInt64, list: UInt64, count: UInt64) -> SMCReturn {
-        guard lifecycleState == .active else { return .result(.errorGlobal) }
-        guard let context = operations.resume(handle: handle) else { return .result(.errorInput) }
-        guard context.step == .reclaim else {
-            return refuse(context)
-        }
-        let listPA = PhysicalAddress(list)
-        guard list & 7 == 0, port.read64(listPA, space: .nonSecure) != nil else {
-            return refuse(context)
-        }
-        let capacity = Swift.min(count, UInt64(AddressRangeDescriptor.maxListEntries) - (list & 0xFFF) / 8)
-        var operation: RECOperation
-        var creating: Bool
-        switch context.operation {
-        case .recCreate(let pending): (operation, creating) = (pending, true)
-        case .recDestroy(let pending): (operation, creating) = (pending, false)
-        case .gptL1Destroy(let pending): return reclaimL1Table(context, pending, list: listPA, capacity: capacity)
-        default:
-            return refuse(context)
-        }
+    /// RMI_OP_MEM_RECLAIM for an object that holds auxiliary granules: hands back, into the host's list, those
+    /// not yet handed back, each as one DELEGATED L3 descriptor, until the list is full; then asks for another
+    /// reclaim or, when all are back, for RMI_OP_CONTINUE. `wrap` puts the updated operation back in the context.
+    private func handBackAuxiliary<Operation: AuxiliaryHolding>(
+        _ context: OperationContext, _ pending: Operation, _ listPA: PhysicalAddress, _ capacity: UInt64,
+        wrap: (Operation) -> PendingOperation
+    ) -> SMCReturn {
+        var operation = pending
         var written: UInt64 = 0
         while written < capacity && operation.reclaimed < operation.auxCount {
-            let pa = PhysicalAddress(readObject(operation.rec, RECField.aux + UInt64(operation.reclaimed) * 8))
+            let pa = PhysicalAddress(
+                readObject(operation.holder, Operation.auxiliaryOffset + UInt64(operation.reclaimed) * 8))
             let descriptor = AddressRangeDescriptor(base: pa, blockSize: .level3, count: 1, state: .delegated)
             guard
                 port.write64(
@@ -172,21 +171,51 @@ extension RealmManagementMonitor {
             operation.reclaimed += 1
             written += 1
         }
-        context.operation = creating ? .recCreate(operation) : .recDestroy(operation)
+        context.operation = wrap(operation)
         if operation.reclaimed == operation.auxCount { context.step = .proceed }
         return incomplete(context, count: written)
+    }
+
+    /// RMI_OP_MEM_RECLAIM (DEN0137 B4.5.24): X1 handle, X2 list address, X3 list capacity. Answers X1
+    /// reclaim_count, the descriptors written, each naming one granule handed back DELEGATED.
+    ///
+    /// Failure conditions: `complete` (no operation handing memory back), `list_align`, `list_pas`; all
+    /// RMI_ERROR_INPUT, and the operation stays as it was. Success answers RMI_INCOMPLETE: RECLAIM again while
+    /// granules remain, then NONE, for RMI_OP_CONTINUE to finish. A capacity of 0 makes no progress.
+    func opMemReclaim(handle: UInt64, list: UInt64, count: UInt64) -> SMCReturn {
+        guard let context = operations.resume(handle: handle) else { return .result(.errorInput) }
+        guard context.step == .reclaim else {
+            return refuse(context)
+        }
+        let listPA = PhysicalAddress(list)
+        guard list & 7 == 0, port.read64(listPA, space: .nonSecure) != nil else {
+            return refuse(context)
+        }
+        let capacity = Swift.min(count, UInt64(AddressRangeDescriptor.maxListEntries) - (list & 0xFFF) / 8)
+        switch context.operation {
+        case .recCreate(let operation):
+            return handBackAuxiliary(context, operation, listPA, capacity) { .recCreate($0) }
+        case .recDestroy(let operation):
+            return handBackAuxiliary(context, operation, listPA, capacity) { .recDestroy($0) }
+        case .realmCreate(let operation):
+            return handBackAuxiliary(context, operation, listPA, capacity) { .realmCreate($0) }
+        case .realmDestroy(let operation):
+            return handBackAuxiliary(context, operation, listPA, capacity) { .realmDestroy($0) }
+        case .gptL1Destroy(let pending): return reclaimL1Table(context, pending, list: listPA, capacity: capacity)
+        default:
+            return refuse(context)
+        }
     }
 
     /// RMI_OP_CANCEL (DEN0137 B4.5.21): X1 handle.
     ///
     /// Failure conditions: `complete` (no incomplete operation), `can_cancel` (not cancellable now); both
-    /// RMI_ERROR_INPUT, and the operation stays as it was. Range operations, REC destruction and L1 GPT
-    /// destruction are never cancellable; a REC creation is while it waits for its donation, an L1 GPT creation
-    /// until its table memory arrives. Success starts the roll-back, which
+    /// RMI_ERROR_INPUT, and the operation stays as it was. Range operations, REC and realm destruction and L1 GPT
+    /// destruction are never cancellable; a REC or realm creation is while it waits for its donation, an L1 GPT
+    /// creation until its table memory arrives. Success starts the roll-back, which
     /// answers RMI_INCOMPLETE (RECLAIM if memory was donated, else NONE) and ends, on RMI_OP_CONTINUE, with
     /// RMI_ERROR_INPUT and every object as it was before the command.
     func opCancel(handle: UInt64) -> SMCReturn {
-        guard lifecycleState == .active else { return .result(.errorGlobal) }
         guard let context = operations.resume(handle: handle) else { return .result(.errorInput) }
         guard context.canCancel else {
             return refuse(context)
@@ -199,13 +228,19 @@ extension RealmManagementMonitor {
             context.step = .proceed
             return incomplete(context)
         }
-        guard case .recCreate(var operation) = context.operation else {
+        let held: Int
+        switch context.operation {
+        case .recCreate(var operation):
+            operation.cancelled = true
+            (context.operation, held) = (.recCreate(operation), operation.auxCount)
+        case .realmCreate(var operation):
+            operation.cancelled = true
+            (context.operation, held) = (.realmCreate(operation), operation.auxCount)
+        default:
             return refuse(context)
         }
-        operation.cancelled = true
-        context.operation = .recCreate(operation)
         context.canCancel = false
-        context.step = operation.auxCount > 0 ? .reclaim : .proceed
+        context.step = held > 0 ? .reclaim : .proceed
         return incomplete(context)
     }
 }

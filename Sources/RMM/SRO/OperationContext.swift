@@ -41,6 +41,48 @@ struct RECOperation {
     var cancelled: Bool
 }
 
+/// A realm being created (its RD's auxiliary granules arriving by donation) or destroyed (handed back by reclaim).
+/// The RD granule, which the operation holds PARTIAL, keeps what REALM_CREATE validated and the auxiliary
+/// granules' addresses.
+struct RealmOperation {
+    var rd: PhysicalAddress
+    /// Auxiliary granules the RD holds now.
+    var auxCount: Int
+    /// Of those, how many have been handed back.
+    var reclaimed: Int
+    /// Whether a creation is being rolled back after RMI_OP_CANCEL.
+    var cancelled: Bool
+    /// The status a creation that failed at its last step ends with, once its auxiliary granules are back.
+    var failure: RMIStatus?
+}
+
+/// An operation on an object that holds auxiliary granules (a REC or an RD), their addresses kept in the object's
+/// own granule.
+protocol AuxiliaryHolding {
+    /// The object's granule.
+    var holder: PhysicalAddress { get }
+    /// Where in the object's granule the first auxiliary address is kept.
+    static var auxiliaryOffset: UInt64 { get }
+    /// The state of the object's auxiliary granules.
+    static var auxiliaryState: GranuleState { get }
+    /// Auxiliary granules the object holds now.
+    var auxCount: Int { get set }
+    /// Of those, how many have been handed back.
+    var reclaimed: Int { get set }
+}
+
+extension RECOperation: AuxiliaryHolding {
+    var holder: PhysicalAddress { rec }
+    static var auxiliaryOffset: UInt64 { RECField.aux }
+    static var auxiliaryState: GranuleState { .recAux }
+}
+
+extension RealmOperation: AuxiliaryHolding {
+    var holder: PhysicalAddress { rd }
+    static var auxiliaryOffset: UInt64 { RDField.aux }
+    static var auxiliaryState: GranuleState { .rdAux }
+}
+
 /// An L1 GPT table being created (its memory arriving by donation) or destroyed (its memory handed back by
 /// reclaim) for the L0 region of `entry`, which the operation holds CREATING or DESTROYING.
 struct GPTL1Operation {
@@ -57,6 +99,8 @@ enum PendingOperation {
     case range(RangeOperation)
     case recCreate(RECOperation)
     case recDestroy(RECOperation)
+    case realmCreate(RealmOperation)
+    case realmDestroy(RealmOperation)
     case gptL1Create(GPTL1Operation)
     case gptL1Destroy(GPTL1Operation)
 }

@@ -4,7 +4,7 @@ public import CCAArch
 public struct PendingOperationInfo: Hashable, Sendable {
     /// The handle RMI_INCOMPLETE gave (X1), which the OP_* commands name.
     public let handle: UInt64
-    /// The command that started it (RMI_GRANULE_RANGE_DELEGATE, RMI_REC_CREATE, RMI_GPT_L1_CREATE, ...).
+    /// The command that started it (RMI_GRANULE_RANGE_DELEGATE, RMI_REALM_CREATE, RMI_REC_CREATE, ...).
     public let command: FunctionID
     /// The OP_* command it accepts next: RMI_OP_CONTINUE, RMI_OP_MEM_DONATE or RMI_OP_MEM_RECLAIM (sro.md section 6).
     public let waitingFor: FunctionID
@@ -28,6 +28,8 @@ extension RealmManagementMonitor {
                 command = range.direction == .delegate ? .granuleRangeDelegate : .granuleRangeUndelegate
             case .recCreate: command = .recCreate
             case .recDestroy: command = .recDestroy
+            case .realmCreate: command = .realmCreate
+            case .realmDestroy: command = .realmDestroy
             case .gptL1Create: command = .gptL1Create
             case .gptL1Destroy: command = .gptL1Destroy
             }

@@ -144,19 +144,19 @@ public enum CFunctionExplorer {
         rmm.beginAdversarialPhase()
         context.rmm = rmm
         context.warnings.removeAll(keepingCapacity: true)
-        context.arena.reset(states: rmm.state.granules)
+        unsafe context.arena.reset(states: rmm.state.granules)
         defer { context.rmm = nil }
 
         let base = layout.rangeBase.rawValue
         let size = UInt64(layout.rangeGranules) * layout.granule
         var outTop = outTopSentinel
-        var outcome = chr_outcome()
-        var callbacks = context.callbacks
-        let end = withUnsafeMutablePointer(to: &outTop) { outTopPointer in
+        var outcome = unsafe chr_outcome()
+        var callbacks = unsafe context.callbacks
+        let end = unsafe withUnsafeMutablePointer(to: &outTop) { outTopPointer in
             let third =
-                function.shape == .linuxRangeOut
+                unsafe function.shape == .linuxRangeOut
                 ? outTopPointer : chr_poison_page().assumingMemoryBound(to: UInt64.self)
-            return chr_call_range(function.pointer.address, &callbacks, base, size, third, &outcome)
+            return unsafe chr_call_range(function.pointer.address, &callbacks, base, size, third, &outcome)
         }
 
         var run = Run(rmm: rmm, layout: layout, bound: bound)
@@ -166,29 +166,33 @@ public enum CFunctionExplorer {
             if function.shape == .linuxRangeOut, outTop == outTopSentinel, firstRun {
                 throw .shapeMismatch(
                     symbol: function.symbol,
-                    detail: "given an out_top pointer, it returned \(outcome.ret) without writing *out_top even "
+                    detail: unsafe "given an out_top pointer, it returned \(outcome.ret) without writing *out_top even "
                         + "when the RMM answered every call cooperatively; is it a linux-range function?")
             }
-            run.endOfRun += returnedChecks(function, ret: outcome.ret, outTop: outTop, run: run)
+            unsafe run.endOfRun += returnedChecks(function, ret: outcome.ret, outTop: outTop, run: run)
         case CHR_STOPPED:
             run.commonChecks(returned: false)
         case CHR_TIMEOUT:
-            run.violations.append(
+            unsafe run.violations.append(
                 run.violation(
                     .smcBoundExceeded,
                     "\(function.symbol) ran for over \(watchdogMilliseconds) ms without calling the RMM after "
                         + "\(rmm.steps.count) SMC\(rmm.steps.count == 1 ? "" : "s"): it would not return"))
         case CHR_BUG:
-            let file = outcome.file.map { String(cString: $0) } ?? "?"
-            let text = withUnsafeBytes(of: outcome.text) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            run.violations.append(run.violation(.crash, "\(text) fired at \(file):\(outcome.line)"))
+            let file = unsafe outcome.file.map { unsafe String(cString: $0) } ?? "?"
+            let text = unsafe withUnsafeBytes(of: outcome.text) {
+                unsafe String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            run.violations.append(run.violation(.crash, unsafe "\(text) fired at \(file):\(outcome.line)"))
         default:
-            try signalled(function, outcome: outcome, run: &run, context: context)
+            unsafe try signalled(function, outcome: outcome, run: &run, context: context)
         }
-        for touch in rmm.outsideTouches.prefix(1) where !run.violations.contains(where: { $0.kind == .outsideRange }) {
+        for touch in unsafe rmm.outsideTouches.prefix(1)
+        where !run.violations.contains(where: { $0.kind == .outsideRange }) {
             run.violations.append(run.violation(.outsideRange, touch))
         }
-        return Explorer.RunResult(violations: run.violations + run.endOfRun, pruned: false, smcs: rmm.steps.count)
+        return unsafe Explorer.RunResult(
+            violations: run.violations + run.endOfRun, pruned: false, smcs: rmm.steps.count)
     }
 
     /// (b) and (d) for a call that returned.
@@ -237,10 +241,10 @@ public enum CFunctionExplorer {
     private static func signalled(
         _ function: CHostFunction, outcome: chr_outcome, run: inout Run, context: CHostCallContext
     ) throws(CHostError) {
-        let address = outcome.fault_address
-        let memoryFault = outcome.signal == SIGSEGV || outcome.signal == SIGBUS
+        let address = unsafe outcome.fault_address
+        let memoryFault = unsafe outcome.signal == SIGSEGV || outcome.signal == SIGBUS
         if memoryFault, let pa = context.arena.physicalAddress(ofFault: address) {
-            let state = run.layout.index(of: pa & ~(run.layout.granule - 1)).map { run.rmm.state.granules[$0] }
+            let state = run.layout.index(of: pa & ~(run.layout.granule - 1)).map { unsafe run.rmm.state.granules[$0] }
             run.violations.append(
                 run.violation(
                     .granuleProtectionFault,
@@ -249,15 +253,18 @@ public enum CFunctionExplorer {
                         + "granule protection fault at PA \(run.hex(pa))"))
             return
         }
-        let poison = UInt64(UInt(bitPattern: chr_poison_page()))
+        let poison = unsafe UInt64(UInt(bitPattern: chr_poison_page()))
         if memoryFault, address >= poison, address < poison + 4096 {
             throw .shapeMismatch(
                 symbol: function.symbol,
                 detail: "it wrote through a third argument, but the shape linux-range has none; "
                     + "use --shape linux-range-out")
         }
-        if memoryFault { throw .outsideHostMemory(symbol: function.symbol, address: address, schedule: run.rmm.steps) }
-        run.violations.append(run.violation(.crash, "\(function.symbol) was killed by \(signalName(outcome.signal))"))
+        if memoryFault {
+            throw unsafe .outsideHostMemory(symbol: function.symbol, address: address, schedule: run.rmm.steps)
+        }
+        run.violations.append(
+            run.violation(.crash, unsafe "\(function.symbol) was killed by \(signalName(outcome.signal))"))
     }
 
     /// `SIGABRT`, `SIGFPE`, ... for the signals the runtime catches.

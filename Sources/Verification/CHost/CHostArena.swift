@@ -13,6 +13,7 @@ import Darwin
 /// A granule the host may not access (any state but Non-secure) is mapped inaccessible, so a host access to
 /// delegated memory faults at once, at the granule's address; `physicalAddress(ofFault:)` names it. Protections
 /// follow the model after every SMC, with one `mprotect` per contiguous run of changed granules.
+@safe
 final class CHostArena {
     let layout: ModelLayout
     private let granule: Int
@@ -32,21 +33,21 @@ final class CHostArena {
         self.layout = layout
         granule = Int(layout.granuleSize.bytes)
         func map(_ granules: Int) throws(CHostError) -> UnsafeMutableRawPointer {
-            let pointer = mmap(
+            let pointer = unsafe mmap(
                 nil, Swift.max(granules, 1) * Int(layout.granuleSize.bytes), PROT_READ | PROT_WRITE,
                 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
-            guard let pointer, pointer != MAP_FAILED else { throw .runtime(errno: errno) }
-            return pointer
+            guard let pointer = unsafe pointer, unsafe pointer != MAP_FAILED else { throw .runtime(errno: errno) }
+            return unsafe pointer
         }
-        range = try map(layout.rangeGranules)
-        spare = try map(layout.spareGranules)
+        unsafe range = unsafe try map(layout.rangeGranules)
+        unsafe spare = unsafe try map(layout.spareGranules)
         accessible = Array(repeating: true, count: layout.granuleCount)
         inUse = Array(repeating: false, count: layout.spareGranules)
     }
 
     deinit {
-        munmap(range, Swift.max(layout.rangeGranules, 1) * granule)
-        munmap(spare, Swift.max(layout.spareGranules, 1) * granule)
+        unsafe munmap(range, Swift.max(layout.rangeGranules, 1) * granule)
+        unsafe munmap(spare, Swift.max(layout.spareGranules, 1) * granule)
     }
 
     /// The start of a run: every byte zero again (so no run sees what an earlier one wrote, and the search stays a
@@ -54,8 +55,8 @@ final class CHostArena {
     func reset(states: [ModelGranuleState]) {
         // Private anonymous memory reads as zero after MADV_DONTNEED, whatever its protection.
         if pointerHandedOut {
-            madvise(range, Swift.max(layout.rangeGranules, 1) * granule, MADV_DONTNEED)
-            madvise(spare, Swift.max(layout.spareGranules, 1) * granule, MADV_DONTNEED)
+            unsafe madvise(range, Swift.max(layout.rangeGranules, 1) * granule, MADV_DONTNEED)
+            unsafe madvise(spare, Swift.max(layout.spareGranules, 1) * granule, MADV_DONTNEED)
         }
         allocations.removeAll(keepingCapacity: true)
         for index in inUse.indices { inUse[index] = false }
@@ -78,14 +79,15 @@ final class CHostArena {
             {
                 end += 1
             }
-            mprotect(address(ofIndex: index), (end - index) * granule, wanted ? PROT_READ | PROT_WRITE : PROT_NONE)
+            unsafe mprotect(
+                address(ofIndex: index), (end - index) * granule, wanted ? PROT_READ | PROT_WRITE : PROT_NONE)
             for changed in index..<end { accessible[changed] = wanted }
             index = end
         }
     }
 
     private func address(ofIndex index: Int) -> UnsafeMutableRawPointer {
-        index < layout.rangeGranules
+        unsafe index < layout.rangeGranules
             ? range + index * granule : spare + (index - layout.rangeGranules) * granule
     }
 
@@ -94,14 +96,14 @@ final class CHostArena {
         let base = pa & ~(UInt64(granule) - 1)
         guard let index = layout.index(of: base) else { return nil }
         pointerHandedOut = true
-        return address(ofIndex: index) + Int(pa - base)
+        return unsafe address(ofIndex: index) + Int(pa - base)
     }
 
     /// The physical address behind `pointer`, or `nil` when it does not point into the mapping.
     func physicalAddress(of pointer: UnsafeRawPointer) -> UInt64? {
         let value = UInt(bitPattern: pointer)
-        let rangeStart = UInt(bitPattern: range)
-        let spareStart = UInt(bitPattern: spare)
+        let rangeStart = unsafe UInt(bitPattern: range)
+        let spareStart = unsafe UInt(bitPattern: spare)
         if value >= rangeStart, value < rangeStart + UInt(layout.rangeGranules * granule) {
             return layout.rangeBase.rawValue + UInt64(value - rangeStart)
         }
@@ -113,8 +115,8 @@ final class CHostArena {
 
     /// The physical address of a faulting access at `address`, when it lies in the mapping.
     func physicalAddress(ofFault address: UInt64) -> UInt64? {
-        guard let pointer = UnsafeRawPointer(bitPattern: UInt(address)) else { return nil }
-        return physicalAddress(of: pointer)
+        guard let pointer = unsafe UnsafeRawPointer(bitPattern: UInt(address)) else { return nil }
+        return unsafe physicalAddress(of: pointer)
     }
 
     /// 2^order contiguous free spare pages, zeroed when asked; `nil` when there are none.
@@ -126,16 +128,16 @@ final class CHostArena {
             for index in first..<(first + count) { inUse[index] = true }
             allocations[first] = count
             pointerHandedOut = true
-            let pointer = spare + first * granule
-            if zero { memset(pointer, 0, count * granule) }
-            return pointer
+            let pointer = unsafe spare + first * granule
+            if zero { unsafe memset(pointer, 0, count * granule) }
+            return unsafe pointer
         }
         return nil
     }
 
     /// Frees what `allocate` returned (`order` ~0 means "as many pages as were allocated": kfree).
     func free(_ pointer: UnsafeMutableRawPointer) {
-        let offset = UInt(bitPattern: pointer) &- UInt(bitPattern: spare)
+        let offset = unsafe UInt(bitPattern: pointer) &- UInt(bitPattern: spare)
         guard offset < UInt(inUse.count * granule), offset % UInt(granule) == 0,
             let count = allocations.removeValue(forKey: Int(offset) / granule)
         else {

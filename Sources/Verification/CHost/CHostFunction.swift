@@ -17,6 +17,7 @@ public struct CHostFunction: @unchecked Sendable {
     }
 
     /// A function's address in a loaded library.
+    @safe
     public struct Pointer: @unchecked Sendable {
         let address: UnsafeRawPointer
     }

@@ -46,6 +46,7 @@ public enum CHostError: Error, Hashable, Sendable, CustomStringConvertible {
 /// Loading binds the library's `srmm_linux_hooks` table to the runtime's trampolines; which model answers is
 /// chosen per call (`CHostRuntime`'s callbacks are per thread), so one library can serve several explorations at
 /// once. The library stays loaded for the lifetime of this object.
+@safe
 public final class CHostLibrary: @unchecked Sendable {
     /// The path it was loaded from.
     public let path: String
@@ -55,24 +56,24 @@ public final class CHostLibrary: @unchecked Sendable {
     public init(path: String) throws(CHostError) {
         // dlopen searches the library path for a bare name: a file in the current directory needs "./".
         let target = path.contains("/") ? path : "./" + path
-        guard let handle = dlopen(target, RTLD_NOW | RTLD_LOCAL) else {
-            let reason = dlerror().map { String(cString: $0) } ?? "dlopen failed"
+        guard let handle = unsafe dlopen(target, RTLD_NOW | RTLD_LOCAL) else {
+            let reason = unsafe dlerror().map { unsafe String(cString: $0) } ?? "dlopen failed"
             throw .libraryNotLoaded(path: path, reason: reason)
         }
-        guard let hooks = dlsym(handle, "srmm_linux_hooks") else {
-            dlclose(handle)
+        guard let hooks = unsafe dlsym(handle, "srmm_linux_hooks") else {
+            unsafe dlclose(handle)
             throw .hooksMissing(path: path)
         }
-        chr_bind(hooks)
+        unsafe chr_bind(hooks)
         self.path = path
-        self.handle = handle
+        unsafe self.handle = unsafe handle
     }
 
-    deinit { dlclose(handle) }
+    deinit { unsafe dlclose(handle) }
 
     /// The address of the function `symbol`.
     public func function(named symbol: String) throws(CHostError) -> CHostFunction.Pointer {
-        guard let address = dlsym(handle, symbol) else { throw .symbolMissing(symbol: symbol, path: path) }
-        return CHostFunction.Pointer(address: UnsafeRawPointer(address))
+        guard let address = unsafe dlsym(handle, symbol) else { throw .symbolMissing(symbol: symbol, path: path) }
+        return unsafe CHostFunction.Pointer(address: UnsafeRawPointer(address))
     }
 }

@@ -24,6 +24,7 @@ public enum CHostPlatformOutcome: Hashable, Sendable {
 /// and `phys_to_virt` points into the platform's host view (`PhysicalMemory.hostView`, the `hostView` platform
 /// option): no copying, and an access to a granule the RMM holds is reported as a granule protection fault with
 /// its PA. Confined to the calling thread.
+@safe
 public final class CHostPlatformRunner {
     public let machine: Machine
     public let library: CHostLibrary
@@ -34,7 +35,7 @@ public final class CHostPlatformRunner {
     private let pages: GranuleRange
     private var inUse: [Bool]
     private var allocations: [Int: Int] = [:]
-    private var callbacks = chr_callbacks()
+    private var callbacks = unsafe chr_callbacks()
 
     /// - Parameter pages: Non-secure DRAM the page allocator may hand out (the function's own pages).
     public init(machine: Machine, library: CHostLibrary, cpu: Int = 0, pages: GranuleRange) throws(CHostError) {
@@ -45,40 +46,42 @@ public final class CHostPlatformRunner {
         self.view = view
         self.pages = pages
         inUse = Array(repeating: false, count: Int(pages.granuleCount))
-        callbacks = chr_callbacks(
+        unsafe callbacks = unsafe chr_callbacks(
             context: Unmanaged.passUnretained(self).toOpaque(),
             smc: { context, input, output in
-                guard let context, let input, let output else { return 1 }
-                let runner = Unmanaged<CHostPlatformRunner>.fromOpaque(context).takeUnretainedValue()
-                let answer = runner.machine.smc(
+                guard let context = unsafe context, let input = unsafe input, let output = unsafe output else {
+                    return 1
+                }
+                let runner = unsafe Unmanaged<CHostPlatformRunner>.fromOpaque(context).takeUnretainedValue()
+                let answer = unsafe runner.machine.smc(
                     SMCArguments(input[0], input[1], input[2], input[3], input[4], input[5], input[6]), cpu: runner.cpu)
-                for index in 0..<5 { output[index] = answer[index] }
+                for index in 0..<5 { unsafe output[index] = answer[index] }
                 return 0
             },
             alloc_pages: { context, order, zero in
-                guard let context else { return nil }
-                return Unmanaged<CHostPlatformRunner>.fromOpaque(context).takeUnretainedValue()
+                guard let context = unsafe context else { return nil }
+                return unsafe Unmanaged<CHostPlatformRunner>.fromOpaque(context).takeUnretainedValue()
                     .allocate(order: order, zero: zero != 0)
             },
             free_pages: { context, address, _ in
-                guard let context, let address else { return }
-                Unmanaged<CHostPlatformRunner>.fromOpaque(context).takeUnretainedValue().free(address)
+                guard let context = unsafe context, let address = unsafe address else { return }
+                unsafe Unmanaged<CHostPlatformRunner>.fromOpaque(context).takeUnretainedValue().free(address)
             },
             virt_to_phys: { context, address in
-                guard let context, let address else { return ~0 }
-                let runner = Unmanaged<CHostPlatformRunner>.fromOpaque(context).takeUnretainedValue()
-                return runner.view.physicalAddress(of: address)?.rawValue ?? ~0
+                guard let context = unsafe context, let address = unsafe address else { return ~0 }
+                let runner = unsafe Unmanaged<CHostPlatformRunner>.fromOpaque(context).takeUnretainedValue()
+                return unsafe runner.view.physicalAddress(of: address)?.rawValue ?? ~0
             },
             phys_to_virt: { context, pa in
-                guard let context else { return nil }
-                return Unmanaged<CHostPlatformRunner>.fromOpaque(context).takeUnretainedValue().view
+                guard let context = unsafe context else { return nil }
+                return unsafe Unmanaged<CHostPlatformRunner>.fromOpaque(context).takeUnretainedValue().view
                     .pointer(to: PhysicalAddress(pa))
             },
             warn: { context, file, line, text in
-                guard let context else { return }
-                let site = file.map { String(cString: $0) } ?? "?"
-                let message = text.map { String(cString: $0) } ?? "WARN"
-                Unmanaged<CHostPlatformRunner>.fromOpaque(context).takeUnretainedValue().warnings.append(
+                guard let context = unsafe context else { return }
+                let site = unsafe file.map { unsafe String(cString: $0) } ?? "?"
+                let message = unsafe text.map { unsafe String(cString: $0) } ?? "WARN"
+                unsafe Unmanaged<CHostPlatformRunner>.fromOpaque(context).takeUnretainedValue().warnings.append(
                     "\(site):\(line): \(message)")
             })
     }
@@ -92,27 +95,32 @@ public final class CHostPlatformRunner {
         guard status == 0 else { throw .runtime(errno: status) }
         defer { chr_thread_end() }
         var outTop = CFunctionExplorer.outTopSentinel
-        var outcome = chr_outcome()
-        let end = withUnsafeMutablePointer(to: &outTop) { pointer in
+        var outcome = unsafe chr_outcome()
+        let end = unsafe withUnsafeMutablePointer(to: &outTop) { pointer in
             let third =
-                shape == .linuxRangeOut ? pointer : chr_poison_page().assumingMemoryBound(to: UInt64.self)
-            return chr_call_range(function.address, &callbacks, base, size, third, &outcome)
+                unsafe shape == .linuxRangeOut ? pointer : chr_poison_page().assumingMemoryBound(to: UInt64.self)
+            return unsafe chr_call_range(function.address, &callbacks, base, size, third, &outcome)
         }
         switch chr_end(rawValue: UInt32(bitPattern: end)) {
         case CHR_RETURNED:
             let written = shape == .linuxRangeOut && outTop != CFunctionExplorer.outTopSentinel
-            return .returned(ret: outcome.ret, outTop: written ? outTop : nil)
+            return unsafe .returned(ret: outcome.ret, outTop: written ? outTop : nil)
         case CHR_TIMEOUT, CHR_STOPPED:
             return .stoppedByWatchdog
         case CHR_BUG:
-            let text = withUnsafeBytes(of: outcome.text) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-            return .crashed("\(text) fired at \(outcome.file.map { String(cString: $0) } ?? "?"):\(outcome.line)")
-        default:
-            let address = outcome.fault_address
-            guard outcome.signal == SIGSEGV || outcome.signal == SIGBUS else {
-                return .crashed("killed by \(CFunctionExplorer.signalName(outcome.signal))")
+            let text = unsafe withUnsafeBytes(of: outcome.text) {
+                unsafe String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self)
             }
-            if let pointer = UnsafeRawPointer(bitPattern: UInt(address)), let pa = view.physicalAddress(of: pointer) {
+            return .crashed(
+                unsafe "\(text) fired at \(outcome.file.map { unsafe String(cString: $0) } ?? "?"):\(outcome.line)")
+        default:
+            let address = unsafe outcome.fault_address
+            guard unsafe outcome.signal == SIGSEGV || outcome.signal == SIGBUS else {
+                return .crashed(unsafe "killed by \(CFunctionExplorer.signalName(outcome.signal))")
+            }
+            if let pointer = unsafe UnsafeRawPointer(bitPattern: UInt(address)),
+                let pa = unsafe view.physicalAddress(of: pointer)
+            {
                 return .granuleProtectionFault(pa: pa.rawValue)
             }
             throw .outsideHostMemory(symbol: symbol, address: address, schedule: [])
@@ -124,19 +132,19 @@ public final class CHostPlatformRunner {
         let count = 1 << Int(order)
         guard count <= inUse.count else { return nil }
         for first in 0...(inUse.count - count) where !inUse[first..<(first + count)].contains(true) {
-            guard let pointer = view.pointer(to: pages.base + UInt64(first) * pages.granuleSize.bytes) else {
+            guard let pointer = unsafe view.pointer(to: pages.base + UInt64(first) * pages.granuleSize.bytes) else {
                 return nil
             }
             for index in first..<(first + count) { inUse[index] = true }
             allocations[first] = count
-            if zero { memset(pointer, 0, count * Int(pages.granuleSize.bytes)) }
-            return pointer
+            if zero { unsafe memset(pointer, 0, count * Int(pages.granuleSize.bytes)) }
+            return unsafe pointer
         }
         return nil
     }
 
     private func free(_ address: UnsafeMutableRawPointer) {
-        guard let pa = view.physicalAddress(of: address), pa >= pages.base, pa < pages.top else { return }
+        guard let pa = unsafe view.physicalAddress(of: address), pa >= pages.base, pa < pages.top else { return }
         let first = Int((pa - pages.base) / pages.granuleSize.bytes)
         guard let count = allocations.removeValue(forKey: first) else { return }
         for index in first..<(first + count) { inUse[index] = false }

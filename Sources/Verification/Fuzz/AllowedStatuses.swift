@@ -19,15 +19,15 @@ enum AllowedStatuses {
         case .gptInfo: [.success, .errorGlobal, .errorInput]
         case .opContinue: [.success, .errorGlobal, .errorInput, .busy, .blocked, .incomplete]
         case .opMemDonate, .opMemReclaim, .opCancel: [.errorGlobal, .errorInput, .incomplete]
-        case .realmCreate: [.success, .errorGlobal, .errorInput, .blocked]
-        case .realmActivate, .realmTerminate, .realmDestroy:
-            [.success, .errorGlobal, .errorInput, .errorRealm, .blocked]
+        case .realmCreate: [.incomplete, .errorGlobal, .errorInput, .blocked, .busy]
+        case .realmActivate, .realmTerminate: [.success, .errorGlobal, .errorInput, .errorRealm, .blocked]
+        case .realmDestroy: [.incomplete, .errorGlobal, .errorInput, .errorRealm, .blocked, .busy]
         case .recCreate: [.incomplete, .errorGlobal, .errorInput, .errorRealm, .blocked, .busy]
         case .recDestroy: [.incomplete, .errorGlobal, .errorInput, .errorREC, .blocked, .busy]
         case .rttCreate, .rttDestroy: [.success, .errorGlobal, .errorInput, .errorRTT, .blocked]
         case .rttDataMapInit: [.success, .errorGlobal, .errorInput, .errorRealm, .errorRTT, .blocked]
         case .rttDataUnmap: [.success, .errorGlobal, .errorInput, .errorRTT, .blocked]
-        case .rttReadEntry: [.success, .errorInput, .blocked]
+        case .rttReadEntry: [.success, .errorGlobal, .errorInput, .blocked]
         default: fid.isRMI ? [.errorNotSupported] : nil
         }
     }

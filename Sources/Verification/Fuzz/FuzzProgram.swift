@@ -263,7 +263,8 @@ public enum FuzzStep: Hashable, Sendable {
             let pa = address.value(previous: 0, handles: context.handles)
             let value = valueOperand.value(previous: pa, handles: context.handles)
             let words = Int(count % 64) + 1
-            let bytes = (0..<words).flatMap { _ in withUnsafeBytes(of: value.littleEndian) { Array($0) } }
+            let word = (0..<8).map { UInt8(truncatingIfNeeded: value >> UInt64($0 * 8)) }  // little-endian
+            let bytes = (0..<words).flatMap { _ in word }
             let result = machine.memory.write(.nonSecure, pa: PhysicalAddress(pa), bytes: bytes)
             let action = "write of 0x\(String(value, radix: 16)) x \(words) at 0x\(String(pa, radix: 16))"
             let succeeded = (try? result.get()) != nil

@@ -37,6 +37,9 @@ public enum FuzzSeeds {
     static let list: UInt8 = 0x42
     static let source: UInt8 = 0x43
     static let params2: UInt8 = 0x44
+    /// Two granules each for the RDs' auxiliary pages.
+    static let rdAux: UInt8 = 0x38
+    static let rdAux2: UInt8 = 0x3A
     static let ipa: UInt64 = 0x4000_0000
 
     static func address(_ index: UInt8) -> UInt64 { FuzzProgram.dram + UInt64(index) * FuzzProgram.granule }
@@ -90,14 +93,27 @@ public enum FuzzSeeds {
             write(base + 0x818, 1)
         }
 
-        /// A NEW realm: its RD and starting table delegated, its parameters written, REALM_CREATE.
+        /// A NEW realm: its RD and starting table delegated, its parameters written, REALM_CREATE, its two
+        /// auxiliary granules (RD_AUX, from `aux`) donated, OP_CONTINUE.
         mutating func createRealm(
-            rd: UInt8 = FuzzSeeds.rd, table: UInt8 = FuzzSeeds.rtt, params: UInt8 = FuzzSeeds.params
+            rd: UInt8 = FuzzSeeds.rd, table: UInt8 = FuzzSeeds.rtt, params: UInt8 = FuzzSeeds.params,
+            aux: UInt8 = FuzzSeeds.rdAux
         ) {
             delegate(rd)
             delegate(table)
+            delegate(aux, count: 2)
             realmParams(params, table: table)
             smc(.realmCreate, .granule(rd), .granule(params))
+            descriptorList(FuzzSeeds.list, first: aux, count: 2, state: .delegated)
+            smc(.opMemDonate, .handle(0), .granule(FuzzSeeds.list), .small(1))
+            smc(.opContinue, .handle(0))
+        }
+
+        /// REALM_DESTROY, then the auxiliary granules reclaimed and OP_CONTINUE (each fails if the destroy did).
+        mutating func destroyRealm(_ rd: UInt8 = FuzzSeeds.rd, cpu: UInt8 = 0) {
+            smc(.realmDestroy, .granule(rd), cpu: cpu)
+            smc(.opMemReclaim, .handle(0), .granule(FuzzSeeds.list), .small(2), cpu: cpu)
+            smc(.opContinue, .handle(0), cpu: cpu)
         }
 
         /// The one-descriptor list at `list`: `count` level-3 granules from `first` in `state`.
@@ -259,7 +275,7 @@ public enum FuzzSeeds {
         var seed = Builder()
         seed.createRealm()
         seed.smc(.realmCreate, .granule(rd), .granule(params))
-        seed.smc(.realmDestroy, .granule(rd))
+        seed.destroyRealm(rd)
         seed.smc(.realmActivate, .granule(rd))
         seed.smc(.realmActivate, .granule(rd))
         seed.smc(.realmActivate, .granule(rtt))
@@ -269,8 +285,8 @@ public enum FuzzSeeds {
         seed.undelegate(rd)
         seed.smc(.realmTerminate, .granule(rd))
         seed.smc(.realmTerminate, .granule(rd))
-        seed.smc(.realmDestroy, .granule(rd))
-        seed.smc(.realmDestroy, .granule(rd))
+        seed.destroyRealm(rd)
+        seed.destroyRealm(rd)
         seed.undelegate(rd, count: 2)
         seed.read(.granule(rd))
         return seed.program()
@@ -359,7 +375,7 @@ public enum FuzzSeeds {
         seed.smc(.recDestroy, .granule(rd))
         seed.smc(.recDestroy, .misaligned(granule: rec, offset: 0))
         seed.smc(.realmTerminate, .granule(rd))
-        seed.smc(.realmDestroy, .granule(rd))
+        seed.destroyRealm(rd)
         seed.smc(.recDestroy, .granule(rec))
         seed.smc(.opContinue, .handle(0))
         seed.smc(.opCancel, .handle(0))
@@ -370,7 +386,7 @@ public enum FuzzSeeds {
         seed.smc(.opMemReclaim, .handle(0), .granule(list), .small(15), cpu: 1)
         seed.smc(.opMemReclaim, .handle(0), .granule(list), .small(15), cpu: 1)
         seed.smc(.opContinue, .handle(0), cpu: 1)
-        seed.smc(.realmDestroy, .granule(rd))
+        seed.destroyRealm(rd)
         seed.undelegate(0, count: 15)
         seed.undelegate(aux, count: 16)
         seed.read(.granule(rec))
@@ -387,7 +403,7 @@ public enum FuzzSeeds {
         seed.smc(.recCreate, .granule(rd), .granule(rec), .granule(recParams))
         seed.smc(.recCreate, .granule(rd), .granule(rec + 1), .granule(recParams), cpu: 1)
         seed.smc(.realmActivate, .granule(rd), cpu: 1)
-        seed.smc(.realmDestroy, .granule(rd), cpu: 1)
+        seed.destroyRealm(rd, cpu: 1)
         seed.smc(.rttCreate, .granule(rd), .granule(rec), .raw(ipa), .small(2), cpu: 2)
         seed.smc(.rttDestroy, .granule(rd), .raw(ipa), .small(2), cpu: 2)
         seed.smc(.rttDataMapInit, .granule(rd), .granule(rec), .raw(ipa), .granule(source), cpu: 3)
@@ -444,7 +460,7 @@ public enum FuzzSeeds {
         seed.smc(.rttDestroy, .granule(rd), .raw(ipa), .small(3))
         seed.smc(.rttDestroy, .granule(rd), .raw(ipa), .small(2))
         seed.smc(.realmTerminate, .granule(rd))
-        seed.smc(.realmDestroy, .granule(rd))
+        seed.destroyRealm(rd)
         seed.undelegate(0, count: 7)
         seed.read(.granule(rttL2))
         return seed.program()
@@ -704,7 +720,7 @@ public enum FuzzSeeds {
     static let twoRealmsCross: FuzzProgram = {
         var seed = Builder()
         seed.createRealm()
-        seed.createRealm(rd: rd2, table: rtt2, params: params2)
+        seed.createRealm(rd: rd2, table: rtt2, params: params2, aux: rdAux2)
         seed.smc(.rttCreate, .granule(rd), .granule(rd2), .raw(ipa), .small(2))
         seed.smc(.recCreate, .granule(rd2), .granule(rd), .granule(recParams), cpu: 1)
         seed.smc(.rttCreate, .granule(rd), .granule(rd), .raw(ipa), .small(2))
@@ -714,11 +730,11 @@ public enum FuzzSeeds {
         seed.smc(.rttCreate, .granule(rd2), .granule(rtt), .raw(ipa), .small(2), cpu: 1)
         seed.smc(.rttCreate, .granule(rd2), .granule(rttL2), .raw(ipa), .small(2), cpu: 1)
         seed.smc(.realmTerminate, .granule(rd))
-        seed.smc(.realmDestroy, .granule(rd))
+        seed.destroyRealm(rd)
         seed.smc(.rttDestroy, .granule(rd), .raw(ipa), .small(2))
-        seed.smc(.realmDestroy, .granule(rd))
+        seed.destroyRealm(rd)
         seed.smc(.realmTerminate, .granule(rd2), cpu: 1)
-        seed.smc(.realmDestroy, .granule(rd2), cpu: 1)
+        seed.destroyRealm(rd2, cpu: 1)
         seed.undelegate(0, count: 10)
         return seed.program()
     }()

@@ -40,8 +40,8 @@ public struct InterleavingScenario: Sendable {
     public static var smallPlatform: PlatformConfiguration {
         var platform = PlatformConfiguration.default
         platform.physicalAddressBits = 32
-        platform.dramRegions = [DRAMRegion(name: "DRAM0", base: PhysicalAddress(0x8000_0000), size: 0x40_0000)]
-        platform.deviceRegions = []
+        platform.dramRegions = [MemoryRegion(name: "DRAM0", base: PhysicalAddress(0x8000_0000), size: 0x40_0000)]
+        platform.mmioRegions = []
         return platform
     }
 }

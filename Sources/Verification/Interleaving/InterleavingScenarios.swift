@@ -6,7 +6,8 @@ import CCAPlatform
 extension InterleavingScenario {
     public static let all: [InterleavingScenario] = [
         delegateOverlap, delegateUndelegate, rangeAgainstRTTCreate, lostReference, realmsNamingEachOther,
-        realmAsItsOwnObject, continueAgainstCancel, recCreationAgainstCancel, l1CreateAgainstDelegation,
+        realmAsItsOwnObject, continueAgainstCancel, recCreationAgainstCancel, realmCreationAgainstUndelegation,
+        l1CreateAgainstDelegation,
     ]
 
     /// The scenario called `name`.
@@ -188,6 +189,52 @@ extension InterleavingScenario {
             },
         ])
 
+    /// REALM_CREATE waiting for the RD's auxiliary granules: one CPU donates them and drives the operation to its
+    /// end, another undelegates the starting table (still DELEGATED until the last step) and activates the realm.
+    static let realmCreationAgainstUndelegation = InterleavingScenario(
+        name: "sro-realm-create",
+        summary: "REALM_CREATE's donation and OP_CONTINUE against RANGE_UNDELEGATE of its starting table",
+        prepare: { machine in
+            activate(machine)
+            delegate(machine, base + 16 * g, base + 18 * g)
+            let started = startRealmCreate(machine, rd: base, rtt: base + g, params: params)
+            let count = UInt64(OpMemDonateRequest(encoding: started.x2)?.count ?? 0)
+            precondition(count == 2, "REALM_CREATE did not ask for two auxiliary granules")
+            let descriptor = AddressRangeDescriptor(
+                base: PhysicalAddress(base + 16 * g), blockSize: .level3, count: count, state: .delegated)
+            _ = machine.memory.write64(
+                .nonSecure, pa: PhysicalAddress(list), value: descriptor.encoding(granule: .size4KB)!)
+            return ["handle": started.x1]
+        },
+        programs: [
+            { cpu in
+                let handle = cpu.mailbox.read("handle")!
+                cpu.smc(.opMemDonate, handle, list, 1)
+                let built = cpu.smc(.opContinue, handle)
+                guard RMIResult(rawValue: built.x0).memoryRequest == .reclaim else { return }
+                cpu.smc(.opMemReclaim, handle, list, 512)
+                cpu.smc(.opContinue, handle)
+            },
+            { cpu in
+                cpu.smc(.granuleRangeUndelegate, base + g, base + 2 * g)
+                cpu.smc(.realmActivate, base)
+            },
+        ],
+        check: { machine, _ in
+            func state(_ pa: UInt64) -> GranuleState? { machine.inspect(PhysicalAddress(pa)).state }
+            let aux = [state(base + 16 * g), state(base + 17 * g)]
+            switch state(base) {
+            case .rd:
+                return state(base + g) == .rtt && aux == [.rdAux, .rdAux]
+                    ? [] : ["a built realm without its RTT or RD_AUX"]
+            case .delegated:
+                return state(base + g) == .undelegated && aux == [.delegated, .delegated]
+                    ? [] : ["a failed REALM_CREATE left its table or auxiliary granules behind"]
+            default:
+                return ["the RD was left \(state(base).map { "\($0.name)" } ?? "untracked")"]
+            }
+        })
+
     // MARK: GPT L1 tables against delegation
 
     /// A host-created L1 table arriving while another CPU delegates in its region and tries to destroy it.
@@ -236,15 +283,36 @@ extension InterleavingScenario {
         }
     }
 
-    /// A realm with one starting table at level 1 for a 39-bit IPA space, and its REC parameters.
-    static func createRealm(_ machine: Machine, rd: UInt64, rtt: UInt64, params: UInt64) {
+    /// REALM_CREATE's first call for a realm with one starting table at level 1 for a 39-bit IPA space, the RD and
+    /// the table delegated first: its answer.
+    static func startRealmCreate(_ machine: Machine, rd: UInt64, rtt: UInt64, params: UInt64) -> SMCReturn {
         delegate(machine, rd, rd + g)
         delegate(machine, rtt, rtt + g)
         for (offset, value) in [(UInt64(0x8), UInt64(39)), (0x18, 1), (0x20, 1), (0x808, rtt), (0x810, 1), (0x818, 1)] {
             _ = machine.memory.write64(.nonSecure, pa: PhysicalAddress(params + offset), value: value)
         }
+        return machine.smc(SMCArguments(FunctionID.realmCreate.rawValue, rd, params))
+    }
+
+    /// A realm with one starting table at level 1 for a 39-bit IPA space. The RD's auxiliary granules, donated
+    /// when REALM_CREATE asks for them, lie 1 MB above the RD, away from the granules that race.
+    static func createRealm(_ machine: Machine, rd: UInt64, rtt: UInt64, params: UInt64) {
+        let started = startRealmCreate(machine, rd: rd, rtt: rtt, params: params)
+        guard let request = OpMemDonateRequest(encoding: started.x2),
+            RMIResult(rawValue: started.x0).status == .incomplete
+        else { preconditionFailure("REALM_CREATE did not ask for its auxiliary granules") }
+        let aux = rd + 0x10_0000
+        let count = UInt64(request.count)
+        delegate(machine, aux, aux + count * g)
+        let descriptor = AddressRangeDescriptor(
+            base: PhysicalAddress(aux), blockSize: .level3, count: count, state: .delegated)
+        _ = machine.memory.write64(
+            .nonSecure, pa: PhysicalAddress(list), value: descriptor.encoding(granule: .size4KB)!)
         precondition(
-            machine.smc(SMCArguments(FunctionID.realmCreate.rawValue, rd, params)).x0 == 0, "REALM_CREATE failed")
+            machine.smc(SMCArguments(FunctionID.opMemDonate.rawValue, started.x1, list, 1)).x1 == count,
+            "OP_MEM_DONATE took less than REALM_CREATE asked for")
+        precondition(
+            machine.smc(SMCArguments(FunctionID.opContinue.rawValue, started.x1)).x0 == 0, "REALM_CREATE failed")
     }
 
     /// Realm A (RD at base, starting table at base + g) and realm B (RD at base + 4g, table at base + 5g).

@@ -10,7 +10,9 @@ final class SubtreeScheduler: Scheduler {
     @exclusivity(unchecked) private var prefix: [Int]
     @exclusivity(unchecked) private var counts: [Int] = []
     @exclusivity(unchecked) private var position = 0
-    @exclusivity(unchecked) private(set) var pruned = false
+    @exclusivity(unchecked) private var _pruned = false
+    /// Whether the current run was pruned.
+    var pruned: Bool { unsafe _pruned }
     /// The current run's number in this subtree, from 0: with the subtree's number, it orders runs the way a
     /// depth-first search of the whole tree meets them.
     private(set) var runIndex = 0
@@ -23,7 +25,7 @@ final class SubtreeScheduler: Scheduler {
     }
 
     func choose(among count: Int) -> Int? {
-        guard unsafe !pruned, unsafe position < depth else { return nil }
+        guard unsafe !_pruned, unsafe position < depth else { return nil }
         defer { unsafe position += 1 }
         if unsafe position < prefix.count {
             if unsafe position < counts.count {
@@ -39,9 +41,9 @@ final class SubtreeScheduler: Scheduler {
         return 0
     }
 
-    var nextChoiceIsFresh: Bool { unsafe !pruned && position >= prefix.count && position < depth }
+    var nextChoiceIsFresh: Bool { unsafe !_pruned && position >= prefix.count && position < depth }
 
-    func pruneHere() { unsafe pruned = true }
+    func pruneHere() { unsafe _pruned = true }
 
     /// The choice sequence of the current run.
     var choices: [Int] { unsafe Array(prefix.prefix(position)) }
@@ -49,7 +51,7 @@ final class SubtreeScheduler: Scheduler {
     /// Moves to the next sequence of the subtree; `false` when the subtree is done.
     func advance() -> Bool {
         unsafe position = 0
-        unsafe pruned = false
+        unsafe _pruned = false
         while unsafe prefix.count > root.count, let last = unsafe prefix.last, let count = unsafe counts.last {
             if last + 1 < count {
                 unsafe prefix[prefix.count - 1] = last + 1

@@ -76,6 +76,51 @@ public struct ConcurrencyStress: Sendable {
         var random = DeterministicRandom(seed: seed, stream: UInt64(cpu))
         var problems: [String] = []
         func granule() -> UInt64 { window + (random.next() % granules) * g }
+        func issue(_ call: SMCArguments) -> SMCReturn {
+            recorder.issue(call, cpu: cpu)
+            let answer = machine.smc(call, cpu: cpu)
+            recorder.answered(answer, cpu: cpu)
+            let fid = FunctionID(call.x0)
+            let status = RMIResult(rawValue: answer.x0).status
+            if let allowed = AllowedStatuses.allowed(fid), !allowed.contains(status) {
+                problems.append("cpu \(cpu): \(fid.rmiCommand.map { "\($0.name)" } ?? "?") answered \(status.name)")
+            }
+            return answer
+        }
+        /// Drives an operation REALM_CREATE or REALM_DESTROY started, for a few steps: donates random granules of
+        /// the window when asked (a refused list cancels a cancellable operation), reclaims into this CPU's list
+        /// page, continues otherwise. An operation left unfinished keeps its context, as a faulty host's would.
+        func drive(_ started: SMCReturn) {
+            let list = window + 0x10_2000 + UInt64(cpu) * g
+            var answer = started
+            var cancelled = false
+            for _ in 0..<8 {
+                let result = RMIResult(rawValue: answer.x0)
+                guard result.status == .incomplete else { return }
+                switch result.memoryRequest {
+                case .donate:
+                    let count = UInt64(OpMemDonateRequest(encoding: answer.x2)?.count ?? 0)
+                    for i in 0..<count {
+                        let page = AddressRangeDescriptor(
+                            base: PhysicalAddress(granule()), blockSize: .level3, count: 1, state: .delegated)
+                        _ = machine.memory.write64(
+                            .nonSecure, pa: PhysicalAddress(list + i * 8), value: page.encoding(granule: .size4KB)!)
+                    }
+                    let donated = issue(SMCArguments(FunctionID.opMemDonate.rawValue, started.x1, list, count))
+                    guard RMIResult(rawValue: donated.x0).status != .errorInput else {
+                        guard result.canCancel, !cancelled else { return }
+                        cancelled = true
+                        answer = issue(SMCArguments(FunctionID.opCancel.rawValue, started.x1))
+                        continue
+                    }
+                    answer = donated
+                case .reclaim:
+                    answer = issue(SMCArguments(FunctionID.opMemReclaim.rawValue, started.x1, list, 512))
+                default:
+                    answer = issue(SMCArguments(FunctionID.opContinue.rawValue, started.x1))
+                }
+            }
+        }
         for _ in 0..<calls {
             let call: SMCArguments
             switch random.next() % 10 {
@@ -96,19 +141,15 @@ public struct ConcurrencyStress: Sendable {
             case 8: call = SMCArguments(FunctionID.realmDestroy.rawValue, granule())
             default: call = SMCArguments(FunctionID.rttDestroy.rawValue, granule(), 0x4000_0000, 2)
             }
-            recorder.issue(call, cpu: cpu)
-            let answer = machine.smc(call, cpu: cpu)
-            recorder.answered(answer, cpu: cpu)
+            let answer = issue(call)
             let fid = FunctionID(call.x0)
             let status = RMIResult(rawValue: answer.x0).status
-            if let allowed = AllowedStatuses.allowed(fid), !allowed.contains(status) {
-                problems.append("cpu \(cpu): \(fid.rmiCommand.map { "\($0.name)" } ?? "?") answered \(status.name)")
-            }
             if status == .success && (fid == .granuleRangeDelegate || fid == .granuleRangeUndelegate) {
                 if !(answer.x1 > call.x1 && answer.x1 <= call.x2 && answer.x1 % g == 0) {
                     problems.append("cpu \(cpu): out_top 0x\(String(answer.x1, radix: 16)) outside (base, top]")
                 }
             }
+            if status == .incomplete && (fid == .realmCreate || fid == .realmDestroy) { drive(answer) }
         }
         return problems
     }

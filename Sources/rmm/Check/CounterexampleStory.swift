@@ -50,7 +50,7 @@ enum CounterexampleStory {
 
     /// `RMI_GRANULE_RANGE_DELEGATE(base 0x80000000, top 0x80004000)`, or the FID and X1, X2 of another call.
     static func call(_ arguments: SMCArguments) -> String {
-        let id = FunctionID(arguments.x0)
+        let id = FunctionID(dispatching: arguments.x0)
         let name = id.rmiCommand.map { "\($0.name)" } ?? "SMC 0x\(String(arguments.x0, radix: 16))"
         let x1 = "0x" + String(arguments.x1, radix: 16)
         let x2 = "0x" + String(arguments.x2, radix: 16)

@@ -196,7 +196,11 @@ struct DemoStory {
         ] {
             _ = machine.memory.write64(.nonSecure, pa: params + offset, value: value)
         }
+        let realmSMCsBefore = counters().smc
         succeeded(call(.realmCreate, realm.rd.rawValue, params.rawValue), "RMI_REALM_CREATE")
+        let realmSMCs = counters().smc - realmSMCsBefore
+        let rdAux = granuleCount(in: .rdAux)
+        expect(rdAux > 0, "the RD holds auxiliary granules")
         succeeded(call(.rttCreate, realm.rd.rawValue, realm.rtt2.rawValue, realm.ipa, 2), "RMI_RTT_CREATE level 2")
         succeeded(call(.rttCreate, realm.rd.rawValue, realm.rtt3.rawValue, realm.ipa, 3), "RMI_RTT_CREATE level 3")
         succeeded(
@@ -210,6 +214,9 @@ struct DemoStory {
         emit(
             "   RMI_REALM_CREATE: RD at \(lowercaseHex(realm.rd.rawValue)), starting RTT at "
                 + lowercaseHex(realm.rttRoot.rawValue))
+        emit(
+            "   The RMM asked for \(rdAux) auxiliary granules for the RD by donation, now RD_AUX "
+                + "(\(realmSMCs) SMCs with the stateful operation)")
         emit(
             "   RMI_RTT_CREATE: level 2 at \(lowercaseHex(realm.rtt2.rawValue)), level 3 at "
                 + lowercaseHex(realm.rtt3.rawValue))
@@ -230,6 +237,15 @@ struct DemoStory {
         }
         emit("   Granule states (RMM state / GPI): " + states.joined(separator: ", "))
         return realm
+    }
+
+    /// The granules the RMM holds in `state`, over all tracked memory.
+    func granuleCount(in state: GranuleState) -> UInt64 {
+        var count: UInt64 = 0
+        machine.rmm.forEachGranuleRun { _, size, info in
+            if info.state == state { count += size / granule }
+        }
+        return count
     }
 
     mutating func writeMap() {
@@ -268,11 +284,15 @@ struct DemoStory {
         succeeded(call(.recDestroy, realm.rec.rawValue), "RMI_REC_DESTROY")
         succeeded(call(.rttDestroy, realm.rd.rawValue, realm.ipa, 3), "RMI_RTT_DESTROY level 3")
         succeeded(call(.rttDestroy, realm.rd.rawValue, realm.ipa, 2), "RMI_RTT_DESTROY level 2")
+        let rdAux = granuleCount(in: .rdAux)
         succeeded(call(.realmDestroy, realm.rd.rawValue), "RMI_REALM_DESTROY")
+        expect(granuleCount(in: .rdAux) == 0, "REALM_DESTROY hands back the RD's auxiliary granules")
         emit(
             "   TERMINATE, DATA_UNMAP (returned \(returned.map { lowercaseHex($0.base.rawValue) } ?? "?")), REC_DESTROY (16 granules reclaimed),"
         )
-        emit("   RTT_DESTROY level 3 and 2, REALM_DESTROY: every object granule is DELEGATED again")
+        emit(
+            "   RTT_DESTROY level 3 and 2, REALM_DESTROY (\(rdAux) granules reclaimed, undelegated by the host): every "
+                + "object granule is DELEGATED again")
         var undelegated = 0
         for page in realm.pages {
             let outcome = host.undelegateAndRelease(

@@ -63,7 +63,7 @@ struct PASMap {
         var named: [(String, UInt64, UInt64)] = configuration.dramRegions.map {
             ($0.name, $0.base.rawValue, $0.base.rawValue + $0.size)
         }
-        named += configuration.deviceRegions.map { ($0.name, $0.base.rawValue, $0.base.rawValue + $0.size) }
+        named += configuration.mmioRegions.map { ($0.name, $0.base.rawValue, $0.base.rawValue + $0.size) }
         named.sort { $0.1 < $1.1 }
         if let range {
             named = named.compactMap { name, base, top in

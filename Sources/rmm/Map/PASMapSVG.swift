@@ -27,12 +27,13 @@ extension PASMap {
     }
 
     /// The granule states the RMM row shows, each in its own colour.
-    static let objectStates: [GranuleState] = [.rd, .rtt, .rec, .recAux, .data, .gptL1, .partial, .internal]
+    static let objectStates: [GranuleState] = [.rd, .rdAux, .rtt, .rec, .recAux, .data, .gptL1, .partial, .internal]
 
     /// The colour of an RMM-owned granule in the RMM row.
     static func colour(_ state: GranuleState) -> String {
         switch state {
         case .rd: "#1b9e77"
+        case .rdAux: "#a6cee3"
         case .rtt: "#d95f02"
         case .rec: "#7570b3"
         case .recAux: "#e7298a"

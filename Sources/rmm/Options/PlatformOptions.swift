@@ -56,8 +56,8 @@ struct PlatformOptions: ParsableArguments {
     func configuration() throws(ValidationError) -> PlatformConfiguration {
         var configuration = PlatformConfiguration.default
         do {
-            if !dram.isEmpty { configuration.dramRegions = try PlatformValueParser.parseDRAMRegions(dram) }
-            if !mmio.isEmpty { configuration.deviceRegions = try PlatformValueParser.parseDeviceRegions(mmio) }
+            if !dram.isEmpty { configuration.dramRegions = try PlatformValueParser.parseMemoryRegions(dram) }
+            if !mmio.isEmpty { configuration.mmioRegions = try PlatformValueParser.parseMMIORegions(mmio) }
         } catch {
             throw ValidationError("\(error)")
         }

@@ -1,4 +1,3 @@
-import CCAPlatform
 import RMM
 
 /// What `rmm --version` prints: the tool's own version, the RMI revision the model implements, and the revision of
@@ -9,7 +8,7 @@ enum ToolVersion {
 
     /// The RMI revision RMI_VERSION accepts and reports as the highest, e.g. `2.0`.
     static var rmi: String {
-        let version = RealmManagementMonitor<RealmWorldPort>.implementedVersion
+        let version = RealmManagementMonitor.implementedVersion
         return "\(version.major).\(version.minor)"
     }
 

@@ -8,7 +8,7 @@ enum TraceEventExport {
     static let el3Track = 1000
 
     static func name(_ functionID: UInt64) -> String {
-        if let command = FunctionID(functionID).rmiCommand { return "\(command.name)" }
+        if let command = FunctionID(dispatching: functionID).rmiCommand { return "\(command.name)" }
         if let el3 = EL3FunctionID(named: functionID) { return "\(el3.name)" }
         return "0x" + String(functionID, radix: 16)
     }

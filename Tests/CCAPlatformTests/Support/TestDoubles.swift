@@ -50,7 +50,7 @@ final class RecordingService: SMCService {
 }
 
 /// A platform of `dram` regions on a 48-bit PA with no device regions.
-func platform(_ dram: [DRAMRegion], physicalAddressBits: Int = 48) -> PlatformConfiguration {
+func platform(_ dram: [MemoryRegion], physicalAddressBits: Int = 48) -> PlatformConfiguration {
     PlatformConfiguration(physicalAddressBits: physicalAddressBits, dramRegions: dram)
 }
 

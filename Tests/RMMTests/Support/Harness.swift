@@ -12,7 +12,7 @@ struct Harness {
     static let g: UInt64 = 0x1000
 
     let port: TestPort
-    let rmm: RealmManagementMonitor<TestPort>
+    let rmm: RealmManagementMonitor
 
     init(
         strict: Bool = false, budget: UInt64 = RMMBootManifest.defaultRangeWorkBudget, activate: Bool = true,

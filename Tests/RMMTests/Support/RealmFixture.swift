@@ -16,6 +16,8 @@ struct RealmFixture {
     static let data: UInt64 = 0x8000_4000
     static let rec: UInt64 = 0x8000_5000
     static let aux: UInt64 = 0x8001_0000  // 16 granules
+    static let rdAux: UInt64 = 0x8006_0000  // the RD's auxiliary granules
+    static let rdAuxCount = RealmManagementMonitor.rdAuxCount
     static let ipa: UInt64 = 0x4000_0000
 
     let h: Harness
@@ -25,6 +27,7 @@ struct RealmFixture {
         writeRealmParams()
         h.delegateAll(Self.rd, Self.rd + 0x6000)
         h.delegateAll(Self.aux, Self.aux + 16 * Harness.g)
+        h.delegateAll(Self.rdAux, Self.rdAux + UInt64(Self.rdAuxCount) * Harness.g)
     }
 
     func ns(_ pa: UInt64, _ value: UInt64) {
@@ -42,9 +45,28 @@ struct RealmFixture {
 
     func status(_ answer: SMCReturn) -> RMIStatus { h.status(answer) }
 
+    /// REALM_CREATE, donating the RD's auxiliary granules in one list, then OP_CONTINUE: the final answer, or the
+    /// first call's when it did not start an operation.
     @discardableResult
-    func createRealm() -> SMCReturn {
-        h.rmm.handle(SMCArguments(FunctionID.realmCreate.rawValue, Self.rd, Self.params), cpu: 0)
+    func createRealm(rd: UInt64 = rd, params: UInt64 = params, aux: UInt64 = rdAux) -> SMCReturn {
+        let start = call(.realmCreate, rd, params)
+        guard RMIResult(rawValue: start.x0).status == .incomplete else { return start }
+        let descriptor = AddressRangeDescriptor(
+            base: PhysicalAddress(aux), blockSize: .level3, count: UInt64(Self.rdAuxCount), state: .delegated)
+        ns(Self.list, descriptor.encoding(granule: .size4KB)!)
+        let donated = call(.opMemDonate, start.x1, Self.list, 1)
+        precondition(donated.x1 == UInt64(Self.rdAuxCount))
+        return call(.opContinue, start.x1)
+    }
+
+    /// REALM_DESTROY, reclaiming the RD's auxiliary granules into the list, then OP_CONTINUE: the final answer, or
+    /// the first call's when it did not start an operation.
+    func destroyRealm(rd: UInt64 = rd) -> SMCReturn {
+        let start = call(.realmDestroy, rd)
+        guard RMIResult(rawValue: start.x0).status == .incomplete else { return start }
+        let reclaimed = call(.opMemReclaim, start.x1, Self.list, 512)
+        precondition(reclaimed.x1 == UInt64(Self.rdAuxCount))
+        return call(.opContinue, start.x1)
     }
 
     func call(_ fid: FunctionID, _ x: UInt64...) -> SMCReturn {
