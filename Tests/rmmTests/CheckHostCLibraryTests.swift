@@ -30,7 +30,7 @@ struct CheckHostCLibraryTests {
 
     /// The exit code `rmm check host ARGUMENTS` ends with (0 when run returns).
     static func exitCode(_ arguments: [String]) throws -> Int32 {
-        var command = try CheckHostCommand.parse(arguments)
+        let command = try CheckHostCommand.parse(arguments)
         do {
             try command.run()
             return 0

@@ -9,7 +9,7 @@ import Testing
 struct DocumentationTests {
     static let documents = [
         "serve-protocol.md", "scenarios.md", "rmi-coverage.md", "spec-reading.md", "explorer.md", "c-interface.md",
-        "c-host.md",
+        "c-host.md", "fuzzing.md",
     ]
 
     static func text(_ relativePath: String) throws -> String {
@@ -61,6 +61,7 @@ struct DocumentationTests {
         #expect(RunCommand.helpMessage().contains("docs/scenarios.md"))
         #expect(TraceCommand.helpMessage().contains("docs/scenarios.md"))
         #expect(CheckHostCommand.helpMessage().contains("docs/explorer.md"))
+        #expect(CheckFuzzCommand.helpMessage().contains("docs/fuzzing.md"))
         #expect(ABICommand.helpMessage().contains("docs/rmi-coverage.md"))
         #expect(RMMCommand.helpMessage().contains("docs/c-interface.md"))
     }

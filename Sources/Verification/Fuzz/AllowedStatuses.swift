@@ -28,7 +28,7 @@ enum AllowedStatuses {
         case .rttCreate, .rttDestroy: [.success, .errorGlobal, .errorInput, .errorRTT, .blocked]
         case .rttDataMapInit: [.success, .errorGlobal, .errorInput, .errorRealm, .errorRTT, .blocked]
         case .rttDataUnmap: [.success, .errorGlobal, .errorInput, .errorRTT, .blocked]
-        case .rttReadEntry: [.success, .errorGlobal, .errorInput]
+        case .rttReadEntry: [.success, .errorGlobal, .errorInput, .blocked]
         default: fid.isRMI ? [.errorNotSupported] : nil
         }
     }

@@ -32,8 +32,8 @@ public struct FuzzReport: Sendable {
 
 /// An SMC fuzzer against the real RMM: random and structure-aware register files (implemented FIDs with edge-case
 /// addresses: 0, misaligned, the ends of memory, wrapping ranges, MMIO, holes, granules in each state), checking
-/// after every call that the status is one the command may return, that a failure changed nothing, and the
-/// machine's invariants.
+/// every call with `SMCOracle`: the status is one the command may return, a failure changed nothing, a granule
+/// leaving the Realm world is scrubbed, and the machine's invariants (every 16 calls).
 public struct SMCFuzzer: Sendable {
     /// The small machine the fuzzer drives: 64 MiB of DRAM in one region, device memory below it, 2 CPUs; with
     /// `hostCreatedL1Tables`, the host's bring-up creates the L1 GPT tables (so GPT_L1_DESTROY can fold them).
@@ -62,28 +62,6 @@ public struct SMCFuzzer: Sendable {
     public init(seed: UInt64, hostCreatedL1Tables: Bool = false) {
         self.seed = seed
         self.hostCreatedL1Tables = hostCreatedL1Tables
-    }
-
-    /// A fingerprint of every granule's RMM state and every GPT descriptor over the fuzzer's memory.
-    static func fingerprint(_ machine: Machine) -> UInt64 {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        func mix(_ value: UInt64) {
-            hash = (hash ^ value) &* 0x100_0000_01B3
-        }
-        machine.rmm.forEachGranuleRun { base, size, info in
-            mix(base.rawValue)
-            mix(size)
-            mix(UInt64(info.state.rawValue) << 32 | UInt64(info.refcount))
-        }
-        for region in machine.configuration.dramRegions {
-            var pa = region.base.rawValue
-            while pa < region.base.rawValue + region.size {
-                mix(machine.gpt.l1DescriptorBits(at: PhysicalAddress(pa)) ?? 0)
-                pa += 16 << 12
-            }
-        }
-        mix(UInt64(machine.rmm.lifecycleState.rawValue))
-        return hash
     }
 
     /// The register file of call `index`, drawn from the seed, with handles from earlier answers.
@@ -144,6 +122,7 @@ public struct SMCFuzzer: Sendable {
             configuration: Self.configuration(seed: seed, hostCreatedL1Tables: hostCreatedL1Tables))
         let host = machine.host()
         try host.initialize()
+        let oracle = SMCOracle(machine: machine)
         var random = DeterministicRandom(seed: seed, stream: 0xF022)
         var handles: [UInt64] = []
         for index in 0..<iterations {
@@ -151,7 +130,7 @@ public struct SMCFuzzer: Sendable {
             if let stopAt, index == stopAt, let override { call = override }
             let cpu = Int(random.next() % 2)
             let checking = stopAt == nil || index == stopAt
-            let before = checking ? Self.fingerprint(machine) : 0
+            let before = checking ? oracle.snapshot() : nil
             let answer = machine.smc(call, cpu: cpu)
             report.iterations = index + 1
             report.statusCounts[answer.x0 & 0xFF, default: 0] += 1
@@ -159,30 +138,10 @@ public struct SMCFuzzer: Sendable {
             if status == .incomplete { handles.append(answer.x1) }
             if handles.count > 8 { handles.removeFirst() }
             if index % 256 == 0 { progress(index) }
-            guard checking else { continue }
-            let fid = FunctionID(dispatching: call.x0)
-            var problem: String? = nil
-            if let allowed = AllowedStatuses.allowed(fid) {
-                if !allowed.contains(status) {
-                    problem = "\(status.name) is not an answer \(fid.rmiCommand.map { "\($0.name)" } ?? "it") may give"
-                }
-            } else if fid.isStandardSecureSMC64 && (0x400...0x4FF).contains(fid.functionNumber)
-                || (0x1B0...0x1CF).contains(fid.functionNumber) && fid.isStandardSecureSMC64
+            guard let before else { continue }
+            if let problem = oracle.check(
+                call, answer: answer, before: before, invariants: index % 16 == 0 || stopAt != nil ? .always : .never)
             {
-                if answer != .notSupported { problem = "an EL3 ID answered the host" }
-            } else if answer != .notSupported {
-                problem = "an unknown function ID did not answer SMCCC NOT_SUPPORTED"
-            }
-            if problem == nil && AllowedStatuses.failureChangesNothing(fid, status)
-                && AllowedStatuses.allowed(fid) != nil
-                && Self.fingerprint(machine) != before
-            {
-                problem = "the command failed with \(status.name) but changed the machine"
-            }
-            if problem == nil, index % 16 == 0 || stopAt != nil, let broken = machine.checkInvariants().first {
-                problem = "invariant: \(broken)"
-            }
-            if let problem {
                 return FuzzViolation(seed: seed, iteration: index, call: call, answer: answer, problem: problem)
             }
             if stopAt != nil { return nil }

@@ -24,9 +24,16 @@ struct CheckFuzzCommand: ParsableCommand {
             invariants must hold. A failure prints the seed, the call's index and the simplest register file that \
             still fails. Exits 1 if anything failed.
 
+            With --input, each file is instead a program of the libFuzzer target (Fuzz/, docs/fuzzing.md): a \
+            corpus file or a crash file, run with the same checks after every step; --verbose prints every step. \
+            --write-seeds writes the seed corpus, one file per scenario, and --write-dictionary the libFuzzer \
+            dictionary.
+
             Examples:
               rmm check fuzz
               rmm check fuzz --iterations 100000 --seed 7
+              rmm check fuzz --input crash-0123abcd --verbose
+              rmm check fuzz --write-seeds Fuzz/corpus
             """
     )
 
@@ -36,12 +43,36 @@ struct CheckFuzzCommand: ParsableCommand {
         name: .customLong("host-l1-tables"),
         help: "The host creates the L1 GPT tables at bring-up, so the calls can fold and re-create them.")
     var hostL1Tables = false
+    @Option(
+        name: .customLong("input"), parsing: .upToNextOption,
+        help: "Inputs of the libFuzzer target (corpus or crash files) to run instead.")
+    var inputs: [String] = []
+    @Flag(help: "With --input, print every step.") var verbose = false
+    @Option(name: .customLong("write-seeds"), help: "Write the seed corpus into this directory, then stop.")
+    var seedDirectory: String?
+    @Option(name: .customLong("write-dictionary"), help: "Write the libFuzzer dictionary into this file, then stop.")
+    var dictionaryFile: String?
 
     func validate() throws {
         guard iterations > 0 else { throw ValidationError("--iterations must be positive") }
     }
 
     func run() throws {
+        if let seedDirectory {
+            try FileManager.default.createDirectory(atPath: seedDirectory, withIntermediateDirectories: true)
+            for (name, program) in FuzzSeeds.all {
+                let path = (seedDirectory as NSString).appendingPathComponent(name)
+                try Data(program.encoded).write(to: URL(fileURLWithPath: path))
+            }
+            print("rmm check fuzz: \(FuzzSeeds.all.count) seeds written to \(seedDirectory)")
+            return
+        }
+        if let dictionaryFile {
+            try Data(FuzzDictionary.text.utf8).write(to: URL(fileURLWithPath: dictionaryFile))
+            print("rmm check fuzz: dictionary written to \(dictionaryFile)")
+            return
+        }
+        if !inputs.isEmpty { return try runInputs() }
         var bar = ProgressBar("fuzzing", total: iterations)
         let report = try SMCFuzzer(seed: seed, hostCreatedL1Tables: hostL1Tables).run(iterations: iterations) {
             bar.update($0)
@@ -54,6 +85,27 @@ struct CheckFuzzCommand: ParsableCommand {
                 + "\(report.violations.count) failures")
         for violation in report.violations { print("  \(violation)") }
         if !report.violations.isEmpty { throw ExitCode.failure }
+    }
+}
+
+extension CheckFuzzCommand {
+    /// `--input`: each file as a `FuzzProgram`.
+    func runInputs() throws {
+        var failed = 0
+        for path in inputs {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw ValidationError("cannot read \(path)")
+            }
+            let program = FuzzProgram(decoding: Array(data))
+            let outcome = try program.run(trace: verbose ? { print("  \($0): \($1)") } : nil)
+            if let violation = outcome.violation {
+                failed += 1
+                print("\(path): FAILED at \(violation)")
+            } else {
+                print("\(path): passed, \(outcome.stepsRun) steps")
+            }
+        }
+        if failed > 0 { throw ExitCode.failure }
     }
 }
 
