@@ -97,7 +97,7 @@ func platformConfiguration(_ options: _COptions) -> Result<PlatformConfiguration
         }
     case .success(nil): break
     }
-    for unsafe (array, count, category, prefix) in unsafe [
+    for unsafe(array, count, category, prefix) in unsafe [
         (options.devNCoh, options.devNCohCount, TrackingCategory.deviceNonCoherent, "DEV_NCOH"),
         (options.devCoh, options.devCohCount, .deviceCoherent, "DEV_COH"),
     ] {
