@@ -25,9 +25,6 @@ final class _AtomicCounterTable: @unchecked Sendable {
         unsafe storage.deallocate()
     }
 
-    /// Adds one to counter `index`.
-    func increment(_ index: Int) { add(1, at: index) }
-
     /// Adds `value` to counter `index`.
     @inline(__always)
     func add(_ value: UInt64, at index: Int) {
