@@ -92,7 +92,8 @@ let package = Package(
         .testTarget(
             name: "VerificationTests",
             dependencies: ["CCAArch", "FirmwareSync", "RMIHost", "CCAPlatform", "Verification"]),
-        .testTarget(name: "rmmTests", dependencies: ["rmm"]),
+        // The golden files are read from the source tree by path (#filePath), not bundled as resources.
+        .testTarget(name: "rmmTests", dependencies: ["rmm"], exclude: ["Golden"]),
         .testTarget(name: "SwiftRMMCTests", dependencies: ["CCAArch", "SwiftRMMC"]),
     ],
     swiftLanguageModes: [.v6]
