@@ -8,7 +8,9 @@ import Synchronization
 /// Only RMI_RMM_DEACTIVATE reads the other CPUs' words: it may discard the granule table only when no other CPU
 /// is inside a command, and the protocol that makes that check sound is in `RealmManagementMonitor.handle` and
 /// `deactivate(cpu:)` (docs/concurrency.md, "Deactivation").
-final class CommandsInFlight: Sendable {
+@safe
+final class CommandsInFlight: @unchecked Sendable {
+    // @unchecked: `rows` is written once, in init, and only read afterwards.
     private final class Count: Sendable {
         let word: SharedWord
         init(cpu: Int, observer: (any SchedulingObserver)?) {
@@ -16,25 +18,33 @@ final class CommandsInFlight: Sendable {
         }
     }
 
+    /// Owns the counts (each its own object, so no two CPUs' words share a cache line).
     private let counts: [Count]
+    /// The same counts, unretained, for the SMC path: reading a class out of an array retains and releases it,
+    /// two more atomic read-modify-writes on every command. The counts live as long as this object.
+    private let rows: UnsafeMutablePointer<Unmanaged<Count>>
 
     init(cpuCount: Int, observer: (any SchedulingObserver)?) {
         var counts: [Count] = []
         for cpu in 0..<cpuCount { counts.append(Count(cpu: cpu, observer: observer)) }
         self.counts = counts
+        unsafe rows = .allocate(capacity: cpuCount)
+        for cpu in 0..<cpuCount { unsafe (rows + cpu).initialize(to: .passUnretained(counts[cpu])) }
     }
+
+    deinit { unsafe rows.deallocate() }
 
     /// `cpu` enters a command. Sequentially consistent: ordered before the caller's load of the lifecycle word,
     /// against a deactivation's claim of that word and its later load of this count (a store-load pair that
     /// acquire and release alone would not order).
     func enter(cpu: Int) {
-        counts[cpu].word.wrappingAddSequentiallyConsistent(1)
+        _ = unsafe rows[cpu]._withUnsafeGuaranteedRef { $0.word.wrappingAddSequentiallyConsistent(1) }
     }
 
     /// `cpu` leaves the command it entered. Releasing: every access the command made to the granule table
     /// happens before a deactivation that reads the count back to zero.
     func leave(cpu: Int) {
-        counts[cpu].word.wrappingSubtractReleasing(1)
+        _ = unsafe rows[cpu]._withUnsafeGuaranteedRef { $0.word.wrappingSubtractReleasing(1) }
     }
 
     /// Whether no CPU but `cpu` is inside a command, and `cpu` is inside only the one that asks. Sequentially
