@@ -8,6 +8,7 @@ import Synchronization
 /// (lifecycle, granule words, tracking regions), and the granule table is published at activation by a
 /// releasing store of the lifecycle state that every command reads with acquiring ordering. RMI_RMM_DEACTIVATE
 /// discards it only while no other CPU is inside a command (`deactivate(cpu:)`, docs/concurrency.md).
+@safe
 public final class RealmManagementMonitor: Sendable {
     public let manifest: RMMBootManifest
     /// How the RMM reaches the machine: EL3, memory through a PAS, interrupts, boot-time metadata. An existential,
@@ -31,6 +32,8 @@ public final class RealmManagementMonitor: Sendable {
     /// entered before the deactivation claimed the word, which then cannot succeed). Cleared by a deactivation
     /// that found no other CPU inside a command, before its releasing store of INIT.
     nonisolated(unsafe) private var _table: GranuleTable?
+    /// `_table` unretained, set and cleared with it, for commands that borrow the table (`withActiveTable`).
+    nonisolated(unsafe) private var _borrowedTable: Unmanaged<GranuleTable>?
 
     /// An RMM for the platform `manifest` describes, reaching the machine through `port`. An `observer` sees every
     /// shared-memory step the RMM takes (see `SchedulingObserver`); it must outlive the RMM.
@@ -78,6 +81,16 @@ public final class RealmManagementMonitor: Sendable {
         return unsafe _table
     }
 
+    /// Runs `body` with the granule table, once the RMM is active, without retaining it (a retain and a release
+    /// are two atomic read-modify-writes on every SMC). Sound inside a command only: a command in flight
+    /// (`handle` entered `inFlight`) keeps any deactivation from discarding the table until it leaves, so the table
+    /// outlives `body`.
+    @inline(__always)
+    func withActiveTable<Result>(_ body: (GranuleTable) -> Result) -> Result? {
+        guard lifecycleState == .active, let table = unsafe _borrowedTable else { return nil }
+        return unsafe table._withUnsafeGuaranteedRef(body)
+    }
+
     /// Moves ACTIVE to DEACTIVATING, for a deactivation's checks; `nil` if claimed, else the word found.
     /// Sequentially consistent: see `CommandsInFlight.enter`.
     func claimDeactivation() -> UInt64? {
@@ -90,7 +103,10 @@ public final class RealmManagementMonitor: Sendable {
     /// Ends a deactivation: back to ACTIVE when it refused, or INIT with the table discarded. Releasing: a
     /// command waiting in `settledLifecycleState` sees what the deactivation did.
     func endDeactivation(to state: RMMLifecycleState) {
-        if state == .initial { unsafe _table = nil }
+        if state == .initial {
+            unsafe _borrowedTable = nil
+            unsafe _table = nil
+        }
         _lifecycle.store(UInt64(state.rawValue), ordering: .releasing)
     }
 
@@ -149,6 +165,7 @@ public final class RealmManagementMonitor: Sendable {
     /// Publishes the table built during activation and enters ACTIVE.
     func publishActivation(_ table: GranuleTable) {
         unsafe _table = table
+        unsafe _borrowedTable = .passUnretained(table)
         // Releasing: every command that reads ACTIVE with acquiring ordering sees the table and its regions.
         _lifecycle.store(UInt64(RMMLifecycleState.active.rawValue), ordering: .releasing)
     }

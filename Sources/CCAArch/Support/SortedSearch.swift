@@ -9,13 +9,13 @@ public enum SearchOrder: Sendable {
     case after
 }
 
-extension Array {
-    /// The element `order` matches, by binary search over an array sorted the way `order` reads it; `nil` if none
-    /// does. O(log n), allocation-free.
+extension RandomAccessCollection where Index == Int {
+    /// The element `order` matches, by binary search over an array (or buffer) sorted the way `order` reads it;
+    /// `nil` if none does. O(log n), allocation-free.
     @inlinable
     public func sortedSearch(_ order: (Element) -> SearchOrder) -> Element? {
-        var low = 0
-        var high = count
+        var low = startIndex
+        var high = endIndex
         while low < high {
             let middle = (low + high) / 2
             switch order(self[middle]) {

@@ -46,22 +46,28 @@ enum RangeDirection {
 extension RealmManagementMonitor {
     /// The checks at base, shared by both directions, then the fine or coarse path.
     func rangeTransition(base: UInt64, top: UInt64, cpu: Int, direction: RangeDirection) -> SMCReturn {
-        guard let table else { return .result(.errorGlobal) }
-        guard isGranuleAligned(base), isGranuleAligned(top), top > base else { return .result(.errorInput) }
-        let basePA = PhysicalAddress(base)
-        guard let region = table.region(containing: basePA), region.isPopulated(region.index(of: basePA)) else {
-            return .result(.errorInput)
+        // The table and the region are borrowed, not retained: this runs inside `handle`, on every range SMC.
+        let answer = withActiveTable { table -> SMCReturn in
+            guard isGranuleAligned(base), isGranuleAligned(top), top > base else { return .result(.errorInput) }
+            let basePA = PhysicalAddress(base)
+            let answer = table.withRegion(containing: basePA) { region -> SMCReturn in
+                guard region.isPopulated(region.index(of: basePA)) else { return .result(.errorInput) }
+                guard region.enter() else { return .result(.blocked) }
+                defer { region.leave() }
+                switch region.state {
+                case .fine:
+                    return fineTransition(
+                        region, base: basePA, top: PhysicalAddress(top), cpu: cpu, direction: direction)
+                case .coarse:
+                    return coarseTransition(
+                        region, base: basePA, top: PhysicalAddress(top), cpu: cpu, direction: direction)
+                default:
+                    return SMCReturn(RMIResult.tracking(at: basePA, granuleSize: granuleSize).rawValue)
+                }
+            }
+            return answer ?? .result(.errorInput)
         }
-        guard region.enter() else { return .result(.blocked) }
-        defer { region.leave() }
-        switch region.state {
-        case .fine:
-            return fineTransition(region, base: basePA, top: PhysicalAddress(top), cpu: cpu, direction: direction)
-        case .coarse:
-            return coarseTransition(region, base: basePA, top: PhysicalAddress(top), cpu: cpu, direction: direction)
-        default:
-            return SMCReturn(RMIResult.tracking(at: basePA, granuleSize: granuleSize).rawValue)
-        }
+        return answer ?? .result(.errorGlobal)
     }
 
     /// A FINE region: skip granules already in the destination state, lock the longest run in the source

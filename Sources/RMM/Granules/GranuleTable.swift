@@ -8,6 +8,9 @@ import FirmwareSync
 @safe
 final class GranuleTable: Sendable {
     let regions: [TrackingRegion]
+    /// `regions` unretained, in the same order, for the lookup on the SMC path (reading a class out of an array
+    /// retains and releases it). They live as long as the table, which owns them through `regions`.
+    nonisolated(unsafe) private let borrowedRegions: UnsafeMutableBufferPointer<Unmanaged<TrackingRegion>>
     let regionSize: UInt64
     /// The metadata block every region's granule words live in, and its size in bytes.
     /// Never dereferenced here (the regions' words are), only handed back: immutable, so safe to share.
@@ -51,11 +54,28 @@ final class GranuleTable: Sendable {
                     state: .fine, observer: observer))
         }
         self.regions = regions
+        unsafe borrowedRegions = .allocate(capacity: regions.count)
+        for (index, region) in regions.enumerated() {
+            unsafe borrowedRegions.initializeElement(at: index, to: .passUnretained(region))
+        }
     }
+
+    deinit { unsafe borrowedRegions.deallocate() }
 
     /// The region holding `pa`, if it holds memory.
     @inline(__always)
     func region(containing pa: PhysicalAddress) -> TrackingRegion? {
         regions.sortedSearch { pa < $0.base ? .before : pa >= $0.top ? .after : .match }
+    }
+
+    /// Runs `body` with the region holding `pa`, without retaining it; `nil` if no region holds memory there. The
+    /// region lives as long as the table, which the caller holds or borrows.
+    @inline(__always)
+    func withRegion<Result>(containing pa: PhysicalAddress, _ body: (TrackingRegion) -> Result) -> Result? {
+        let found = unsafe borrowedRegions.sortedSearch { candidate in
+            unsafe candidate._withUnsafeGuaranteedRef { pa < $0.base ? .before : pa >= $0.top ? .after : .match }
+        }
+        guard let found = unsafe found else { return nil }
+        return unsafe found._withUnsafeGuaranteedRef(body)
     }
 }
