@@ -60,12 +60,13 @@ public final class SMCRouter: Sendable {
         var delivered = call
         delivered.x0 = functionID.rawValue
         switch SMCDestination(functionID) {
+        // Optional chaining calls the service in place (binding it to a local would retain and release it).
         case .rmi:
-            guard caller == .nonSecure, let rmi else { return .notSupported }
-            return rmi.handle(delivered, cpu: cpu, caller: caller)
+            guard caller == .nonSecure else { return .notSupported }
+            return rmi?.handle(delivered, cpu: cpu, caller: caller) ?? .notSupported
         case .el3:
-            guard caller == .realm, let el3 else { return .notSupported }
-            return el3.handle(delivered, cpu: cpu, caller: caller)
+            guard caller == .realm else { return .notSupported }
+            return el3?.handle(delivered, cpu: cpu, caller: caller) ?? .notSupported
         case .unknown:
             return .notSupported
         }
