@@ -191,10 +191,12 @@ extension GranuleProtectionTable {
     /// aligned blocks of the sizes TLBI RPALOS encodes from 2 MB up (2 MB, 32 MB, 512 MB, 1 GB, 16 GB, 64 GB,
     /// 512 GB). A run inside one 2 MB block is one operation.
     func tlbiCount(_ first: UInt64, _ end: UInt64) -> UInt64 {
-        let sizeShifts = [21, 25, 29, 30, 34, 36, 39]
         let unit = UInt64(1) << UInt64(21 - granuleShift)
         var granule = first & ~(unit - 1)
         let top = (end + unit - 1) & ~(unit - 1)
+        // The common case, a page-wise call: one 2 MB block.
+        if top - granule == unit { return 1 }
+        let sizeShifts = [21, 25, 29, 30, 34, 36, 39]
         var operations: UInt64 = 0
         while granule < top {
             var chosen = unit

@@ -137,7 +137,12 @@ struct _L1Writer {
     /// a contiguous descriptor of `size` or larger.
     private func uniformGPI(block start: Int, size: GPTContiguousSize) -> GPI? {
         let firstWord = table.load(start)
-        if case .contiguous(_, let existing)? = GPTL1Descriptor(rawValue: firstWord), existing >= size { return nil }
+        // Only a contiguous descriptor needs decoding here (a Granules word's sixteen GPIs are checked below).
+        if firstWord & 0xF == GPTL1Descriptor.contiguousType,
+            case .contiguous(_, let existing)? = GPTL1Descriptor(rawValue: firstWord), existing >= size
+        {
+            return nil
+        }
         guard let smaller = GPTContiguousSize(rawValue: size.rawValue - 1) else {
             // 2 MB: uniform when the first word is a Granules word of one valid GPI and every other word equals it.
             let gpi = GPI(rawValue: UInt8(firstWord & 0xF))!
