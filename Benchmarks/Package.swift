@@ -57,6 +57,15 @@ let package = Package(
             path: "SMCPathBenchmarks",
             plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
         ),
+        // The SMC path's calls in a long loop, for perf and flame graphs (flamegraph.sh); not a benchmark.
+        .executableTarget(
+            name: "SMCPathLoop",
+            dependencies: [
+                .product(name: "CCAArch", package: "swift-rmm"),
+                .product(name: "CCAPlatform", package: "swift-rmm"),
+            ],
+            path: "SMCPathLoop"
+        ),
     ],
     swiftLanguageModes: [.v6]
 )
