@@ -32,7 +32,8 @@ trap 'rm -f "$data"' EXIT
 for mode in skipped pair; do
     if [ "$mode" = skipped ]; then count=${SKIPPED_COUNT:-5000000}; else count=${PAIR_COUNT:-1000000}; fi
     perf record -F 4999 -g -o "$data" "$loop" "$mode" "$count" 2>/dev/null
-    perf script -i "$data" 2>/dev/null | "$flamegraph_dir/stackcollapse-perf.pl" |
+    # Swift symbols demangled after folding (the folded lines keep one frame per ';').
+    perf script -i "$data" 2>/dev/null | "$flamegraph_dir/stackcollapse-perf.pl" | swift demangle --simplified |
         "$flamegraph_dir/flamegraph.pl" --title "SMC path: $mode ($(basename "$loop"))" --width 1600 >"$prefix-$mode.svg"
     echo "wrote $prefix-$mode.svg"
 done
