@@ -175,6 +175,26 @@ public final class GranuleProtectionTable: Sendable {
         return table.load(wordIndex(of: pa.rawValue))
     }
 
+    /// Calls `body` with the first address and the raw bits of every L1 word covering [`base`, `top`), in address
+    /// order; the bits are `nil` as for `l1DescriptorBits(at:)`. One L0 and table lookup per L0 region, for dumps
+    /// and checkers that read many words. `base` is aligned down to a word's sixteen granules.
+    public func forEachL1DescriptorBits(
+        from base: PhysicalAddress, to top: PhysicalAddress, _ body: (PhysicalAddress, UInt64?) -> Void
+    ) {
+        let wordSpan = UInt64(1) << UInt64(granuleShift + 4)
+        var pa = base.rawValue & ~(wordSpan - 1)
+        let end = Swift.min(top.rawValue, limit)
+        while pa < end {
+            let index = Int(pa >> UInt64(l0Shift))
+            let regionEnd = Swift.min(end, (UInt64(index) + 1) << UInt64(l0Shift))
+            let table = memory.loadL0(index)[bits: 0..<4] == GPTL0Descriptor.tableType ? memory.l1(index) : nil
+            while pa < regionEnd {
+                body(PhysicalAddress(pa), table.map { $0.load(wordIndex(of: pa)) })
+                pa += wordSpan
+            }
+        }
+    }
+
     /// The L1 word covering `pa` decoded; `nil` as for `l1DescriptorBits(at:)` or if malformed.
     public func l1Descriptor(at pa: PhysicalAddress) -> GPTL1Descriptor? {
         l1DescriptorBits(at: pa).flatMap { GPTL1Descriptor(rawValue: $0) }

@@ -138,4 +138,23 @@ struct FuzzProgramTests {
             oracle.check(delegate, answer: failed, before: before, invariants: .never)
                 == "the command failed with RMI_ERROR_INPUT but changed the machine")
     }
+
+    @Test("the scrub check finds a non-zero byte anywhere in a granule (first, middle, tail) but not in the host's output")
+    func nonZeroBytes() {
+        var bytes = [UInt8](repeating: 0, count: 4096)
+        #expect(!SMCOracle.holdsNonZeroByte(bytes, at: 0x8000_0000, outside: nil))
+        for offset in [0, 7, 8, 2049, 4095] {
+            bytes = [UInt8](repeating: 0, count: 4096)
+            bytes[offset] = 0x5A
+            #expect(SMCOracle.holdsNonZeroByte(bytes, at: 0x8000_0000, outside: nil))
+            let address = 0x8000_0000 + UInt64(offset)
+            #expect(!SMCOracle.holdsNonZeroByte(bytes, at: 0x8000_0000, outside: address..<address + 1))
+            // A second byte outside the output still counts.
+            bytes[(offset + 100) % 4096] = 1
+            #expect(SMCOracle.holdsNonZeroByte(bytes, at: 0x8000_0000, outside: address..<address + 1))
+        }
+        // Lengths that are not a multiple of eight: the tail is checked too.
+        #expect(SMCOracle.holdsNonZeroByte([0, 0, 0, 0, 0, 0, 0, 0, 0, 3], at: 0, outside: nil))
+        #expect(!SMCOracle.holdsNonZeroByte([0, 0, 0], at: 0, outside: nil))
+    }
 }

@@ -20,6 +20,22 @@ extension RealmManagementMonitor {
         return GranuleInspection(state: word.state, refcount: word.refcount, tracking: tracking)
     }
 
+    /// A hash of the RMM's whole tracking record: the lifecycle state, each region's tracking state and coarse unit,
+    /// and every granule word (state, lock bit, reference count) of the memory in every region. What the fuzzers' oracle compares
+    /// before and after a call to see that a failure changed nothing: one pass over the metadata memory, eight
+    /// bytes at a time. For checkers at quiescent points only.
+    public func trackingFingerprint() -> UInt64 {
+        var hash = WordHash()
+        hash.combine(UInt64(lifecycleState.rawValue))
+        guard let table else { return hash.value }
+        for region in table.regions {
+            hash.combine(region.base.rawValue)
+            hash.combine(UInt64(region.state.rawValue) << 32 | UInt64(region.coarseWord.rawValue))
+            for populated in region.populated { region.words.hashQuiescent(populated, into: &hash) }
+        }
+        return hash.value
+    }
+
     /// Calls `body` for every run of granules that share one RMM state, across all tracked memory, in PA order.
     ///
     /// For the invariant checker and maps: cost is one load per granule. Call it at quiescent points; runs

@@ -23,43 +23,66 @@ public struct SMCOracle: Sendable {
 
     /// What a call is checked against: taken just before it.
     public struct Snapshot: Sendable {
-        /// A hash of every granule's RMM state and reference count, every GPT L1 descriptor and the lifecycle.
+        /// A hash of the RMM's tracking record (every granule's state and reference count, each region's tracking
+        /// state, the lifecycle) and of the GPT over DRAM.
         public var fingerprint: UInt64
-        /// The runs of granules in the Realm world (base and size): DELEGATED, an object, or PARTIAL with GPI
-        /// Realm (mid-undelegation), for the scrub check.
-        var realmRuns: [(base: PhysicalAddress, size: UInt64)]
+        /// The GPT over DRAM, one entry per L1 word's sixteen granules, for the scrub check.
+        var protection: [GranuleGroupProtection]
+    }
+
+    /// How the GPT protects one L1 word's sixteen granules: the word, or where no L1 table covers them, the GPI of
+    /// the L0 block (`nil`: malformed or no descriptor).
+    enum GranuleGroupProtection: Hashable, Sendable {
+        case l1Word(UInt64)
+        case block(GPI?)
+
+        /// The GPI of granule `index` (0..<16) of the group; `nil` if the descriptor is malformed.
+        func gpi(ofGranule index: Int) -> GPI? {
+            switch self {
+            case .l1Word(let bits): GPTL1Descriptor(rawValue: bits)?.gpi(ofGranule: index)
+            case .block(let gpi): gpi
+            }
+        }
+    }
+
+    /// The GPT over DRAM, one group of sixteen granules (one L1 word's) after another, in address order.
+    func protection() -> [GranuleGroupProtection] {
+        var groups: [GranuleGroupProtection] = []
+        // Without an L1 table one L0 descriptor covers the whole L0 region: its GPI is looked up once.
+        var block: (l0: Int, gpi: GPI?)?
+        for region in machine.configuration.dramRegions {
+            machine.gpt.forEachL1DescriptorBits(from: region.base, to: region.base + region.size) { base, bits in
+                if let bits { return groups.append(.l1Word(bits)) }
+                let l0 = machine.gpt.l0Index(of: base)
+                if block?.l0 != l0 { block = (l0 ?? -1, machine.gpt.gpi(at: base)) }
+                groups.append(.block(block?.gpi))
+            }
+        }
+        return groups
+    }
+
+    /// Calls `body` with the base of every group of sixteen granules of DRAM, in `protection()` order.
+    func forEachGranuleGroup(_ body: (PhysicalAddress) -> Void) {
+        for region in machine.configuration.dramRegions {
+            machine.gpt.forEachL1DescriptorBits(from: region.base, to: region.base + region.size) { base, _ in
+                body(base)
+            }
+        }
     }
 
     /// The machine's state before a call.
     public func snapshot() -> Snapshot {
-        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-        func mix(_ value: UInt64) {
-            hash = (hash ^ value) &* 0x100_0000_01B3
-        }
-        var realmRuns: [(base: PhysicalAddress, size: UInt64)] = []
-        let granule = machine.configuration.granuleSize.bytes
-        machine.rmm.forEachGranuleRun { base, size, info in
-            mix(base.rawValue)
-            mix(size)
-            mix(UInt64(info.state.rawValue) << 32 | UInt64(info.refcount))
-            // DELEGATED and the object states have GPI Realm (the invariant checker holds them to it).
-            if info.state.requiresRealmGPI { realmRuns.append((base, size)) }
-            guard info.state == .partial else { return }
-            var pa = base
-            while pa < base + size {
-                if machine.gpt.gpi(at: pa) == .realm { realmRuns.append((pa, granule)) }
-                pa = pa + granule
+        var hash = WordHash(seed: machine.rmm.trackingFingerprint())
+        let protection = protection()
+        for group in protection {
+            switch group {
+            case .l1Word(let bits): hash.combine(bits)
+            case .block(let gpi):
+                hash.combine(~0)  // no L1 word has every bit set (nibble 0 would be a reserved GPI)
+                hash.combine(UInt64(gpi?.rawValue ?? 0xFF))
             }
         }
-        for region in machine.configuration.dramRegions {
-            var pa = region.base.rawValue
-            while pa < region.base.rawValue + region.size {
-                mix(machine.gpt.l1DescriptorBits(at: PhysicalAddress(pa)) ?? 0)
-                pa += 16 << 12
-            }
-        }
-        mix(UInt64(machine.rmm.lifecycleState.rawValue))
-        return Snapshot(fingerprint: hash, realmRuns: realmRuns)
+        return Snapshot(fingerprint: hash.value, protection: protection)
     }
 
     /// When the machine's invariant checker runs after a call (it costs a walk of every granule and RTT).
@@ -87,12 +110,15 @@ public struct SMCOracle: Sendable {
         } else if answer != .notSupported {
             return "an unknown function ID did not answer SMCCC NOT_SUPPORTED"
         }
-        let changed = snapshot().fingerprint != before.fingerprint
+        let after = snapshot()
+        let changed = after.fingerprint != before.fingerprint
         if AllowedStatuses.failureChangesNothing(fid, status) && AllowedStatuses.allowed(fid) != nil && changed {
             return "the command failed with \(status.name) but changed the machine"
         }
         // Only a call that changed a GPT descriptor (or a granule's state) can have exposed a granule.
-        if changed, let unscrubbed = firstUnscrubbedGranule(leaving: before, output: Self.hostOutput(of: call)) {
+        if changed,
+            let unscrubbed = firstUnscrubbedGranule(leaving: before, for: after, output: Self.hostOutput(of: call))
+        {
             return "granule 0x\(String(unscrubbed.rawValue, radix: 16)) became Non-secure with realm bytes in it"
         }
         let checking =
@@ -122,25 +148,49 @@ public struct SMCOracle: Sendable {
         }
     }
 
-    /// The first granule that was in the Realm world in `before`, has GPI Non-secure now and holds a non-zero byte
-    /// outside `output`.
-    func firstUnscrubbedGranule(leaving before: Snapshot, output: Range<UInt64>?) -> PhysicalAddress? {
+    /// The first granule of DRAM that had GPI Realm in `before`, has GPI Non-secure in `after` (taken now) and holds a non-zero byte
+    /// outside `output`. Only the groups whose GPT entry changed are looked at. (A granule the RMM holds in the Realm
+    /// world has GPI Realm: the invariant checker holds every state that needs it to it, PARTIAL mid-undelegation
+    /// included.)
+    func firstUnscrubbedGranule(leaving before: Snapshot, for after: Snapshot, output: Range<UInt64>?)
+        -> PhysicalAddress?
+    {
         let granule = machine.configuration.granuleSize.bytes
-        for run in before.realmRuns {
-            var pa = run.base
-            while pa < run.base + run.size {
-                if machine.gpt.gpi(at: pa) == .nonSecure,
+        let now = after.protection
+        var group = 0
+        var found: PhysicalAddress?
+        forEachGranuleGroup { base in
+            defer { group += 1 }
+            guard found == nil, group < before.protection.count, group < now.count,
+                before.protection[group] != now[group]
+            else { return }
+            for index in 0..<16 where before.protection[group].gpi(ofGranule: index) == .realm {
+                let pa = base + UInt64(index) * granule
+                guard now[group].gpi(ofGranule: index) == .nonSecure,
                     case .success(let bytes) = machine.memory.memory.rawRead(pa, count: Int(granule)),
-                    bytes.indices.contains(where: {
-                        bytes[$0] != 0 && output?.contains(pa.rawValue + UInt64($0)) != true
-                    })
-                {
-                    return pa
-                }
-                pa = pa + granule
+                    Self.holdsNonZeroByte(bytes, at: pa.rawValue, outside: output)
+                else { continue }
+                found = pa
+                return
             }
         }
-        return nil
+        return found
+    }
+
+    /// Whether `bytes`, read at `address`, hold a non-zero byte outside `output`: eight bytes at a time, byte by byte
+    /// only where a word is not zero.
+    static func holdsNonZeroByte(_ bytes: [UInt8], at address: UInt64, outside output: Range<UInt64>?) -> Bool {
+        func counts(_ offset: Int) -> Bool { bytes[offset] != 0 && output?.contains(address + UInt64(offset)) != true }
+        let firstNonZeroWord = unsafe bytes.withUnsafeBytes { raw -> Int? in
+            var offset = 0
+            while offset + 8 <= raw.count {
+                if unsafe raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self) != 0 { return offset }
+                offset += 8
+            }
+            return nil
+        }
+        guard let start = firstNonZeroWord else { return (bytes.count & ~7..<bytes.count).contains(where: counts) }
+        return (start..<bytes.count).contains(where: counts)
     }
 
     /// What is wrong with a host (Non-secure) access of `count` bytes at `pa` made after `before`, or `nil`: an
