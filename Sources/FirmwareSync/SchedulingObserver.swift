@@ -1,3 +1,7 @@
+#if !hasFeature(Embedded) && canImport(Glibc)
+import Glibc
+#endif
+
 /// Who watches the firmware's shared-memory steps: the one choke point of every atomic access the RMM and EL3 make.
 ///
 /// Normal runs have no observer. A deterministic interleaving checker installs one and runs simulated CPUs as
@@ -46,15 +50,27 @@ public func schedulingPoint(
     #endif
 }
 
-/// The point before a spin: the caller will look at `location` again only after another CPU wrote it. Empty
-/// where `schedulingPoint` is.
+/// The point before a spin: the caller will look at `location` again only after another CPU wrote it. With an
+/// observer, the observer decides who runs next. Without one, on a hosted build the simulated CPU (a host thread)
+/// gives up its core: the CPU it waits for may be a thread the host has descheduled (more simulated CPUs than
+/// cores), and spinning would only burn the time slice that CPU needs to let go. Firmware builds just spin.
 @inlinable
 @inline(__always)
 public func waitingPoint(_ observer: (any SchedulingObserver)?, _ location: SharedLocation) {
     #if SCHEDULING_POINTS && !hasFeature(Embedded)
-    if let observer { observer.willWait(for: location) }
+    if let observer { return observer.willWait(for: location) }
+    #endif
+    #if !hasFeature(Embedded) && canImport(Glibc)
+    _yieldHostThread()
     #endif
 }
+
+#if !hasFeature(Embedded) && canImport(Glibc)
+/// Gives up the host core (`sched_yield`); kept out of line so that `waitingPoint` stays inlinable without the C
+/// library in this module's interface.
+@usableFromInline
+func _yieldHostThread() { sched_yield() }
+#endif
 
 /// A consistency check of the firmware: traps when `condition` is false, after telling the observer (which may
 /// keep the failing CPU from going on, so that a checker can report the interleaving instead of crashing).
