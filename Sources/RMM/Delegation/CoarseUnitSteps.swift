@@ -111,7 +111,9 @@ extension RealmManagementMonitor {
             return .result(.busy)
         case .conflict(let processed), .refused(let processed):
             if direction == .undelegate {
-                halt("EL3 refused to undelegate granules the RMM owns", address: region.base + (operation.moved << shift))
+                halt(
+                    "EL3 refused to undelegate granules the RMM owns", address: region.base + (operation.moved << shift)
+                )
                 return .notSupported
             }
             operation.moved += processed
