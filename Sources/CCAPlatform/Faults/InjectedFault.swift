@@ -10,10 +10,10 @@ public enum InjectedFault: String, CaseIterable, Hashable, Sendable {
     case zeroProgress = "zero_progress"
     /// The next RMM-to-EL3 delegate calls are refused.
     case el3Refuse = "el3_refuse"
-    /// The next RMM-to-EL3 FIRME_GM_GPI_SET calls (either way) answer BUSY with nothing moved (bet3.md section 5).
-    case el3Busy = "el3_busy"
     /// An interrupt becomes pending on the CPU of the next range SMCs.
     case irq
+    /// The next RMM-to-EL3 FIRME_GM_GPI_SET calls (either way) answer BUSY with nothing moved (bet3.md section 5).
+    case el3Busy = "el3_busy"
 
     /// The serve protocol's spelling.
     public var protocolName: String { rawValue }

@@ -18,7 +18,7 @@ import RMIHost
 ///     function (`functions[b % count]`, or 0xFF followed by a raw 8-byte ID), then one operand per register.
 ///   - 4, a host read: an address operand and a byte `n`, reading `(n + 1) * 32` bytes.
 ///   - 5, a host write: an address operand, a value operand and a byte `n`, writing the value `n % 64 + 1` times.
-///   - 6, a fault injection: a byte choosing the fault (`InjectedFault.allCases`, or clear) and a count byte.
+///   - 6, a fault injection: a byte choosing the fault (`FuzzStep.faultCodes`: a fault, or clear) and a count byte.
 ///   - 7, an injected command answer: a function byte, a byte choosing one of the command's failure statuses and
 ///     a count byte.
 /// - An operand is a tag byte `t` (kind `(t & 15) % 9`, payload `t >> 4`) and the bytes its kind takes
@@ -162,10 +162,14 @@ public enum FuzzStep: Hashable, Sendable {
     case read(FuzzOperand, length: UInt8)
     /// A Non-secure write of the 64-bit `value`, `count + 1` times in a row (count 0 to 63).
     case write(FuzzOperand, value: FuzzOperand, count: UInt8)
-    /// `count + 1` events of the fault `InjectedFault.allCases[fault]`, or, for `fault` past them, a clear.
+    /// `count + 1` events of the fault `FuzzStep.faultCodes[fault]`, or a clear where that entry is `nil`.
     case inject(fault: UInt8, count: UInt8)
     /// The next `count + 1` calls of the function answer its `status`-th failure status without reaching the RMM.
     case injectAnswer(function: FuzzFunction, status: UInt8, count: UInt8)
+
+    /// The faults a fault byte chooses, in the order of the format's first version (busy, blocked, zero_progress,
+    /// el3_refuse, irq, then `nil` for a clear), and faults added since after them, so inputs keep their meaning.
+    static let faultCodes: [InjectedFault?] = [.busy, .blocked, .zeroProgress, .el3Refuse, .irq, nil, .el3Busy]
 
     /// What steps share while a program runs: the handles of operations started, the last SMC's answer.
     struct Context {
@@ -196,7 +200,7 @@ public enum FuzzStep: Hashable, Sendable {
             self = .write(address, value: value, count: count % 64)
         case 6:
             guard let fault = reader.byte(), let count = reader.byte() else { return nil }
-            self = .inject(fault: fault % UInt8(InjectedFault.allCases.count + 1), count: count % 8)
+            self = .inject(fault: fault % UInt8(Self.faultCodes.count), count: count % 8)
         default:
             guard let function = FuzzFunction(reading: &reader), let status = reader.byte(), let count = reader.byte()
             else { return nil }
@@ -274,13 +278,12 @@ public enum FuzzStep: Hashable, Sendable {
                     pa: PhysicalAddress(pa), count: bytes.count, succeeded: succeeded, before: before)
             )
         case .inject(let fault, let count):
-            let faults = InjectedFault.allCases
-            if Int(fault) < faults.count {
-                try? machine.faultInjector.inject(faults[Int(fault)], count: Int(count % 8) + 1)
-                return ("inject \(faults[Int(fault)].protocolName) x \(count % 8 + 1)", nil)
+            guard let chosen = Self.faultCodes[Int(fault) % Self.faultCodes.count] else {
+                machine.faultInjector.clear()
+                return ("clear the injected faults", nil)
             }
-            machine.faultInjector.clear()
-            return ("clear the injected faults", nil)
+            try? machine.faultInjector.inject(chosen, count: Int(count % 8) + 1)
+            return ("inject \(chosen.protocolName) x \(count % 8 + 1)", nil)
         case .injectAnswer(let function, let status, let count):
             let failures = (AllowedStatuses.allowed(function.id) ?? []).filter { $0 != .success && $0 != .incomplete }
             guard !failures.isEmpty else {

@@ -61,7 +61,7 @@ public enum FuzzSeeds {
         }
 
         mutating func inject(_ fault: InjectedFault?, count: UInt8 = 0) {
-            let index = fault.flatMap { InjectedFault.allCases.firstIndex(of: $0) } ?? InjectedFault.allCases.count
+            let index = FuzzStep.faultCodes.firstIndex(of: fault) ?? FuzzStep.faultCodes.count - 1
             steps.append(.inject(fault: UInt8(index), count: count))
         }
 
