@@ -23,7 +23,8 @@ extension RealmManagementMonitor {
     ///
     /// The operation context is reserved first (TF-RMM's order): none free answers RMI_BLOCKED (all waiting for
     /// the host) or RMI_BUSY, with nothing changed. A unit not in the source state answers RMI_BUSY (locked),
-    /// RMI_BLOCKED (PARTIAL: another operation moves it) or RMI_ERROR_INPUT. Otherwise the unit is PARTIAL and the
+    /// RMI_BLOCKED (PARTIAL: another operation moves it), RMI_SUCCESS (another CPU finished moving it since the
+    /// caller looked, the skip rule) or RMI_ERROR_INPUT. Otherwise the unit is PARTIAL and the
     /// first step runs (`coarseStep`); if it does not finish the unit, the answer is RMI_INCOMPLETE (mem NONE, not
     /// cancellable) with the handle in X1, and RMI_OP_CONTINUE makes the next step.
     func startCoarseUnit(_ region: TrackingRegion, cpu: Int, direction: RangeDirection) -> SMCReturn {
@@ -39,6 +40,10 @@ extension RealmManagementMonitor {
         else {
             context.release()
             let word = region.coarseWord
+            // Another CPU's operation may have finished the unit since the caller looked: skipped as progress.
+            if !manifest.strictRangeState && word == GranuleWord(state: direction.destination) {
+                return .result(.success, region.top.rawValue)
+            }
             return .result(word.isLocked ? .busy : word.state == .partial ? .blocked : .errorInput)
         }
         var operation = CoarseOperation(
@@ -53,14 +58,14 @@ extension RealmManagementMonitor {
         return SMCReturn(RMIResult.incomplete(.none, canCancel: false).rawValue, context.seal())
     }
 
-    /// RMI_OP_CONTINUE of a COARSE unit: the next step, with the region registered as in use so that no tracking
-    /// transition takes it meanwhile. `nil` while the unit is still under way (the answer is RMI_INCOMPLETE again).
+    /// RMI_OP_CONTINUE of a COARSE unit: the next step; `nil` while the unit is still under way (the answer is
+    /// RMI_INCOMPLETE again).
+    ///
+    /// The step does not register as a user of the region, as a resumed FINE run does not: while the unit is
+    /// PARTIAL a tracking transition that takes the region answers RMI_BLOCKED without touching it, and the
+    /// operation's context, RESERVED here, keeps RMI_RMM_DEACTIVATE away.
     func continueCoarseUnit(_ operation: inout CoarseOperation, cpu: Int) -> SMCReturn? {
-        let region = operation.region
-        // A tracking transition that holds the region now will find the unit PARTIAL and give up: try again later.
-        guard region.enter() else { return nil }
-        defer { region.leave() }
-        return coarseStep(&operation, cpu: cpu, first: false)
+        coarseStep(&operation, cpu: cpu, first: false)
     }
 
     /// One step of a COARSE unit: the scrub of an undelegation (which yields to a pending interrupt between
