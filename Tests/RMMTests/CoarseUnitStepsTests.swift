@@ -203,7 +203,7 @@ struct CoarseUnitStepsTests {
         #expect(h.smc(.opContinue, handle) == SMCReturn(0, unitTop))
     }
 
-    @Test("RMI_BLOCKED: other commands on a PARTIAL unit (range commands, TRACKING_SET) change nothing")
+    @Test("RMI_BLOCKED: other commands on a PARTIAL unit (range commands, TRACKING_SET to FINE) change nothing")
     func partialUnitBlocksOthers() {
         let h = coarseUnit()
         h.port.script((success, 100))
@@ -211,6 +211,8 @@ struct CoarseUnitStepsTests {
         #expect(h.status(h.delegate(unit, unitTop, cpu: 1)) == .blocked)
         #expect(h.status(h.undelegate(unit, unitTop, cpu: 2)) == .blocked)
         #expect(h.status(h.smc(.granuleTrackingSet, unit, 0, UInt64(TrackingState.fine.rawValue))) == .blocked)
+        // The pending operation keeps RMI_RMM_DEACTIVATE away (bet3.md section 1).
+        #expect(h.status(h.smc(.rmmDeactivate, cpu: 3)) == .busy)
         #expect(h.port.el3Calls.count == 1)
         #expect(h.smc(.opContinue, handle) == SMCReturn(0, unitTop))
     }
