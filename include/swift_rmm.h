@@ -184,6 +184,10 @@ typedef struct srmm_options {
     const srmm_region *dev_coh;
     /** Entries in dev_coh (at most SRMM_MAX_REGIONS); must be 0 when dev_coh is NULL. */
     uint64_t dev_coh_count;
+    /** The most granules EL3 moves in one GPI change (the CLI's --el3-max-granules): a FINE run then answers
+     *  SUCCESS with what moved and a COARSE unit moves in pieces through RMI_INCOMPLETE and RMI_OP_CONTINUE.
+     *  0: no limit. Fourth version of the struct (struct_size 152); earlier callers get no limit. */
+    uint64_t el3_max_granules;
 } srmm_options;
 
 /** Where and why a memory access faulted (filled by srmm_read and srmm_write). */
@@ -320,8 +324,8 @@ typedef struct srmm_explore_result {
 /* The Swift side reads and writes these structs at exactly these offsets (checked where C11 is available). */
 #if !defined(__cplusplus) && defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
 _Static_assert(sizeof(srmm_region) == 16, "srmm_region layout");
-_Static_assert(sizeof(srmm_options) == 144 && offsetof(srmm_options, tracking_region_size) == 104 &&
-                   offsetof(srmm_options, dev_coh_count) == 136,
+_Static_assert(sizeof(srmm_options) == 152 && offsetof(srmm_options, tracking_region_size) == 104 &&
+                   offsetof(srmm_options, dev_coh_count) == 136 && offsetof(srmm_options, el3_max_granules) == 144,
                "srmm_options layout");
 _Static_assert(sizeof(srmm_fault) == 24 && offsetof(srmm_fault, world) == 20, "srmm_fault layout");
 _Static_assert(sizeof(srmm_granule_info) == 32 && offsetof(srmm_granule_info, gpi_name) == 24,
@@ -403,7 +407,7 @@ int srmm_granule(srmm_platform *platform, uint64_t pa, srmm_granule_info *info);
 
 /**
  * Makes the next `count` matching events fail (docs/serve-protocol.md, `inject`): "busy", "blocked",
- * "zero_progress", "el3_refuse", "irq"; "clear" drops every pending injection (count ignored).
+ * "zero_progress", "el3_refuse", "el3_busy", "irq"; "clear" drops every pending injection (count ignored).
  * @return SRMM_OK; SRMM_ERR_NULL_POINTER; SRMM_ERR_UNKNOWN_FAULT; SRMM_ERR_INVALID_ARGUMENT (count above
  *         INT64_MAX).
  */

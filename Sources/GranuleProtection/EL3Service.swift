@@ -9,6 +9,10 @@ public import CCAArch
 public final class EL3Service: Sendable {
     /// The GPT the service changes.
     public let gpt: GranuleProtectionTable
+    /// The most granules one FIRME_GM_GPI_SET call moves (bet3.md section 5: EL3 may process fewer granules than
+    /// asked); `nil` for no limit, the default. A call asking for more moves this many and answers SUCCESS with
+    /// that count, and the caller re-issues for the rest.
+    public let maxGranulesPerCall: UInt64?
 
     /// FIRME_SERVICE_VERSION's answer for the base and granule-management services: 1.0 (major in bits 29:16).
     public static let firmeVersion: UInt64 = 0x1_0000
@@ -21,8 +25,10 @@ public final class EL3Service: Sendable {
     /// not GPI_OP_CONTINUE (bit 1), since this EL3 never keeps a stateful operation.
     public static let granuleManagementFeatures: UInt64 = 0b1101
 
-    public init(gpt: GranuleProtectionTable) {
+    public init(gpt: GranuleProtectionTable, maxGranulesPerCall: UInt64? = nil) {
+        precondition(maxGranulesPerCall != 0, "EL3 must move at least one granule per call")
         self.gpt = gpt
+        self.maxGranulesPerCall = maxGranulesPerCall
     }
 
     /// Handles one SMC from `caller`.
@@ -117,7 +123,8 @@ public final class EL3Service: Sendable {
     /// from NS; NS undelegates from Realm), statelessly and with try-lock (gpt.md section 4.2).
     ///
     /// - SUCCESS, processed >= 1: that prefix changed; fewer than `count` when the run met a block another CPU
-    ///   held or a region without L1 table after some progress (the caller re-issues for the rest).
+    ///   held or a region without L1 table after some progress, or `count` is above `maxGranulesPerCall` (the
+    ///   caller re-issues for the rest).
     /// - DENIED, processed: a granule's current GPI (or malformed descriptor) does not allow the transition.
     /// - BUSY, 0: the first block was held by another CPU; nothing changed.
     /// - INVALID_PARAMETERS, 0: misaligned base, zero count, run beyond PPS, no L1 table at the base, or a target
@@ -126,10 +133,12 @@ public final class EL3Service: Sendable {
     public func gpiSet(base: PhysicalAddress, count: UInt64, target: GPI, from caller: SecurityState) -> EL3GPISetResult
     {
         guard caller == .realm else { return EL3GPISetResult(status: .notSupported, processed: 0, transition: nil) }
+        // A limited EL3 moves a prefix; a zero count stays zero, so it is still refused as INVALID_PARAMETERS.
+        let moving = maxGranulesPerCall.map { Swift.min(count, $0) } ?? count
         let transition: GPTTransitionResult
         switch target {
-        case .realm: transition = gpt.delegate(base, count: count, lockPolicy: .tryLock)
-        case .nonSecure: transition = gpt.undelegate(base, count: count, lockPolicy: .tryLock)
+        case .realm: transition = gpt.delegate(base, count: moving, lockPolicy: .tryLock)
+        case .nonSecure: transition = gpt.undelegate(base, count: moving, lockPolicy: .tryLock)
         default: return EL3GPISetResult(status: .invalidParameters, processed: 0, transition: nil)
         }
         let processed = transition.processed

@@ -121,6 +121,7 @@ func platformConfiguration(_ options: _COptions) -> Result<PlatformConfiguration
     configuration.strictRangeState = unsafe options.strictRangeState == 1
     configuration.hostCreatedL1Tables = unsafe options.hostL1Tables == 1
     if unsafe options.trackingRegionSize != 0 { configuration.trackingRegionSize = unsafe options.trackingRegionSize }
+    if unsafe options.el3MaxGranules != 0 { configuration.el3MaxGranulesPerCall = unsafe options.el3MaxGranules }
     do {
         try configuration.validate()
     } catch {

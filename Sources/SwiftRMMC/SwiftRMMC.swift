@@ -50,7 +50,8 @@ enum ReturnCode: Int32, CaseIterable, Error {
         case .invalidCPU: "the CPU index is outside the platform's CPUs"
         case .invalidLength: "the byte count or region count is out of range"
         case .invalidConfiguration: "the platform options describe a machine the model cannot build"
-        case .unknownFault: "unknown fault name: expected busy, blocked, zero_progress, el3_refuse, irq or clear"
+        case .unknownFault:
+            "unknown fault name: expected busy, blocked, zero_progress, el3_refuse, el3_busy, irq or clear"
         case .platform: "the host could not reserve memory for the machine"
         case .activation: "the host bring-up sequence failed"
         case .bufferTooSmall: "the buffer is too small for the text; it holds a truncated copy"

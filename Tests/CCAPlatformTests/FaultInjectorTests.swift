@@ -27,6 +27,19 @@ struct FaultInjectorTests {
         #expect(!injector.takeEL3Refusal())
     }
 
+    @Test("el3_busy is counted apart, consumed one GPI_SET at a time, and injected by its protocol name")
+    func el3Busy() throws {
+        let injector = FaultInjector()
+        try injector.inject(named: "el3_busy", count: 2)
+        #expect(injector.pendingCount(.el3Busy) == 2)
+        #expect(injector.takeRangeSMCFault() == nil)
+        #expect(!injector.takeEL3Refusal())
+        #expect(injector.takeEL3Busy())
+        #expect(injector.takeEL3Busy())
+        #expect(!injector.takeEL3Busy())
+        #expect(!injector.isArmed)
+    }
+
     @Test("clear drops every pending injection")
     func clear() throws {
         let injector = FaultInjector()
@@ -35,6 +48,7 @@ struct FaultInjectorTests {
         for fault in InjectedFault.allCases { #expect(injector.pendingCount(fault) == 0) }
         #expect(injector.takeRangeSMCFault() == nil)
         #expect(!injector.takeEL3Refusal())
+        #expect(!injector.takeEL3Busy())
         #expect(!injector.takeIRQ())
     }
 

@@ -89,6 +89,7 @@ struct PlatformConfigurationTests {
         (with { $0.cpuCount = 0 }, .cpuCountOutOfRange(0)),
         (with { $0.cpuCount = 65 }, .cpuCountOutOfRange(65)),
         (with { $0.rangeWorkBudget = 0 }, .zeroRangeWorkBudget),
+        (with { $0.el3MaxGranulesPerCall = 0 }, .zeroEL3MaxGranules),
         (with { $0.dramRegions[0].size = 0 }, .zeroSizeRegion(name: "DRAM0")),
         (
             with { $0.dramRegions[0].base = PhysicalAddress(0x8000_0800) },

@@ -120,6 +120,21 @@ struct EL3ServiceTests {
         #expect(smc(el3, .gpiSet, 512 << 20, 4, UInt64(GPI.realm.rawValue)).registers == SMCReturn(0, 4))
     }
 
+    @Test("with maxGranulesPerCall, FIRME_GM_GPI_SET moves at most that many granules and answers SUCCESS with them")
+    func gpiSetLimited() throws {
+        let el3 = EL3Service(gpt: try makeStandardGPT(), maxGranulesPerCall: 3)
+        let first = smc(el3, .gpiSet, 0x20_0000, 8, UInt64(GPI.realm.rawValue))
+        #expect(first.registers == SMCReturn(FIRMEStatus.success.x0, 3))
+        #expect(el3.gpt.gpi(at: PhysicalAddress(0x20_0000 + 2 * 4096)) == .realm)
+        #expect(el3.gpt.gpi(at: PhysicalAddress(0x20_0000 + 3 * 4096)) == .nonSecure)
+        // A request within the limit moves whole; a zero count is still refused.
+        #expect(smc(el3, .gpiSet, 0x20_0000 + 3 * 4096, 2, UInt64(GPI.realm.rawValue)).registers == SMCReturn(0, 2))
+        #expect(
+            smc(el3, .gpiSet, 0x20_0000, 0, UInt64(GPI.realm.rawValue)).registers
+                == SMCReturn(FIRMEStatus.invalidParameters.x0, 0))
+        #expect(smc(el3, .gpiSet, 0x20_0000, 5, UInt64(GPI.nonSecure.rawValue)).registers == SMCReturn(0, 3))
+    }
+
     @Test("a run that reaches a Block region after progress answers SUCCESS with the prefix")
     func gpiSetStopsAtBlock() throws {
         let el3 = try service()

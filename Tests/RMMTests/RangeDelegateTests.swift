@@ -245,6 +245,28 @@ struct RangeDelegateTests {
         #expect(h.invariantViolations(base, base + 4 * g).isEmpty)
     }
 
+    @Test("EL3 moving fewer granules than asked: RMI_SUCCESS with the partial out_top, the rest untouched")
+    func el3MovesFewer() {
+        let h = Harness()
+        h.port.script((0, 3))
+        #expect(h.delegate(base, base + 8 * g) == SMCReturn(0, base + 3 * g))
+        #expect(h.states(base, base + 4 * g) == [.delegated, .delegated, .delegated, .undelegated])
+        #expect(h.invariantViolations(base, base + 8 * g).isEmpty)
+    }
+
+    @Test("EL3 BUSY when OP_CONTINUE resumes an interrupted run leaves the operation pending, then it finishes")
+    func el3BusyInContinuation() {
+        let h = Harness()
+        h.port.state.withLock { $0.interruptPending = true }
+        let handle = h.delegate(base, base + 4 * g).x1
+        h.port.state.withLock { $0.interruptPending = false }
+        h.port.script((-6, 0))
+        #expect(h.status(h.smc(.opContinue, handle)) == .incomplete)
+        #expect(h.states(base, base + 4 * g).allSatisfy { $0 == .partial })
+        #expect(h.smc(.opContinue, handle) == SMCReturn(0, base + 4 * g))
+        #expect(h.states(base, base + 4 * g).allSatisfy { $0 == .delegated })
+    }
+
     @Test("a coarse region is delegated whole, and a repeat is skipped")
     func coarseWhole() {
         let h = Harness()

@@ -21,16 +21,18 @@ struct PlatformCreationTests {
         #expect(code == ok)
         #expect(options.dram == nil && options.dramCount == 0 && options.mmioCount == 0)
         #expect(options.paBits == 0 && options.cpus == 0 && options.budget == 0 && options.activate == 0)
-        #expect(options.hostL1Tables == 0 && options.trackingRegionSize == 0 && options.structSize == 144)
+        #expect(options.hostL1Tables == 0 && options.trackingRegionSize == 0 && options.structSize == 152)
         #expect(
             options.devNCoh == nil && options.devNCohCount == 0 && options.devCoh == nil && options.devCohCount == 0)
+        #expect(options.el3MaxGranules == 0)
         #expect(srmm_options_init(nil) == nullPointer)
     }
 
     @Test("the struct mirrors have the sizes and offsets the header asserts")
     func layouts() {
         #expect(MemoryLayout<_CRegion>.size == 16)
-        #expect(MemoryLayout<_COptions>.size == 144)
+        #expect(MemoryLayout<_COptions>.size == 152)
+        #expect(MemoryLayout<_COptions>.offset(of: \.el3MaxGranules) == 144)
         #expect(MemoryLayout<_COptions>.offset(of: \.devCohCount) == 136)
         #expect(MemoryLayout<_COptions>.offset(of: \.hostL1Tables) == 96)
         #expect(MemoryLayout<_COptions>.offset(of: \.trackingRegionSize) == 104)
@@ -95,6 +97,21 @@ struct PlatformCreationTests {
         let plain = try #require(CPlatform(_COptions.defaults))
         #expect(plain.activate())
         #expect(plain.smc([0xC400_01E3, 0x8020_0000, 0, 1]).x[0] == 1)
+    }
+
+    @Test(
+        "bet3 5: el3_max_granules makes EL3 move at most that many granules per call; a third-version caller has none")
+    func el3MaxGranules() throws {
+        var options = _COptions.defaults
+        options.activate = 1
+        options.el3MaxGranules = 100
+        let platform = try #require(CPlatform(options))
+        // A FINE range of 256 granules: SUCCESS with the 100 EL3 moved.
+        #expect(platform.smc([0xC400_01F1, 0x8800_0000, 0x8810_0000]).x[0...1] == [0, 0x8806_4000])
+        // The same options read with the third version's size: the field is not read, so no limit.
+        options.structSize = 144
+        let older = try #require(CPlatform(options))
+        #expect(older.smc([0xC400_01F1, 0x8800_0000, 0x8810_0000]).x[0...1] == [0, 0x8810_0000])
     }
 
     @Test("bet3 6: dev_ncoh and dev_coh banks are tracked with their category and delegable")

@@ -12,6 +12,14 @@ struct ConcurrencyStressTests {
         #expect(report.calls == 3 * 4 * 150)
     }
 
+    @Test("--el3-max-granules and --el3-busy: four CPUs also racing a COARSE unit EL3 moves in pieces")
+    func el3InPieces() throws {
+        let report = try ConcurrencyStress(seed: 3, cpus: 4, el3MaxGranules: 32, el3Busy: true).run(
+            rounds: 2, callsPerCPU: 150)
+        #expect(report.violations.isEmpty, "\(report.violations)")
+        #expect(report.calls == 2 * 4 * 150)
+    }
+
     @Test("the same with two CPUs and another seed")
     func twoCPUs() throws {
         let report = try ConcurrencyStress(seed: 2, cpus: 2).run(rounds: 2, callsPerCPU: 200)

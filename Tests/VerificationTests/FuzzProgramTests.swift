@@ -20,6 +20,18 @@ struct FuzzProgramTests {
         }
     }
 
+    @Test("header bit 3 puts a program on an EL3 limited to 64 granules per call with 2 MiB tracking regions")
+    func el3InPiecesHeader() {
+        let limited = FuzzProgram(decoding: [8])
+        #expect(limited.el3InPieces && !limited.wholeL0Region)
+        #expect(limited.configuration().el3MaxGranulesPerCall == 64)
+        #expect(limited.configuration().trackingRegionSize == 2 << 20)
+        #expect(limited.encoded == [8])
+        for header: UInt8 in [0, 3, 4, 7] {
+            #expect(FuzzProgram(decoding: [header]).configuration().el3MaxGranulesPerCall == nil)
+        }
+    }
+
     @Test("a program decodes from the bytes it encodes to")
     func roundTrip() {
         for (name, program) in FuzzSeeds.all {

@@ -7,10 +7,10 @@ import Testing
 /// before the fix. CI runs the whole catalogue again at its full bounds in release (`rmm check interleavings`).
 @Suite("Interleavings of the RMM's shared-memory steps")
 struct InterleavingScenarioTests {
-    /// Every scenario but the GPT one at two preemptions; that one (32 donated granules, so thousands of
-    /// interleavings) at one here.
+    /// Every scenario but the GPT one and the COARSE unit at two preemptions; those (32 donated granules, a
+    /// 512-granule unit, so thousands of interleavings) at one here.
     static let bounds: [(String, Int)] = InterleavingScenario.all.map {
-        ($0.name, $0.name == "gpt-l1-delegate" ? 1 : 2)
+        ($0.name, ["gpt-l1-delegate", "coarse-partial"].contains($0.name) ? 1 : 2)
     }
 
     @Test("every interleaving of the scenario within the preemption bound passes every check", arguments: bounds)
@@ -32,6 +32,12 @@ struct InterleavingScenarioTests {
         ("realm-self", "0*8", "self-deadlock"),
         // RD locked first whatever the addresses: each CPU held one RD and waited for the other (issue 7).
         ("realms-cross", "0*7,1*8", "lock-order deadlock"),
+        // issue 16 item 5: CPU 0's OP_CONTINUE finished the unit between CPU 1's look at it and its claim, and the
+        // delegation answered RMI_ERROR_INPUT instead of skipping the DELEGATED unit.
+        ("coarse-partial", "0*18,1*13,0*5", "finished unit not skipped"),
+        // issue 16 item 5: an OP_CONTINUE that had to register as the region's user answered RMI_INCOMPLETE for as
+        // long as a TRACKING_SET held the region, so CPU 0 spent its every continuation and left the unit PARTIAL.
+        ("coarse-partial", "0*15,1*27,0*7158", "continuation starved by a tracking transition"),
     ]
 
     @Test("the interleavings that broke the old code pass now", arguments: historical)
@@ -40,6 +46,15 @@ struct InterleavingScenarioTests {
         let steps = try #require(InterleavingSchedule.parse(schedule))
         let report = InterleavingChecker(scenario: scenario).replay(steps)
         #expect(report.violation == nil, "\(bug): \(report.violation.map(\.description) ?? "")")
+    }
+
+    @Test("--el3-max-granules: a scenario on an EL3 that moves one granule per call passes every interleaving")
+    func el3MaxGranules() throws {
+        let scenario = try #require(InterleavingScenario.named("delegate-overlap")).withEL3MaxGranules(1)
+        #expect(scenario.platform.el3MaxGranulesPerCall == 1)
+        let report = InterleavingChecker(scenario: scenario, preemptionBound: 1).explore()
+        #expect(report.violation == nil, "\(report.violation.map(\.description) ?? "")")
+        #expect(report.exhaustive && report.interleavings >= 10)
     }
 
     @Test("random interleavings (PCT) of a scenario pass")

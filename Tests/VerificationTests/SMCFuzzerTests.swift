@@ -17,6 +17,16 @@ struct SMCFuzzerTests {
         #expect(report.statusCounts.keys.count >= 4)
     }
 
+    @Test("--el3-max-granules and --el3-busy: an EL3 moving in pieces and answering BUSY, still no violation")
+    func el3InPieces() throws {
+        let configuration = SMCFuzzer.configuration(seed: 5, el3MaxGranules: 16)
+        #expect(configuration.el3MaxGranulesPerCall == 16 && configuration.trackingRegionSize == 2 << 20)
+        #expect(SMCFuzzer.configuration(seed: 5).el3MaxGranulesPerCall == nil)
+        let report = try SMCFuzzer(seed: 5, el3MaxGranules: 16, el3Busy: true).run(iterations: 600)
+        #expect(report.violations.isEmpty, "\(report.violations)")
+        #expect(report.statusCounts[UInt64(RMIStatus.busy.rawValue), default: 0] > 0)
+    }
+
     @Test("a seed replays the same sequence of calls and answers")
     func deterministic() throws {
         let first = try SMCFuzzer(seed: 9).run(iterations: 200)

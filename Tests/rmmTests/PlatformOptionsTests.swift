@@ -37,6 +37,37 @@ struct PlatformOptionsTests {
         }
     }
 
+    @Test("bet3 5: --el3-max-granules makes EL3 move a COARSE unit in pieces; host.delegate drives them, el3_busy too")
+    func el3MaxGranules() throws {
+        let (machine, host) = try PlatformOptions.parse(
+            ["--el3-max-granules", "100", "--tracking-region", "2MiB", "--activate"]
+        ).machine()
+        #expect(machine.el3.maxGranulesPerCall == 100)
+        #expect(try PlatformOptions.parse([]).configuration().el3MaxGranulesPerCall == nil)
+        // The 2 MB region at 0x80400000 made COARSE; 512 granules at 100 per EL3 call: six SMCs, the last two of
+        // them after el3_busy made one continuation wait.
+        let scenario = """
+            {"op":"smc","x":["0xc40001e3","0x80400000","0x0","0x3"],"expect":{"x":["0x0","0x0","0x0","0x0","0x0"]}}
+            {"op":"inject","fault":"el3_busy","count":1,"expect":{"ok":true}}
+            {"op":"host.delegate","base":"0x80400000","size":"0x200000","expect":{"ok":true,"top":"0x80600000"}}
+            {"op":"granule","pa":"0x805ff000","expect":{"state":"DELEGATED","gpi":"REALM"}}
+            {"op":"check","expect":{"ok":true}}
+            """
+        let report = ScenarioRunner(session: ServeSession(machine: machine, host: host)).run(scenario)
+        #expect(report.failures.isEmpty, "\(report.failures)")
+    }
+
+    @Test("--el3-max-granules 0 is refused in a sentence; a value that is not a number is refused by the parser")
+    func el3MaxGranulesRefused() {
+        #expect {
+            _ = try PlatformOptions.parse(["--el3-max-granules", "0"]).configuration()
+        } throws: { error in
+            "\(error)".contains("the EL3 limit (--el3-max-granules) must be at least one granule per call")
+        }
+        #expect(throws: (any Error).self) { _ = try PlatformOptions.parse(["--el3-max-granules", "-1"]) }
+        #expect(throws: (any Error).self) { _ = try PlatformOptions.parse(["--el3-max-granules", "many"]) }
+    }
+
     @Test("bet3 6: --dev-ncoh and --dev-coh declare tracked device memory banks; rmm map draws them")
     func deviceMemory() throws {
         let options = try PlatformOptions.parse([

@@ -28,7 +28,21 @@ extension ModelChoice {
             name: "INCOMPLETE instead of SUCCESS",
             allowed: "a range command may hand its run to a stateful operation (RMI_INCOMPLETE) or stop early",
             answer: "RMI_INCOMPLETE only when an interrupt is pending as the run starts (and a resumed undelegation "
-                + "yields again between 2 MiB scrub chunks); otherwise SUCCESS with the progress made",
+                + "yields again between 2 MiB scrub chunks), or while EL3 has moved a COARSE unit only in part; "
+                + "otherwise SUCCESS with the progress made",
+            option: nil),
+        ModelChoice(
+            name: "EL3 granules per GPI change",
+            allowed: "FIRME GPI_SET may move fewer granules than asked, or answer BUSY (bet3 section 5)",
+            answer: "EL3 moves every granule asked; BUSY only when another CPU holds a GPT lock. With a limit a FINE "
+                + "run answers SUCCESS with what moved, a COARSE unit moves one EL3 call per SMC through "
+                + "RMI_INCOMPLETE and RMI_OP_CONTINUE",
+            option: "--el3-max-granules N"),
+        ModelChoice(
+            name: "RMI_OP_CANCEL of a COARSE unit in pieces",
+            allowed: "the spec lists only the can_cancel condition; TF-RMM makes range operations not cancellable",
+            answer: "not cancellable: RMI_OP_CANCEL answers RMI_ERROR_INPUT, the unit stays PARTIAL and the "
+                + "operation pending until RMI_OP_CONTINUE finishes it (or rolls back a refused delegation)",
             option: nil),
         ModelChoice(
             name: "held granule lock in a range command",

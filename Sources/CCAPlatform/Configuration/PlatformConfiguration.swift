@@ -52,6 +52,10 @@ public struct PlatformConfiguration: Hashable, Sendable {
     /// Stateful operation contexts the RMM keeps per CPU (the CLI's `--sro-contexts`), 1 to 64; the pool holds
     /// `cpuCount` times as many.
     public var operationContextsPerCPU = 4
+    /// The most granules EL3 moves in one FIRME_GM_GPI_SET call (the CLI's `--el3-max-granules`), at least 1;
+    /// `nil` for no limit, the default. With a limit a FINE run answers SUCCESS with what EL3 moved and a COARSE
+    /// unit moves in pieces, one EL3 call per SMC (bet3.md section 5).
+    public var el3MaxGranulesPerCall: UInt64? = nil
     /// The operation context counts per CPU the model supports.
     public static let supportedOperationContextsPerCPU: ClosedRange<Int> = 1...64
 
@@ -111,6 +115,7 @@ public struct PlatformConfiguration: Hashable, Sendable {
         }
         guard Self.supportedCPUCounts.contains(cpuCount) else { throw .cpuCountOutOfRange(cpuCount) }
         guard rangeWorkBudget > 0 else { throw .zeroRangeWorkBudget }
+        guard el3MaxGranulesPerCall != 0 else { throw .zeroEL3MaxGranules }
         guard Self.supportedOperationContextsPerCPU.contains(operationContextsPerCPU) else {
             throw .operationContextsOutOfRange(operationContextsPerCPU)
         }

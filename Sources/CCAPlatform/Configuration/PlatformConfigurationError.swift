@@ -24,6 +24,8 @@ public enum PlatformConfigurationError: Error, Hashable, Sendable, CustomStringC
     case duplicateRegionName(String)
     /// The range work budget is zero: no range SMC could make progress.
     case zeroRangeWorkBudget
+    /// An EL3 limit of zero granules per GPI change (EL3 must move at least one).
+    case zeroEL3MaxGranules
     /// A memory bank with category NONE, or an MMIO region with a memory category.
     case regionCategory(name: String, category: TrackingCategory)
     /// A number of operation contexts per CPU outside 1...64.
@@ -59,6 +61,8 @@ public enum PlatformConfigurationError: Error, Hashable, Sendable, CustomStringC
             "more than one region is named \(name)"
         case .zeroRangeWorkBudget:
             "the range work budget must be at least one granule"
+        case .zeroEL3MaxGranules:
+            "the EL3 limit (--el3-max-granules) must be at least one granule per call"
         case .regionCategory(let name, let category) where category == .none:
             "region \(name) is a memory bank with category NONE: memory is CONVENTIONAL, DEV_COH or DEV_NCOH"
         case .regionCategory(let name, let category):

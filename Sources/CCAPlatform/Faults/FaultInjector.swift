@@ -51,6 +51,7 @@ public final class FaultInjector: Sendable {
                     pending.rangeFaults.append((fault, count))
                 }
             case .el3Refuse: pending.el3Refusals = Self.saturatingSum(pending.el3Refusals, count)
+            case .el3Busy: pending.el3Busy = Self.saturatingSum(pending.el3Busy, count)
             case .irq: pending.interrupts = Self.saturatingSum(pending.interrupts, count)
             }
             setArmed(Self.stateArmed, true)
@@ -63,7 +64,7 @@ public final class FaultInjector: Sendable {
         return overflow ? .max : sum
     }
 
-    /// Injects by the serve protocol's name (`busy`, `blocked`, `zero_progress`, `el3_refuse`, `irq`); `clear`
+    /// Injects by the serve protocol's name (`busy`, `blocked`, `zero_progress`, `el3_refuse`, `el3_busy`, `irq`); `clear`
     /// drops every pending injection.
     public func inject(named name: String, count: Int) throws(FaultInjectionError) {
         if name == "clear" {
@@ -145,6 +146,17 @@ public final class FaultInjector: Sendable {
         }
     }
 
+    /// Whether the RMM-to-EL3 FIRME_GM_GPI_SET call now being handled must answer BUSY; consumes one.
+    public func takeEL3Busy() -> Bool {
+        guard armed.load(ordering: .relaxed) & Self.stateArmed != 0 else { return false }
+        return state.withLock { pending in
+            guard pending.el3Busy > 0 else { return false }
+            pending.el3Busy -= 1
+            setArmed(Self.stateArmed, !pending.isEmpty)
+            return true
+        }
+    }
+
     /// Whether an interrupt is pending for the range SMC now being handled; consumes one.
     public func takeIRQ() -> Bool {
         guard armed.load(ordering: .relaxed) & Self.stateArmed != 0 else { return false }
@@ -163,6 +175,7 @@ public final class FaultInjector: Sendable {
             case .busy, .blocked, .zeroProgress:
                 pending.rangeFaults.filter { $0.fault == fault }.reduce(0) { $0 + $1.remaining }
             case .el3Refuse: pending.el3Refusals
+            case .el3Busy: pending.el3Busy
             case .irq: pending.interrupts
             }
         }
@@ -173,8 +186,9 @@ public final class FaultInjector: Sendable {
 struct _PendingFaults: Sendable {
     var rangeFaults: [(fault: InjectedFault, remaining: Int)] = []
     var el3Refusals = 0
+    var el3Busy = 0
     var interrupts = 0
 
     /// Whether nothing is pending.
-    var isEmpty: Bool { rangeFaults.isEmpty && el3Refusals == 0 && interrupts == 0 }
+    var isEmpty: Bool { rangeFaults.isEmpty && el3Refusals == 0 && el3Busy == 0 && interrupts == 0 }
 }

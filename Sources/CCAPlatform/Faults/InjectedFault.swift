@@ -12,6 +12,8 @@ public enum InjectedFault: String, CaseIterable, Hashable, Sendable {
     case el3Refuse = "el3_refuse"
     /// An interrupt becomes pending on the CPU of the next range SMCs.
     case irq
+    /// The next RMM-to-EL3 FIRME_GM_GPI_SET calls (either way) answer BUSY with nothing moved (bet3.md section 5).
+    case el3Busy = "el3_busy"
 
     /// The serve protocol's spelling.
     public var protocolName: String { rawValue }
@@ -20,7 +22,7 @@ public enum InjectedFault: String, CaseIterable, Hashable, Sendable {
     public var isRangeSMCFault: Bool {
         switch self {
         case .busy, .blocked, .zeroProgress: true
-        case .el3Refuse, .irq: false
+        case .el3Refuse, .el3Busy, .irq: false
         }
     }
 }
@@ -36,7 +38,7 @@ public enum FaultInjectionError: Error, Hashable, Sendable, CustomStringConverti
         switch self {
         case .negativeCount(let count): "fault count \(count) is negative"
         case .unknownFault(let name):
-            "unknown fault '\(name)': expected busy, blocked, zero_progress, el3_refuse or irq"
+            "unknown fault '\(name)': expected busy, blocked, zero_progress, el3_refuse, el3_busy or irq"
         }
     }
 }

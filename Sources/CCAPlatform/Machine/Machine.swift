@@ -97,7 +97,7 @@ public final class Machine: Sendable {
         } catch {
             throw .gpt(error)
         }
-        el3 = EL3Service(gpt: gpt)
+        el3 = EL3Service(gpt: gpt, maxGranulesPerCall: configuration.el3MaxGranulesPerCall)
         memory = ProtectedMemory(
             memory: resources.memory, checker: GPTChecker(gpt), counters: resources.counters, tracer: resources.tracer)
         let el3Firmware = EL3FirmwareService(

@@ -35,8 +35,9 @@ final class RMIService: SMCService {
     }
 }
 
-/// EL3 firmware behind the RMM-to-EL3 choke point: it accounts the GPT maintenance each call did, and refuses
-/// delegations when the `el3_refuse` injection says so (as when EL3 has given the granule to the Secure world).
+/// EL3 firmware behind the RMM-to-EL3 choke point: it accounts the GPT maintenance each call did, refuses
+/// delegations when the `el3_refuse` injection says so (as when EL3 has given the granule to the Secure world), and
+/// answers GPI_SET with BUSY, nothing moved, when the `el3_busy` injection says so.
 final class EL3FirmwareService: SMCService {
     let el3: EL3Service
     let injector: FaultInjector
@@ -57,6 +58,9 @@ final class EL3FirmwareService: SMCService {
     }
 
     func handle(_ call: SMCArguments, cpu: Int, caller: SecurityState) -> SMCReturn {
+        if call.x0 == EL3FunctionID.gpiSet.rawValue && injector.takeEL3Busy() {
+            return SMCReturn(UInt64(bitPattern: Int64(FIRMEStatus.busy.rawValue)), 0)
+        }
         let delegation =
             (call.x0 == EL3FunctionID.gpiSet.rawValue && call.x3 & 0xF == UInt64(GPI.realm.rawValue))
             || call.x0 == EL3FunctionID.gtsiDelegate.rawValue

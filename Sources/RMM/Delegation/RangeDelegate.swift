@@ -143,8 +143,9 @@ extension RealmManagementMonitor {
     /// Scrubs (undelegation) and moves a claimed run through EL3, then publishes the outcome; the last step of a
     /// range command, run at once or from RMI_OP_CONTINUE.
     ///
-    /// When `interruptible`, the scrub checks for a pending interrupt every `scrubChunk` granules and answers
-    /// `nil` to say the operation must yield again, its progress recorded in `operation`.
+    /// When `interruptible`, the scrub checks for a pending interrupt every `scrubChunk` granules, and an EL3 BUSY
+    /// leaves the run pending; either answers `nil` to say the operation must yield again, its progress recorded
+    /// in `operation`.
     func finishRun(_ operation: inout RangeOperation, cpu: Int, interruptible: Bool) -> SMCReturn? {
         let region = operation.region
         let words = region.words
@@ -171,6 +172,9 @@ extension RealmManagementMonitor {
             }
         }
         let outcome = el3SetGPI(base: startPA, count: count, to: direction.targetGPI, cpu: cpu)
+        // A resumed run that finds EL3 busy stays pending, PARTIAL and unmoved (bet3.md section 5): RMI_INCOMPLETE
+        // again rather than ending the operation.
+        if interruptible && outcome == .busy { return nil }
         let processed: UInt64
         switch outcome {
         case .done(let n): processed = n
@@ -205,7 +209,8 @@ extension RealmManagementMonitor {
     /// Granules scrubbed between checks for a pending interrupt in a resumed undelegation (2 MiB of 4 KB).
     static var scrubChunk: Int { 512 }
 
-    /// A COARSE region: the whole region is one unit; the range must cover it from its base.
+    /// A COARSE region: the whole region is one unit; the range must cover it from its base. EL3 may move the unit
+    /// in pieces: it is then PARTIAL and the command answers RMI_INCOMPLETE (bet3.md section 5).
     private func coarseTransition(
         _ region: TrackingRegion, base: PhysicalAddress, top: PhysicalAddress, cpu: Int, direction: RangeDirection
     ) -> SMCReturn {
@@ -213,49 +218,8 @@ extension RealmManagementMonitor {
             return SMCReturn(RMIResult.tracking(at: base, granuleSize: granuleSize).rawValue)
         }
         let done = SMCReturn.result(.success, region.top.rawValue)
-        let source = GranuleWord(state: direction.source)
         if !manifest.strictRangeState && region.coarseWord == GranuleWord(state: direction.destination) { return done }
-        guard region.exchangeCoarse(expected: source, desired: GranuleWord(state: .partial)) else {
-            let word = region.coarseWord
-            return .result(word.isLocked ? .busy : word.state == .partial ? .blocked : .errorInput)
-        }
-        let count = region.size >> UInt64(granuleSize.shift)
-        if direction == .undelegate && region.category == .conventional {
-            guard port.zero(base, byteCount: region.size, space: .realm) else {
-                halt("RMM could not scrub granules it owns", address: base)
-                return .notSupported
-            }
-        }
-        // The unit moves whole: keep asking EL3 until it has, or undo what it did.
-        var processed: UInt64 = 0
-        var last = EL3GPISetOutcome.busy
-        while processed < count {
-            last = el3SetGPI(
-                base: base + (processed << UInt64(granuleSize.shift)), count: count - processed,
-                to: direction.targetGPI, cpu: cpu)
-            guard case .done(let n) = last else { break }
-            processed += n
-        }
-        if processed == count {
-            region.storeCoarse(GranuleWord(state: direction.destination))
-            return done
-        }
-        if direction == .undelegate {
-            halt("EL3 refused to undelegate granules the RMM owns", address: base)
-            return .notSupported
-        }
-        // Delegation failed part way: return what moved to Non-secure. Nothing was written to it.
-        if processed > 0,
-            el3SetGPI(base: base, count: processed, to: .nonSecure, cpu: cpu) != .done(processed: processed)
-        {
-            halt("EL3 refused to roll back a coarse delegation", address: base)
-            return .notSupported
-        }
-        region.storeCoarse(source)
-        switch last {
-        case .busy: return .result(.busy)
-        case .conflict: return .result(.blocked)
-        default: return .result(.errorInput)
-        }
+        // The unit moves in pieces, one EL3 call per SMC (CoarseUnitSteps.swift).
+        return startCoarseUnit(region, cpu: cpu, direction: direction)
     }
 }

@@ -39,6 +39,12 @@ extension RealmManagementMonitor {
                 return incomplete(context)
             }
             answer = finished
+        case .coarse(var operation):
+            guard let finished = continueCoarseUnit(&operation, cpu: cpu) else {
+                context.operation = .coarse(operation)
+                return incomplete(context)
+            }
+            answer = finished
         case .recCreate(let operation):
             answer = finishREC(operation, creating: true)
         case .recDestroy(let operation):

@@ -97,6 +97,7 @@ struct GPTL1Operation {
 enum PendingOperation {
     case none
     case range(RangeOperation)
+    case coarse(CoarseOperation)
     case recCreate(RECOperation)
     case recDestroy(RECOperation)
     case realmCreate(RealmOperation)

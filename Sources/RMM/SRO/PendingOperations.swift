@@ -26,6 +26,8 @@ extension RealmManagementMonitor {
             case .none: continue
             case .range(let range):
                 command = range.direction == .delegate ? .granuleRangeDelegate : .granuleRangeUndelegate
+            case .coarse(let unit):
+                command = unit.direction == .delegate ? .granuleRangeDelegate : .granuleRangeUndelegate
             case .recCreate: command = .recCreate
             case .recDestroy: command = .recDestroy
             case .realmCreate: command = .realmCreate

@@ -12,13 +12,14 @@ import RMIHost
 /// - Header: bit 0 has the host create the L1 GPT tables (so GPT_L1_CREATE and GPT_L1_DESTROY can act); bit 1
 ///   skips the host bring-up, so the program starts from an RMM that is not configured or active; bit 2, with bits
 ///   7:3 clear, makes the second DRAM region a whole L0 region (1 GiB), whose table can fold (its steps cost more,
-///   and the invariants are checked at the end only).
+///   and the invariants are checked at the end only); bit 3 has EL3 move at most `el3MaxGranules` granules per GPI
+///   change, with 2 MiB tracking regions, so COARSE units move in pieces (bet3.md section 5).
 /// - Then at most `maximumSteps` steps, each an opcode byte `o` whose low three bits choose the step:
 ///   - 0 to 3, an SMC: from CPU `(o >> 3) & 3`, with `min((o >> 5), 6)` argument registers; a byte naming the
 ///     function (`functions[b % count]`, or 0xFF followed by a raw 8-byte ID), then one operand per register.
 ///   - 4, a host read: an address operand and a byte `n`, reading `(n + 1) * 32` bytes.
 ///   - 5, a host write: an address operand, a value operand and a byte `n`, writing the value `n % 64 + 1` times.
-///   - 6, a fault injection: a byte choosing the fault (`InjectedFault.allCases`, or clear) and a count byte.
+///   - 6, a fault injection: a byte choosing the fault (`FuzzStep.faultCodes`: a fault, or clear) and a count byte.
 ///   - 7, an injected command answer: a function byte, a byte choosing one of the command's failure statuses and
 ///     a count byte.
 /// - An operand is a tag byte `t` (kind `(t & 15) % 9`, payload `t >> 4`) and the bytes its kind takes
@@ -30,17 +31,24 @@ public struct FuzzProgram: Hashable, Sendable {
     public var bringUp: Bool
     /// The second DRAM region fills its L0 region: [4 GiB, 5 GiB) rather than 2 MiB at 4 GiB.
     public var wholeL0Region: Bool
+    /// EL3 moves at most `el3MaxGranules` granules per GPI change, and the host configures 2 MiB tracking regions.
+    public var el3InPieces: Bool
     public var steps: [FuzzStep]
+
+    /// The EL3 limit of a program with `el3InPieces`: a 2 MiB COARSE unit moves in eight pieces.
+    public static let el3MaxGranules: UInt64 = 64
 
     /// Steps past this many are not decoded: a program stays short, as libFuzzer's inputs should run fast.
     public static let maximumSteps = 96
 
     public init(
-        hostCreatedL1Tables: Bool = false, bringUp: Bool = true, wholeL0Region: Bool = false, steps: [FuzzStep]
+        hostCreatedL1Tables: Bool = false, bringUp: Bool = true, wholeL0Region: Bool = false,
+        el3InPieces: Bool = false, steps: [FuzzStep]
     ) {
         self.hostCreatedL1Tables = hostCreatedL1Tables
         self.bringUp = bringUp
         self.wholeL0Region = wholeL0Region
+        self.el3InPieces = el3InPieces
         self.steps = steps
     }
 
@@ -81,6 +89,7 @@ public struct FuzzProgram: Hashable, Sendable {
         bringUp = header & 2 == 0
         // Rare among mutated headers (1 in 64): such programs cost about a hundred times more a step.
         wholeL0Region = header & 0xFC == 4
+        el3InPieces = header & 8 != 0
         steps = []
         while steps.count < Self.maximumSteps, let step = FuzzStep(reading: &reader) {
             steps.append(step)
@@ -89,7 +98,9 @@ public struct FuzzProgram: Hashable, Sendable {
 
     /// The bytes that decode to this program.
     public var encoded: [UInt8] {
-        var bytes: [UInt8] = [(hostCreatedL1Tables ? 1 : 0) | (bringUp ? 0 : 2) | (wholeL0Region ? 4 : 0)]
+        var bytes: [UInt8] = [
+            (hostCreatedL1Tables ? 1 : 0) | (bringUp ? 0 : 2) | (wholeL0Region ? 4 : 0) | (el3InPieces ? 8 : 0)
+        ]
         for step in steps { step.encode(into: &bytes) }
         return bytes
     }
@@ -116,7 +127,8 @@ public struct FuzzProgram: Hashable, Sendable {
     /// The small machine a program runs on: the random fuzzer's with four CPUs and 4 MiB in its first DRAM region
     /// (and a 1 GiB second DRAM region with `wholeL0Region`).
     public func configuration() -> PlatformConfiguration {
-        var configuration = SMCFuzzer.configuration(seed: 1, hostCreatedL1Tables: hostCreatedL1Tables)
+        var configuration = SMCFuzzer.configuration(
+            seed: 1, hostCreatedL1Tables: hostCreatedL1Tables, el3MaxGranules: el3InPieces ? Self.el3MaxGranules : nil)
         configuration.cpuCount = 4
         configuration.dramRegions[0].size = Self.dramSize
         if wholeL0Region { configuration.dramRegions[1].size = 1 << 30 }
@@ -162,10 +174,14 @@ public enum FuzzStep: Hashable, Sendable {
     case read(FuzzOperand, length: UInt8)
     /// A Non-secure write of the 64-bit `value`, `count + 1` times in a row (count 0 to 63).
     case write(FuzzOperand, value: FuzzOperand, count: UInt8)
-    /// `count + 1` events of the fault `InjectedFault.allCases[fault]`, or, for `fault` past them, a clear.
+    /// `count + 1` events of the fault `FuzzStep.faultCodes[fault]`, or a clear where that entry is `nil`.
     case inject(fault: UInt8, count: UInt8)
     /// The next `count + 1` calls of the function answer its `status`-th failure status without reaching the RMM.
     case injectAnswer(function: FuzzFunction, status: UInt8, count: UInt8)
+
+    /// The faults a fault byte chooses, in the order of the format's first version (busy, blocked, zero_progress,
+    /// el3_refuse, irq, then `nil` for a clear), and faults added since after them, so inputs keep their meaning.
+    static let faultCodes: [InjectedFault?] = [.busy, .blocked, .zeroProgress, .el3Refuse, .irq, nil, .el3Busy]
 
     /// What steps share while a program runs: the handles of operations started, the last SMC's answer.
     struct Context {
@@ -196,7 +212,7 @@ public enum FuzzStep: Hashable, Sendable {
             self = .write(address, value: value, count: count % 64)
         case 6:
             guard let fault = reader.byte(), let count = reader.byte() else { return nil }
-            self = .inject(fault: fault % UInt8(InjectedFault.allCases.count + 1), count: count % 8)
+            self = .inject(fault: fault % UInt8(Self.faultCodes.count), count: count % 8)
         default:
             guard let function = FuzzFunction(reading: &reader), let status = reader.byte(), let count = reader.byte()
             else { return nil }
@@ -274,13 +290,12 @@ public enum FuzzStep: Hashable, Sendable {
                     pa: PhysicalAddress(pa), count: bytes.count, succeeded: succeeded, before: before)
             )
         case .inject(let fault, let count):
-            let faults = InjectedFault.allCases
-            if Int(fault) < faults.count {
-                try? machine.faultInjector.inject(faults[Int(fault)], count: Int(count % 8) + 1)
-                return ("inject \(faults[Int(fault)].protocolName) x \(count % 8 + 1)", nil)
+            guard let chosen = Self.faultCodes[Int(fault) % Self.faultCodes.count] else {
+                machine.faultInjector.clear()
+                return ("clear the injected faults", nil)
             }
-            machine.faultInjector.clear()
-            return ("clear the injected faults", nil)
+            try? machine.faultInjector.inject(chosen, count: Int(count % 8) + 1)
+            return ("inject \(chosen.protocolName) x \(count % 8 + 1)", nil)
         case .injectAnswer(let function, let status, let count):
             let failures = (AllowedStatuses.allowed(function.id) ?? []).filter { $0 != .success && $0 != .incomplete }
             guard !failures.isEmpty else {

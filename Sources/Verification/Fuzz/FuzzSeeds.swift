@@ -18,6 +18,7 @@ public enum FuzzSeeds {
         ("gpt-l1-platform", gptL1Platform), ("tracking", tracking), ("host-memory", hostMemory),
         ("unknown-functions", unknownFunctions), ("injected-answers", injectedAnswers),
         ("two-realms-cross", twoRealmsCross), ("operation-pool-exhausted", operationPoolExhausted),
+        ("coarse-in-pieces", coarseInPieces),
     ]
 
     // MARK: The layout every seed uses (granule indices into the first DRAM region)
@@ -61,7 +62,7 @@ public enum FuzzSeeds {
         }
 
         mutating func inject(_ fault: InjectedFault?, count: UInt8 = 0) {
-            let index = fault.flatMap { InjectedFault.allCases.firstIndex(of: $0) } ?? InjectedFault.allCases.count
+            let index = FuzzStep.faultCodes.firstIndex(of: fault) ?? FuzzStep.faultCodes.count - 1
             steps.append(.inject(fault: UInt8(index), count: count))
         }
 
@@ -132,12 +133,14 @@ public enum FuzzSeeds {
         }
 
         func program(
-            hostCreatedL1Tables: Bool = false, bringUp: Bool = true, wholeL0Region: Bool = false
+            hostCreatedL1Tables: Bool = false, bringUp: Bool = true, wholeL0Region: Bool = false,
+            el3InPieces: Bool = false
         )
             -> FuzzProgram
         {
             FuzzProgram(
-                hostCreatedL1Tables: hostCreatedL1Tables, bringUp: bringUp, wholeL0Region: wholeL0Region, steps: steps)
+                hostCreatedL1Tables: hostCreatedL1Tables, bringUp: bringUp, wholeL0Region: wholeL0Region,
+                el3InPieces: el3InPieces, steps: steps)
         }
     }
 
@@ -243,6 +246,37 @@ public enum FuzzSeeds {
         seed.inject(nil)
         seed.undelegate(0, count: 16)
         return seed.program()
+    }()
+
+    /// A COARSE unit moved by an EL3 limited to 64 granules per call (bet3.md section 5): delegated through
+    /// OP_CONTINUE with an EL3 BUSY on the way and a delegation, an undelegation, a cancel and a TRACKING_SET
+    /// meeting it PARTIAL; undelegated with an interrupt during its scrub; delegated again and refused by EL3 part
+    /// way, so rolled back to RMI_ERROR_TRACKING; then a FINE range moved 64 granules per SMC.
+    static let coarseInPieces: FuzzProgram = {
+        var seed = Builder()
+        let unit = FuzzOperand.edge(11)  // DRAM + 2 MiB: the second 2 MiB region
+        let unitTop = FuzzOperand.edge(3)  // the end of the first DRAM region
+        seed.smc(.granuleTrackingSet, unit, .zero, .small(UInt8(TrackingState.coarse.rawValue)))
+        seed.smc(.granuleRangeDelegate, unit, unitTop)
+        seed.inject(.el3Busy)
+        seed.smc(.opContinue, .handle(0), cpu: 1)
+        seed.smc(.granuleRangeDelegate, unit, unitTop, cpu: 2)
+        seed.smc(.granuleRangeUndelegate, unit, unitTop, cpu: 3)
+        seed.smc(.opCancel, .handle(0))
+        seed.smc(.granuleTrackingSet, unit, .zero, .small(UInt8(TrackingState.fine.rawValue)))
+        for _ in 0..<8 { seed.smc(.opContinue, .handle(0), cpu: 1) }
+        seed.inject(.irq)
+        seed.smc(.granuleRangeUndelegate, unit, unitTop)
+        for _ in 0..<9 { seed.smc(.opContinue, .handle(0)) }
+        seed.smc(.granuleRangeDelegate, unit, unitTop)
+        seed.inject(.el3Refuse)
+        seed.smc(.opContinue, .handle(0))
+        seed.smc(.opContinue, .handle(0))
+        seed.smc(.opContinue, .handle(0))
+        seed.delegate(0, count: 128)
+        seed.delegate(64, count: 64)
+        seed.undelegate(0, count: 128)
+        return seed.program(el3InPieces: true)
     }()
 
     /// An interrupted undelegation, continued on another CPU, cancelled (it cannot be), continued twice, and

@@ -37,7 +37,11 @@ public struct FuzzReport: Sendable {
 public struct SMCFuzzer: Sendable {
     /// The small machine the fuzzer drives: 64 MiB of DRAM in one region, device memory below it, 2 CPUs; with
     /// `hostCreatedL1Tables`, the host's bring-up creates the L1 GPT tables (so GPT_L1_DESTROY can fold them).
-    public static func configuration(seed: UInt64, hostCreatedL1Tables: Bool = false) -> PlatformConfiguration {
+    /// With `el3MaxGranules`, EL3 moves at most that many granules per GPI change, and the host configures 2 MiB
+    /// tracking regions so that the DRAM holds whole COARSE units to move in pieces (bet3.md section 5).
+    public static func configuration(
+        seed: UInt64, hostCreatedL1Tables: Bool = false, el3MaxGranules: UInt64? = nil
+    ) -> PlatformConfiguration {
         var configuration = PlatformConfiguration.default
         configuration.dramRegions = [
             MemoryRegion(name: "DRAM0", base: PhysicalAddress(0x8000_0000), size: 64 << 20),
@@ -46,6 +50,10 @@ public struct SMCFuzzer: Sendable {
         configuration.cpuCount = 2
         configuration.seed = seed
         configuration.hostCreatedL1Tables = hostCreatedL1Tables
+        if let el3MaxGranules {
+            configuration.el3MaxGranulesPerCall = el3MaxGranules
+            configuration.trackingRegionSize = 2 << 20
+        }
         return configuration
     }
 
@@ -58,10 +66,15 @@ public struct SMCFuzzer: Sendable {
 
     let seed: UInt64
     let hostCreatedL1Tables: Bool
+    let el3MaxGranules: UInt64?
+    /// Whether one call in eight is preceded by an `el3_busy` injection (EL3 answers its next GPI change BUSY).
+    let el3Busy: Bool
 
-    public init(seed: UInt64, hostCreatedL1Tables: Bool = false) {
+    public init(seed: UInt64, hostCreatedL1Tables: Bool = false, el3MaxGranules: UInt64? = nil, el3Busy: Bool = false) {
         self.seed = seed
         self.hostCreatedL1Tables = hostCreatedL1Tables
+        self.el3MaxGranules = el3MaxGranules
+        self.el3Busy = el3Busy
     }
 
     /// The register file of call `index`, drawn from the seed, with handles from earlier answers.
@@ -119,7 +132,8 @@ public struct SMCFuzzer: Sendable {
         override: SMCArguments? = nil
     ) throws -> FuzzViolation? {
         let machine = try Machine(
-            configuration: Self.configuration(seed: seed, hostCreatedL1Tables: hostCreatedL1Tables))
+            configuration: Self.configuration(
+                seed: seed, hostCreatedL1Tables: hostCreatedL1Tables, el3MaxGranules: el3MaxGranules))
         let host = machine.host()
         try host.initialize()
         let oracle = SMCOracle(machine: machine)
@@ -129,6 +143,7 @@ public struct SMCFuzzer: Sendable {
             var call = Self.call(&random, handles: handles)
             if let stopAt, index == stopAt, let override { call = override }
             let cpu = Int(random.next() % 2)
+            if el3Busy && random.next() % 8 == 0 { try? machine.faultInjector.inject(.el3Busy, count: 1) }
             let checking = stopAt == nil || index == stopAt
             let before = checking ? oracle.snapshot() : nil
             let answer = machine.smc(call, cpu: cpu)

@@ -35,6 +35,14 @@ public struct InterleavingScenario: Sendable {
         self.check = check
     }
 
+    /// The same scenario on an EL3 that moves at most `maxGranules` granules per GPI change (`--el3-max-granules`).
+    public func withEL3MaxGranules(_ maxGranules: UInt64) -> InterleavingScenario {
+        var platform = platform
+        platform.el3MaxGranulesPerCall = maxGranules
+        return InterleavingScenario(
+            name: name, summary: summary, platform: platform, prepare: prepare, programs: programs, check: check)
+    }
+
     /// 4 MiB of DRAM at 0x8000_0000 in a 32-bit physical address space: small enough that the invariant checker
     /// after every interleaving costs little.
     public static var smallPlatform: PlatformConfiguration {

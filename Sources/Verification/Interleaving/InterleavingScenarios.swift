@@ -7,7 +7,7 @@ extension InterleavingScenario {
     public static let all: [InterleavingScenario] = [
         delegateOverlap, delegateUndelegate, rangeAgainstRTTCreate, lostReference, realmsNamingEachOther,
         realmAsItsOwnObject, continueAgainstCancel, recCreationAgainstCancel, realmCreationAgainstUndelegation,
-        l1CreateAgainstDelegation, deactivateAgainstDelegation,
+        l1CreateAgainstDelegation, deactivateAgainstDelegation, coarseUnitInPieces,
     ]
 
     /// The scenario called `name`.
@@ -303,6 +303,64 @@ extension InterleavingScenario {
             })
     }()
 
+    // MARK: A COARSE unit moving in pieces
+
+    /// A COARSE unit that EL3 moves 256 granules per call (bet3.md section 5), PARTIAL after its first piece: one
+    /// CPU continues it to the end while the other delegates it, continues the same operation and asks for the
+    /// region to go FINE. Exactly one OP_CONTINUE finishes the operation, the unit ends DELEGATED, and whatever
+    /// met it PARTIAL answered RMI_BLOCKED.
+    static let coarseUnitInPieces: InterleavingScenario = {
+        var platform = smallPlatform
+        platform.el3MaxGranulesPerCall = 256
+        let unit = base + 0x20_0000
+        let unitTop = unit + 0x20_0000
+        return InterleavingScenario(
+            name: "coarse-partial",
+            summary:
+                "OP_CONTINUE of a COARSE unit EL3 moves in pieces against RANGE_DELEGATE, OP_CONTINUE, TRACKING_SET",
+            platform: platform,
+            prepare: { machine in
+                // 2 MiB tracking regions (RmiRmmConfig from a Non-secure page of the other region), the unit COARSE.
+                let page = PhysicalAddress(base + 0x10_0000)
+                _ = machine.memory.write64(.nonSecure, pa: page, value: 1)
+                precondition(machine.smc(SMCArguments(FunctionID.rmmConfigSet.rawValue, page.rawValue)).x0 == 0)
+                activate(machine)
+                let coarse = UInt64(TrackingState.coarse.rawValue)
+                precondition(machine.smc(SMCArguments(FunctionID.granuleTrackingSet.rawValue, unit, 0, coarse)).x0 == 0)
+                let started = machine.smc(SMCArguments(FunctionID.granuleRangeDelegate.rawValue, unit, unitTop))
+                return ["handle": started.x1]
+            },
+            programs: [
+                { cpu in continueWhileIncomplete(cpu) },
+                { cpu in
+                    cpu.smc(.granuleRangeDelegate, unit, unitTop)
+                    continueWhileIncomplete(cpu)
+                    cpu.smc(.granuleTrackingSet, unit, 0, UInt64(TrackingState.fine.rawValue))
+                },
+            ],
+            check: { machine, calls in
+                var problems: [String] = []
+                // A CPU that met the other's OP_CONTINUE holding the operation answered RMI_ERROR_INPUT and stopped;
+                // the holder drives it on. Exactly one OP_CONTINUE finishes it, unless its first piece was all.
+                let continues = calls.joined().filter { $0.function == .opContinue }
+                let wasPending = continues.contains { $0.status != .errorInput }
+                let finished = continues.filter { $0.status == .success }
+                if finished.count != (wasPending ? 1 : 0) || finished.contains(where: { $0.answer.x1 != unitTop }) {
+                    problems.append("\(finished.count) OP_CONTINUE calls finished the unit with its out_top")
+                }
+                if !machine.rmm.pendingOperations().isEmpty { problems.append("the operation is still pending") }
+                let delegation = calls[1][0]
+                if delegation.status != .blocked && delegation.answer != SMCReturn(0, unitTop) {
+                    problems.append("RANGE_DELEGATE of the moving unit answered \(delegation.status.name)")
+                }
+                for pa in [unit, unit + 256 * g, unitTop - g]
+                where machine.inspect(PhysicalAddress(pa)).state != .delegated {
+                    problems.append("granule 0x\(String(pa, radix: 16)) is not DELEGATED at the end")
+                }
+                return problems
+            })
+    }()
+
     // MARK: Preparation, one SMC at a time
 
     static func activate(_ machine: Machine) {
@@ -354,6 +412,15 @@ extension InterleavingScenario {
     static func createTwoRealms(_ machine: Machine) {
         createRealm(machine, rd: base, rtt: base + g, params: params)
         createRealm(machine, rd: base + 4 * g, rtt: base + 5 * g, params: params2)
+    }
+
+    /// RMI_OP_CONTINUE of the operation in the mailbox for as long as it answers RMI_INCOMPLETE (at most 1024 times).
+    static func continueWhileIncomplete(_ cpu: ScenarioCPU) {
+        let handle = cpu.mailbox.read("handle")!
+        for _ in 0..<1024 {
+            let answer = cpu.smc(.opContinue, handle)
+            if RMIResult(rawValue: answer.x0).status != .incomplete { return }
+        }
     }
 
     /// A check that every call of every CPU answered RMI_ERROR_INPUT, or `problem`.

@@ -18,14 +18,26 @@ public struct StressReport: Sendable {
 /// shared window of granules. Every answer is checked as it arrives (a status the command may give; a SUCCESS
 /// of a range command inside (base, top] and aligned), and the invariant checker runs at the quiescent point
 /// after each round, when every thread has joined.
+///
+/// With `el3MaxGranules` EL3 moves at most that many granules per GPI change (bet3.md section 5): the host then
+/// configures 2 MiB tracking regions, makes the region at `coarseUnit` COARSE, and the CPUs also race whole-unit
+/// delegations and undelegations of it, each driven through its RMI_INCOMPLETE answers by RMI_OP_CONTINUE. With
+/// `el3Busy` one call in sixteen is preceded by an `el3_busy` injection.
 public struct ConcurrencyStress: Sendable {
     public let seed: UInt64
     public let cpus: Int
+    public let el3MaxGranules: UInt64?
+    public let el3Busy: Bool
 
-    public init(seed: UInt64, cpus: Int = 4) {
+    public init(seed: UInt64, cpus: Int = 4, el3MaxGranules: UInt64? = nil, el3Busy: Bool = false) {
         self.seed = seed
         self.cpus = cpus
+        self.el3MaxGranules = el3MaxGranules
+        self.el3Busy = el3Busy
     }
+
+    /// The 2 MiB region made COARSE when EL3 is limited.
+    static let coarseUnit: UInt64 = 0x8040_0000
 
     static let window: UInt64 = 0x8000_0000
     static let granules: UInt64 = 256
@@ -41,11 +53,20 @@ public struct ConcurrencyStress: Sendable {
         var configuration = PlatformConfiguration.default
         configuration.cpuCount = cpus
         configuration.seed = seed
+        if let el3MaxGranules {
+            configuration.el3MaxGranulesPerCall = el3MaxGranules
+            configuration.trackingRegionSize = 2 << 20
+        }
         let recorder = FlightRecorder(cpus: cpus)
         let observer = onFirmwareFailure.map { StressObserver(recorder: recorder, onFailure: $0) }
         let machine = try Machine(configuration: configuration, observer: observer)
         defer { withExtendedLifetime(observer) {} }
         try machine.host().initialize()
+        let unit: UInt64? = el3MaxGranules == nil ? nil : Self.coarseUnit
+        if let unit {
+            let coarse = UInt64(TrackingState.coarse.rawValue)
+            _ = machine.smc(SMCArguments(FunctionID.granuleTrackingSet.rawValue, unit, 0, coarse))
+        }
         // Realm parameters live in a Non-secure page outside the window.
         let params = PhysicalAddress(Self.window + 0x10_0000)
         for (offset, value) in [(UInt64(0x8), UInt64(39)), (0x18, 1), (0x20, 1), (0x810, 1), (0x818, 1)] {
@@ -58,7 +79,7 @@ public struct ConcurrencyStress: Sendable {
             let perCPU = try ProcessingElements(count: cpus).map { cpu in
                 Self.worker(
                     machine: machine, cpu: cpu, seed: seed &+ UInt64(round) &* 0x9E37, calls: callsPerCPU,
-                    recorder: recorder)
+                    recorder: recorder, coarseUnit: unit, el3Busy: el3Busy)
             }
             for problems in perCPU { violations += problems }
             calls += cpus * callsPerCPU
@@ -72,7 +93,10 @@ public struct ConcurrencyStress: Sendable {
     }
 
     /// One CPU's calls for one round; returns what it found wrong.
-    static func worker(machine: Machine, cpu: Int, seed: UInt64, calls: Int, recorder: FlightRecorder) -> [String] {
+    static func worker(
+        machine: Machine, cpu: Int, seed: UInt64, calls: Int, recorder: FlightRecorder, coarseUnit: UInt64? = nil,
+        el3Busy: Bool = false
+    ) -> [String] {
         var random = DeterministicRandom(seed: seed, stream: UInt64(cpu))
         var problems: [String] = []
         func granule() -> UInt64 { window + (random.next() % granules) * g }
@@ -90,11 +114,11 @@ public struct ConcurrencyStress: Sendable {
         /// Drives an operation REALM_CREATE or REALM_DESTROY started, for a few steps: donates random granules of
         /// the window when asked (a refused list cancels a cancellable operation), reclaims into this CPU's list
         /// page, continues otherwise. An operation left unfinished keeps its context, as a faulty host's would.
-        func drive(_ started: SMCReturn) {
+        func drive(_ started: SMCReturn, steps: Int = 8) {
             let list = window + 0x10_2000 + UInt64(cpu) * g
             var answer = started
             var cancelled = false
-            for _ in 0..<8 {
+            for _ in 0..<steps {
                 let result = RMIResult(rawValue: answer.x0)
                 guard result.status == .incomplete else { return }
                 switch result.memoryRequest {
@@ -122,6 +146,14 @@ public struct ConcurrencyStress: Sendable {
             }
         }
         for _ in 0..<calls {
+            if el3Busy && random.next() % 16 == 0 { try? machine.faultInjector.inject(.el3Busy, count: 1) }
+            if let coarseUnit, random.next() % 8 == 0 {
+                // The whole COARSE unit, driven to its end: one EL3 call per step.
+                let fid: FunctionID = random.next() % 2 == 0 ? .granuleRangeDelegate : .granuleRangeUndelegate
+                let started = issue(SMCArguments(fid.rawValue, coarseUnit, coarseUnit + (2 << 20)))
+                if RMIResult(rawValue: started.x0).status == .incomplete { drive(started, steps: 4096) }
+                continue
+            }
             let call: SMCArguments
             // Now and then the RMM's lifecycle moves under the other CPUs: a DEACTIVATE (which must see them, or
             // make them wait, before it frees the granule table) or an ACTIVATE to come back.

@@ -44,6 +44,12 @@ struct CheckFuzzCommand: ParsableCommand {
         help: "The host creates the L1 GPT tables at bring-up, so the calls can fold and re-create them.")
     var hostL1Tables = false
     @Option(
+        name: .customLong("el3-max-granules"),
+        help: "EL3 moves at most N granules per GPI change (2 MiB tracking regions, so COARSE units move in pieces).")
+    var el3MaxGranules: UInt64?
+    @Flag(name: .customLong("el3-busy"), help: "Before one call in eight, make EL3 answer its next GPI change BUSY.")
+    var el3Busy = false
+    @Option(
         name: .customLong("input"), parsing: .upToNextOption,
         help: "Inputs of the libFuzzer target (corpus or crash files) to run instead.")
     var inputs: [String] = []
@@ -55,6 +61,7 @@ struct CheckFuzzCommand: ParsableCommand {
 
     func validate() throws {
         guard iterations > 0 else { throw ValidationError("--iterations must be positive") }
+        guard el3MaxGranules != 0 else { throw ValidationError("--el3-max-granules must be at least 1") }
     }
 
     func run() throws {
@@ -74,7 +81,9 @@ struct CheckFuzzCommand: ParsableCommand {
         }
         if !inputs.isEmpty { return try runInputs() }
         var bar = ProgressBar("fuzzing", total: iterations)
-        let report = try SMCFuzzer(seed: seed, hostCreatedL1Tables: hostL1Tables).run(iterations: iterations) {
+        let fuzzer = SMCFuzzer(
+            seed: seed, hostCreatedL1Tables: hostL1Tables, el3MaxGranules: el3MaxGranules, el3Busy: el3Busy)
+        let report = try fuzzer.run(iterations: iterations) {
             bar.update($0)
         }
         bar.finish()
@@ -128,16 +137,24 @@ struct CheckStressCommand: ParsableCommand {
     @Option(help: "Rounds (the invariant checker runs after each).") var rounds = 20
     @Option(help: "Calls per CPU per round.") var calls = 1_000
     @Option(help: "The seed.") var seed: UInt64 = 1
+    @Option(
+        name: .customLong("el3-max-granules"),
+        help: "EL3 moves at most N granules per GPI change; the CPUs also race a COARSE unit moving in pieces.")
+    var el3MaxGranules: UInt64?
+    @Flag(name: .customLong("el3-busy"), help: "Before one call in sixteen, make EL3 answer its next GPI change BUSY.")
+    var el3Busy = false
 
     func validate() throws {
         guard (1...64).contains(cpus) else { throw ValidationError("--cpus must be 1 to 64") }
         guard rounds > 0, calls > 0 else { throw ValidationError("--rounds and --calls must be positive") }
+        guard el3MaxGranules != 0 else { throw ValidationError("--el3-max-granules must be at least 1") }
     }
 
     func run() throws {
         try CrashReports.nonInteractive()
         var bar = ProgressBar("stress", total: rounds)
-        let report = try ConcurrencyStress(seed: seed, cpus: cpus).run(
+        let stress = ConcurrencyStress(seed: seed, cpus: cpus, el3MaxGranules: el3MaxGranules, el3Busy: el3Busy)
+        let report = try stress.run(
             rounds: rounds, callsPerCPU: calls, progress: { bar.update($0) },
             onFirmwareFailure: { lines in
                 // The firmware is about to trap: say what every CPU was doing, and end without a crash report.

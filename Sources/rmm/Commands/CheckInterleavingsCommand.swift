@@ -32,6 +32,10 @@ struct CheckInterleavingsCommand: ParsableCommand {
     @Option(help: "The seed of --random.") var seed: UInt64 = 1
     @Option(help: "Priority change points of --random (PCT's bug depth).") var depth = 3
     @Option(help: "Replay one interleaving: the schedule a failure printed (needs --scenario).") var replay: String?
+    @Option(
+        name: .customLong("el3-max-granules"),
+        help: "EL3 moves at most N granules per GPI change in every scenario (coarse-partial: 256 unless given).")
+    var el3MaxGranules: UInt64?
 
     func validate() throws {
         guard schedulingPointsAreCompiled else {
@@ -47,6 +51,7 @@ struct CheckInterleavingsCommand: ParsableCommand {
         guard (0...8).contains(preemptions) else { throw ValidationError("--preemptions must be 0 to 8") }
         if let random { guard random > 0 else { throw ValidationError("--random must be positive") } }
         guard (1...8).contains(depth) else { throw ValidationError("--depth must be 1 to 8") }
+        guard el3MaxGranules != 0 else { throw ValidationError("--el3-max-granules must be at least 1") }
         if let replay {
             guard scenario != nil else { throw ValidationError("--replay needs --scenario") }
             guard InterleavingSchedule.parse(replay) != nil else {
@@ -56,7 +61,8 @@ struct CheckInterleavingsCommand: ParsableCommand {
     }
 
     func run() throws {
-        let scenarios = scenario.flatMap { InterleavingScenario.named($0) }.map { [$0] } ?? InterleavingScenario.all
+        let chosen = scenario.flatMap { InterleavingScenario.named($0) }.map { [$0] } ?? InterleavingScenario.all
+        let scenarios = el3MaxGranules.map { limit in chosen.map { $0.withEL3MaxGranules(limit) } } ?? chosen
         var failed = false
         for scenario in scenarios {
             let checker = InterleavingChecker(scenario: scenario, preemptionBound: preemptions)

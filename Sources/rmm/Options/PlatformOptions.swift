@@ -49,6 +49,11 @@ struct PlatformOptions: ParsableArguments {
     var budget: UInt64?
 
     @Option(
+        name: .customLong("el3-max-granules"),
+        help: "EL3 moves at most N granules per GPI change (default: no limit); COARSE units then move in pieces.")
+    var el3MaxGranules: UInt64?
+
+    @Option(
         name: .customLong("sro-contexts"),
         help: "Stateful operation contexts the RMM keeps per CPU, 1 to 64 (default 4).")
     var sroContexts: Int?
@@ -98,6 +103,7 @@ struct PlatformOptions: ParsableArguments {
         if let cpus { configuration.cpuCount = cpus }
         if let seed { configuration.seed = seed }
         if let budget { configuration.rangeWorkBudget = budget }
+        if let el3MaxGranules { configuration.el3MaxGranulesPerCall = el3MaxGranules }
         if let sroContexts { configuration.operationContextsPerCPU = sroContexts }
         configuration.strictRangeState = strictRangeState
         configuration.hostCreatedL1Tables = hostL1Tables

@@ -45,7 +45,7 @@ extension ServeSession {
         guard name == "clear" || InjectedFault(rawValue: name) != nil else {
             throw ServeRequestError(
                 "unknown fault '\(ServeRequestError.quoted(name))': expected busy, blocked, zero_progress, "
-                    + "el3_refuse, irq or clear")
+                    + "el3_refuse, el3_busy, irq or clear")
         }
         let count = try request.integer("count", in: 0...Int.max, default: 1)
         do {
