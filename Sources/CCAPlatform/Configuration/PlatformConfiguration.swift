@@ -1,4 +1,5 @@
 public import CCAArch
+public import RMM
 
 /// The static description of the simulated machine: its physical address space, GPT geometry, memory layout,
 /// CPUs and the knobs of the model.
@@ -52,6 +53,10 @@ public struct PlatformConfiguration: Hashable, Sendable {
     /// Stateful operation contexts the RMM keeps per CPU (the CLI's `--sro-contexts`), 1 to 64; the pool holds
     /// `cpuCount` times as many.
     public var operationContextsPerCPU = 4
+    /// Who supplies the RMM's tracking metadata (the CLI's `--tracking-metadata`): the platform (`preallocated`,
+    /// the default: every region with memory is FINE at activation) or the host by donation to TRACKING_SET
+    /// (`donated`: regions start COARSE or NONE, bet3.md section 3).
+    public var trackingMetadata = TrackingMetadataSource.preallocated
     /// The operation context counts per CPU the model supports.
     public static let supportedOperationContextsPerCPU: ClosedRange<Int> = 1...64
 
