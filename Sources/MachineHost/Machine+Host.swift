@@ -45,7 +45,8 @@ extension Machine {
             dramRegions: configuration.dramRegions.filter { $0.category == .conventional }.map {
                 GranuleRange(uncheckedBase: $0.base, top: $0.base + $0.size, granuleSize: configuration.granuleSize)
             },
-            retryPolicy: retryPolicy, trackingRegionSizeEncoding: configuration.trackingRegionSizeEncoding)
+            retryPolicy: retryPolicy, trackingRegionSizeEncoding: configuration.trackingRegionSizeEncoding,
+            suppliesTrackingMetadata: configuration.trackingMetadata == .donated)
     }
 
     /// A host library bound to CPU `cpu` of this machine (use `using(_:)` for the other CPUs).

@@ -1,4 +1,4 @@
-import CCAArch
+public import CCAArch
 
 /// A TRACKING_SET transition that moves metadata (host-supplied metadata, bet3.md section 3): to FINE, waiting for
 /// the donation of the region's granule words; away from FINE, handing them back by reclaim. The operation owns
@@ -240,5 +240,45 @@ extension RealmManagementMonitor {
         region.removeMetadata()
         region.endTransition(state: operation.to)
         return .result(.success)
+    }
+}
+
+extension RealmManagementMonitor {
+    /// Granules whose role as tracking metadata is broken (host-supplied metadata): an INTERNAL granule that no
+    /// region's metadata run covers, or one covered twice; a granule of a run that is not INTERNAL. A region's run
+    /// counts from its donation until its reclaim (a run inside a region that is no longer FINE is part of the
+    /// region's DELEGATED unit and is not looked at). For the invariant checker, at quiescent points.
+    public func trackingMetadataViolations() -> [PhysicalAddress] {
+        guard let table, table.metadataIsDonated else { return [] }
+        var handedBack: [ObjectIdentifier] = []
+        for context in operations.contexts where context.word & 3 == OperationContext.sealed {
+            if case .tracking(let operation) = context.operation, operation.to != .fine, context.step == .proceed {
+                handedBack.append(ObjectIdentifier(operation.region))
+            }
+        }
+        let g = granuleSize.bytes
+        var listed: [PhysicalAddress] = []
+        for region in table.regions where region.hasMetadata && !handedBack.contains(ObjectIdentifier(region)) {
+            let base = region.metadataAddress
+            if region.state != .fine && region.contains(base) { continue }
+            for i in 0..<trackingMetadataGranules { listed.append(base + i * g) }
+        }
+        var present: [PhysicalAddress] = []
+        forEachGranuleRun { base, size, info in
+            guard info.state == .internal else { return }
+            var pa = base
+            while pa < base + size {
+                present.append(pa)
+                pa = pa + g
+            }
+        }
+        listed.sort()
+        var violations: [PhysicalAddress] = []
+        for (i, pa) in listed.enumerated() where i > 0 && listed[i - 1] == pa { violations.append(pa) }
+        for pa in present where listed.sortedSearch({ pa < $0 ? .before : pa > $0 ? .after : .match }) == nil {
+            violations.append(pa)
+        }
+        for pa in listed where inspectGranule(at: pa)?.state != .internal { violations.append(pa) }
+        return violations
     }
 }
