@@ -184,6 +184,11 @@ typedef struct srmm_options {
     const srmm_region *dev_coh;
     /** Entries in dev_coh (at most SRMM_MAX_REGIONS); must be 0 when dev_coh is NULL. */
     uint64_t dev_coh_count;
+    /** Who supplies the RMM's tracking metadata (the CLI's --tracking-metadata): 0 the platform, preallocated
+     *  (every region FINE at activation); 1 the host by donation (regions start COARSE or NONE, and the host
+     *  library's bring-up makes them FINE). Fourth version of the struct (struct_size 152); a caller built with an
+     *  earlier one gets 0. */
+    uint64_t tracking_metadata;
 } srmm_options;
 
 /** Where and why a memory access faulted (filled by srmm_read and srmm_write). */
@@ -320,8 +325,8 @@ typedef struct srmm_explore_result {
 /* The Swift side reads and writes these structs at exactly these offsets (checked where C11 is available). */
 #if !defined(__cplusplus) && defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
 _Static_assert(sizeof(srmm_region) == 16, "srmm_region layout");
-_Static_assert(sizeof(srmm_options) == 144 && offsetof(srmm_options, tracking_region_size) == 104 &&
-                   offsetof(srmm_options, dev_coh_count) == 136,
+_Static_assert(sizeof(srmm_options) == 152 && offsetof(srmm_options, tracking_region_size) == 104 &&
+                   offsetof(srmm_options, dev_coh_count) == 136 && offsetof(srmm_options, tracking_metadata) == 144,
                "srmm_options layout");
 _Static_assert(sizeof(srmm_fault) == 24 && offsetof(srmm_fault, world) == 20, "srmm_fault layout");
 _Static_assert(sizeof(srmm_granule_info) == 32 && offsetof(srmm_granule_info, gpi_name) == 24,
