@@ -22,6 +22,8 @@ public struct MachineConduit: SMCConduit {
 public struct MachineHostMemory: HostMemory {
     public let machine: Machine
 
+    public init(machine: Machine) { self.machine = machine }
+
     public func write(_ bytes: [UInt8], at address: PhysicalAddress) throws(HostMemoryError) {
         guard case .success = machine.memory.write(.nonSecure, pa: address, bytes: bytes) else {
             throw HostMemoryError(address: address)
