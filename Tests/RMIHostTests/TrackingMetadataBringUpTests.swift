@@ -110,6 +110,45 @@ struct TrackingMetadataBringUpTests {
         }
     }
 
+    @Test("deactivate hands the metadata back (the fed regions NONE, the bootstrap region COARSE), then re-initialises")
+    func deactivateHandsMetadataBack() throws {
+        let machine = try machine()
+        let host = machine.host()
+        let free = host.allocator.freeGranuleCount
+        try host.initialize()
+        try host.deactivate()
+        #expect(host.trackingMetadata.isEmpty)
+        #expect(machine.rmm.lifecycleState == .initial)
+        #expect(host.allocator.freeGranuleCount == free)
+        #expect(host.leakLedger.leakedRanges.isEmpty)
+        #expect(machine.checkInvariants().isEmpty)
+        // The next bring-up finds the COARSE layout again and bootstraps anew.
+        try host.initialize()
+        #expect(host.trackingMetadata.count == 4)
+        #expect(machine.checkInvariants().isEmpty)
+    }
+
+    @Test("deactivate refuses, naming the region, while part of the bootstrap region is the caller's")
+    func deactivateRefusedWhileBootstrapRegionInUse() throws {
+        let machine = try machine()
+        let host = machine.host()
+        try host.initialize()
+        let page = try #require(host.allocator.allocatePage())
+        #expect(page.rawValue >> 30 == 2)  // in the bootstrap region, past its metadata
+        #expect(throws: HostDeactivateError.trackingMetadata(region: PhysicalAddress(0x8000_0000), status: nil)) {
+            try host.deactivate()
+        }
+        #expect(machine.rmm.lifecycleState == .active)
+        #expect(host.isAvailable)
+        // Refused before any SMC: every region is still FINE with its metadata.
+        #expect(host.trackingMetadata.count == 4)
+        #expect(trackingState(machine, 0x8000_0000, 0x9_0000_0000).x2 == UInt64(TrackingState.fine.rawValue))
+        #expect(machine.checkInvariants().isEmpty)
+        host.allocator.freePage(page)
+        try host.deactivate()
+        #expect(machine.rmm.lifecycleState == .initial)
+    }
+
     @Test("with preallocated metadata the host neither supplies nor records any")
     func preallocatedUnchanged() throws {
         let machine = try Machine(configuration: .default)

@@ -187,4 +187,106 @@ extension HostRMI {
         shared.trackingMetadata.withLock { $0.append((base, block)) }
         return block
     }
+
+    /// Before RMI_RMM_DEACTIVATE: takes every region this host made FINE away from FINE again, so the RMM hands the
+    /// metadata back (INTERNAL granules would make it refuse). Regions fed from elsewhere go NONE through the
+    /// stateful-operation driver (the reclaimed granules are undelegated and freed); a self-describing region is
+    /// delegated whole again (its metadata comes back DELEGATED, so only COARSE DELEGATED can take it), made COARSE,
+    /// its metadata reclaimed, then undelegated whole and freed. The next activation builds the layout anew.
+    func handBackTrackingMetadata() throws(HostDeactivateError) {
+        var smcCount = 0
+        func isSelfDescribing(_ record: (region: PhysicalAddress, metadata: GranuleRange)) -> Bool {
+            record.metadata.base >= record.region && record.metadata.top <= record.region + regionBytes(record)
+        }
+        // Nothing changes unless every self-describing region can be delegated whole again: the rest of it free,
+        // but for the metadata of other regions, which comes back first.
+        let records = trackingMetadata
+        for record in records where isSelfDescribing(record) {
+            let rest = GranuleRange(
+                uncheckedBase: record.metadata.top, top: record.region + regionBytes(record), granuleSize: granuleSize)
+            var expected = _ExtentSet()
+            expected.insert(rest.base.rawValue..<rest.top.rawValue)
+            for other in records where other.region != record.region {
+                expected.remove(other.metadata.base.rawValue..<other.metadata.top.rawValue)
+            }
+            let taken = allocator.withdraw(rest)
+            for piece in taken { allocator.free(piece) }
+            var found = _ExtentSet()
+            for piece in taken { found.insert(piece.base.rawValue..<piece.top.rawValue) }
+            guard found.extents == expected.extents else {
+                throw .trackingMetadata(region: record.region, status: nil)
+            }
+        }
+        for record in trackingMetadata.reversed() {
+            let region = record.region
+            if !isSelfDescribing(record) {
+                let outcome = execute(
+                    SMCArguments(
+                        FunctionID.granuleTrackingSet.rawValue, region.rawValue,
+                        UInt64(TrackingCategory.conventional.rawValue), UInt64(TrackingState.none.rawValue)),
+                    transfersMemory: true)
+                guard case .completed(let answer) = outcome.end, RMIResult(rawValue: answer.x0).status == .success
+                else { throw .trackingMetadata(region: region, status: outcome.status) }
+            } else {
+                try handBackSelfDescribing(record, smcCount: &smcCount)
+            }
+            shared.trackingMetadata.withLock { $0.removeAll { $0.region == region } }
+        }
+    }
+
+    /// The tracking region size a record's region has (the configured one).
+    private func regionBytes(_ record: (region: PhysicalAddress, metadata: GranuleRange)) -> UInt64 {
+        RMMConfiguration.trackingRegionSize(
+            encoding: configuration.trackingRegionSizeEncoding, granuleSize: granuleSize) ?? record.metadata.size
+    }
+
+    private func handBackSelfDescribing(
+        _ record: (region: PhysicalAddress, metadata: GranuleRange), smcCount: inout Int
+    ) throws(HostDeactivateError) {
+        let base = record.region
+        let top = base + regionBytes(record)
+        let rest = GranuleRange(uncheckedBase: record.metadata.top, top: top, granuleSize: granuleSize)
+        let taken = allocator.withdraw(rest)
+        guard taken.count == 1, taken[0] == rest else {
+            for piece in taken { allocator.free(piece) }
+            throw .trackingMetadata(region: base, status: nil)
+        }
+        guard let list = allocator.allocatePage() else {
+            allocator.free(rest)
+            throw .trackingMetadata(region: base, status: nil)
+        }
+        defer { allocator.freePage(list) }
+        let delegation = rangeLoop(.delegate, base: rest.base, top: rest.top, smcCount: &smcCount)
+        if let failure = delegation.failure {
+            undelegateAndFree(
+                GranuleRange(uncheckedBase: rest.base, top: delegation.top, granuleSize: granuleSize),
+                smcCount: &smcCount)
+            allocator.free(GranuleRange(uncheckedBase: delegation.top, top: rest.top, granuleSize: granuleSize))
+            throw .trackingMetadata(region: base, status: failure.status)
+        }
+        func refused(_ status: RMIStatus?) -> HostDeactivateError {
+            undelegateAndFree(rest, smcCount: &smcCount)
+            return .trackingMetadata(region: base, status: status)
+        }
+        let arguments = SMCArguments(
+            FunctionID.granuleTrackingSet.rawValue, base.rawValue, UInt64(TrackingCategory.conventional.rawValue),
+            UInt64(TrackingState.coarse.rawValue))
+        guard case .answered(let start) = issue(arguments, smcCount: &smcCount) else { throw refused(.busy) }
+        let result = RMIResult(rawValue: start.x0)
+        guard result.status == .incomplete, result.memoryRequest == .reclaim else { throw refused(result.status) }
+        let handle = start.x1
+        // The operation has published COARSE: from here the region moves only whole.
+        let reclaim = SMCArguments(FunctionID.opMemReclaim.rawValue, handle, list.rawValue, 1)
+        guard case .answered(let reclaimed) = issue(reclaim, smcCount: &smcCount),
+            RMIResult(rawValue: reclaimed.x0).status == .incomplete, reclaimed.x1 == 1,
+            case .answered(let finished) = issue(
+                SMCArguments(FunctionID.opContinue.rawValue, handle, 0), smcCount: &smcCount),
+            RMIResult(rawValue: finished.x0).status == .success
+        else { throw .trackingMetadata(region: base, status: .incomplete) }
+        // The metadata is part of the region's DELEGATED unit again, recorded as the host's with the rest.
+        shared.delegatedByHost.withLock { $0.insert(record.metadata.base.rawValue..<record.metadata.top.rawValue) }
+        let leaked = undelegateAndFree(
+            GranuleRange(uncheckedBase: base, top: top, granuleSize: granuleSize), smcCount: &smcCount)
+        guard leaked == 0 else { throw .trackingMetadata(region: base, status: .errorInput) }
+    }
 }
