@@ -326,6 +326,20 @@ struct TrackingMetadataTests {
         #expect(d.h.rmm.granuleWord(PhysicalAddress(dram1)) == nil)
     }
 
+    @Test("The metadata invariant: every INTERNAL granule is one region's metadata, and every run INTERNAL")
+    func metadata_invariant() {
+        let d = Donated()
+        d.bootstrap()
+        #expect(d.h.rmm.trackingMetadataViolations().isEmpty)
+        // A granule of the run loses its role, and an ordinary one claims it.
+        d.h.force(dram0 + 5 * g, GranuleWord(state: .delegated))
+        d.h.force(dram0Top - g, GranuleWord(state: .internal))
+        #expect(
+            d.h.rmm.trackingMetadataViolations().sorted()
+                == [PhysicalAddress(dram0 + 5 * g), PhysicalAddress(dram0Top - g)])
+        #expect(Harness().rmm.trackingMetadataViolations().isEmpty)
+    }
+
     @Test("The metadata request for 2 MiB tracking regions is one granule")
     func two_megabyte_regions_need_one_granule() {
         let h = Harness(activate: false, trackingMetadata: .donated)
