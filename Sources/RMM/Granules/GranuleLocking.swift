@@ -59,9 +59,16 @@ extension RealmManagementMonitor {
         region.words.adjustRefcount(region.index(of: pa), by: delta)
     }
 
-    /// The unlocked word of a tracked granule.
+    /// The unlocked word of a tracked granule. With host-supplied metadata the look is made as a user of the region
+    /// (`nil` while a transition owns it), so the words cannot be handed back meanwhile.
     func granuleWord(_ pa: PhysicalAddress) -> GranuleWord? {
-        guard let region = table?.region(containing: pa), region.state == .fine else { return nil }
+        guard let table, let region = table.region(containing: pa), region.state == .fine else { return nil }
+        if table.metadataIsDonated {
+            guard region.enter() else { return nil }
+            defer { region.leave() }
+            guard region.state == .fine else { return nil }
+            return region.words.load(region.index(of: pa)).locked(false)
+        }
         return region.words.load(region.index(of: pa)).locked(false)
     }
 
