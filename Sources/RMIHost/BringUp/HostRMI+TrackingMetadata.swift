@@ -1,4 +1,4 @@
-public import CCAArch
+import CCAArch
 
 extension HostRMI {
     /// Bring-up with host-supplied tracking metadata (bet3.md section 3): makes every tracking region of the host's

@@ -47,7 +47,7 @@ final class TrackingRegion: Sendable {
         self.isHomogeneous = isHomogeneous
         self.populated = populated
         let count = Int(size >> UInt64(granuleShift))
-        self.shape = unsafe (count, GranuleObserverReference(observer))
+        self.shape = (count, GranuleObserverReference(observer))
         if let metadata = unsafe metadata {
             self._metadata = Atomic(UInt(bitPattern: unsafe GranuleWords.bind(metadata, count: count)))
         } else {
