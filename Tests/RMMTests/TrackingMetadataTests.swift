@@ -15,7 +15,7 @@ private let metadataGranules: UInt64 = 256
 /// An RMM with host-supplied tracking metadata on the harness's machine: DRAM0 is one whole 1 GiB region
 /// (COARSE at activation), DRAM1 2 MiB at the start of a region that is otherwise a hole (NONE).
 private struct Donated {
-    let h = Harness(trackingMetadata: .donated)
+    var h = Harness(trackingMetadata: .donated)
 
     func set(_ base: UInt64, _ state: TrackingState, category: UInt64 = 0) -> SMCReturn {
         h.smc(.granuleTrackingSet, base, category, UInt64(state.rawValue))
@@ -324,6 +324,41 @@ struct TrackingMetadataTests {
         }
         #expect(d.h.state(dram0Top - g) == .rd)
         #expect(d.h.rmm.granuleWord(PhysicalAddress(dram1)) == nil)
+    }
+
+    @Test("SET away from FINE answers RMI_BUSY while a granule lock is held, and leaves the region FINE")
+    func fine_to_coarse_busy_on_held_lock() {
+        let d = Donated()
+        d.bootstrap()
+        d.h.force(dram0Top - g, GranuleWord(state: .delegated).locked(true))
+        #expect(d.set(dram0, .coarse) == .result(.busy))
+        #expect(d.tracking(dram0) == .fine)
+        d.h.force(dram0Top - g, GranuleWord(state: .delegated))
+        #expect(d.h.rmm.pendingOperations().isEmpty)
+        #expect(RMIResult(rawValue: d.set(dram0, .coarse).x0).status == .incomplete)
+    }
+
+    @Test("SET with no free operation context answers RMI_BLOCKED and releases the region unchanged")
+    func no_free_context_releases_region() {
+        var d = Donated()
+        d.h = Harness(contextsPerCPU: 1, trackingMetadata: .donated)
+        d.bootstrap()
+        // Four delegations interrupted into operations that wait for the host: every context sealed.
+        let granules = (0..<4).map { dram0 + 0x20_0000 + UInt64($0) * 2 * g }
+        for pa in granules { #expect(d.h.undelegate(pa, pa + g) == .result(.success, pa + g)) }
+        d.h.port.state.withLock { $0.interruptPending = true }
+        var handles: [UInt64] = []
+        for pa in granules {
+            let started = d.h.delegate(pa, pa + g)
+            #expect(RMIResult(rawValue: started.x0).status == .incomplete)
+            handles.append(started.x1)
+        }
+        d.h.port.state.withLock { $0.interruptPending = false }
+        #expect(d.set(dram1, .fine) == .result(.blocked))
+        #expect(d.set(dram0, .coarse) == .result(.blocked))
+        #expect(d.tracking(dram1) == TrackingState.none && d.tracking(dram0) == .fine)
+        for handle in handles { _ = d.h.smc(.opContinue, handle) }
+        #expect(RMIResult(rawValue: d.set(dram1, .fine).x0).status == .incomplete)
     }
 
     @Test("The metadata invariant: every INTERNAL granule is one region's metadata, and every run INTERNAL")
