@@ -125,6 +125,9 @@ struct TrackingMetadataTests {
         #expect(d.h.states(source, source + metadataGranules * g).allSatisfy { $0 == .internal })
         #expect(d.h.state(dram1) == .undelegated)
         #expect(d.h.delegate(dram1, dram1 + 4 * g) == .result(.success, dram1 + 4 * g))
+        // The region holding another region's metadata cannot leave FINE: its INTERNAL granules do not cross.
+        #expect(d.set(dram0, .coarse) == .result(.errorInput))
+        #expect(d.tracking(dram0) == .fine)
     }
 
     @Test("OP_MEM_DONATE in_state: UNDELEGATED granules, a NONE region's, an UNDELEGATED COARSE unit's answer RMI_ERROR_INPUT")
@@ -188,6 +191,10 @@ struct TrackingMetadataTests {
         let handle = d.set(dram1, .fine).x1
         #expect(d.donate(handle, [Donated.run(dram0 + 0x20_0000, count: 512)]) == .result(.errorInput))
         #expect(d.donate(handle, [Donated.run(dram0 + 0x10_0000, count: 128)]) == .result(.errorInput))
+        // The state field must say DELEGATED, as asked.
+        let undelegatedState = AddressRangeDescriptor(
+            base: PhysicalAddress(dram0 + 0x10_0000), blockSize: .level3, count: metadataGranules, state: .undelegated)
+        #expect(d.donate(handle, [undelegatedState]) == .result(.errorInput))
         #expect(d.h.state(dram0 + 0x10_0000) == .delegated)
     }
 
