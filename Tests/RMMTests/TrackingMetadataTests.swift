@@ -130,7 +130,7 @@ struct TrackingMetadataTests {
         #expect(d.tracking(dram0) == .fine)
     }
 
-    @Test("OP_MEM_DONATE in_state: UNDELEGATED granules, a NONE region's, an UNDELEGATED COARSE unit's answer RMI_ERROR_INPUT")
+    @Test("OP_MEM_DONATE in_state: a NONE region's granules, an UNDELEGATED COARSE unit's, answer RMI_ERROR_INPUT")
     func donate_in_state() {
         let d = Donated()
         let handle = d.set(dram0, .fine).x1
@@ -142,7 +142,7 @@ struct TrackingMetadataTests {
         #expect(d.h.rmm.pendingOperations().first?.waitingFor == .opMemDonate)
     }
 
-    @Test("OP_MEM_DONATE in_state: a granule of the run not DELEGATED in a FINE region answers RMI_ERROR_INPUT, nothing taken")
+    @Test("OP_MEM_DONATE in_state: a run granule not DELEGATED in a FINE region answers RMI_ERROR_INPUT, none taken")
     func donate_in_state_fine_region() {
         let d = Donated()
         d.bootstrap()

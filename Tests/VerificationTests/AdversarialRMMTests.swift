@@ -80,12 +80,15 @@ struct AdversarialRMMTests {
                 .encoding(granule: .size4KB)!
         }
         try rmm.memory.writeWords(split, at: PhysicalAddress(list))
-        #expect(rmm.allowedAnswers(SMCArguments(FunctionID.opMemDonate.rawValue, start.x1, list, 2)) == [
-            .refuse(.errorInput)
-        ])
+        #expect(
+            rmm.allowedAnswers(SMCArguments(FunctionID.opMemDonate.rawValue, start.x1, list, 2)) == [
+                .refuse(.errorInput)
+            ])
         let run = AddressRangeDescriptor(base: PhysicalAddress(spare), blockSize: .level3, count: 2, state: .delegated)
-        try rmm.memory.writeWords([run.encoding(granule: .size4KB)!], at: PhysicalAddress(list))
-        #expect(rmm.allowedAnswers(SMCArguments(FunctionID.opMemDonate.rawValue, start.x1, list, 1)).first == .consume(2))
+        let word = try #require(run.encoding(granule: .size4KB))
+        try rmm.memory.writeWords([word], at: PhysicalAddress(list))
+        #expect(
+            rmm.allowedAnswers(SMCArguments(FunctionID.opMemDonate.rawValue, start.x1, list, 1)).first == .consume(2))
     }
 
     @Test func aMisalignedOrEmptyRangeIsRefusedWithErrorInputOnly() {

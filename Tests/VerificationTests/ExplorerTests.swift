@@ -82,7 +82,8 @@ struct RMIHostExplorationTests {
         #expect(report.violation(.outsideRange) == nil && report.violation(.protocolMisuse) == nil)
         #expect(report.violation(.operationMisreported) == nil && report.violation(.leakMismatch) == nil)
         #expect(report.schedulesRun > 100)
-        #expect(ExplorationBounds().smcBound(for: .trackingSet) == ExplorationBounds().smcBound(for: .statefulOperation))
+        let bounds = ExplorationBounds()
+        #expect(bounds.smcBound(for: .trackingSet) == bounds.smcBound(for: .statefulOperation))
     }
 
     /// Found by the explorer: `serveDonation` freed the unfinished suffix of a failed delegation of donated memory

@@ -51,8 +51,9 @@ struct PlatformOptionsTests {
         let report = ScenarioRunner(session: ServeSession(machine: machine, host: host)).run(scenario)
         #expect(report.failures.isEmpty, "\(report.failures)")
         #expect(host.trackingMetadata.count == 4)
-        #expect(try PlatformOptions.parse(["--tracking-metadata", "preallocated"]).configuration().trackingMetadata
-            == .preallocated)
+        #expect(
+            try PlatformOptions.parse(["--tracking-metadata", "preallocated"]).configuration().trackingMetadata
+                == .preallocated)
         #expect(try PlatformOptions.parse([]).configuration().trackingMetadata == .preallocated)
         #expect {
             _ = try PlatformOptions.parse(["--tracking-metadata", "host"]).configuration()

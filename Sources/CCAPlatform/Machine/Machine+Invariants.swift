@@ -78,7 +78,9 @@ extension Machine {
             report("auxiliary granule 0x\(String(pa.rawValue, radix: 16)) is not owned by exactly one REC or RD")
         }
         for pa in rmm.trackingMetadataViolations() {
-            report("granule 0x\(String(pa.rawValue, radix: 16)) is INTERNAL but not one region's tracking metadata, or the reverse")
+            report(
+                "granule 0x\(String(pa.rawValue, radix: 16)) is INTERNAL but not one region's tracking metadata, "
+                    + "or the reverse")
         }
         if let broken = gpt.firstContiguityViolation() {
             report("a contiguous GPT descriptor covers mixed GPIs at 0x\(String(broken.rawValue, radix: 16))")

@@ -115,7 +115,8 @@ extension HostRMI {
         do {
             metadata = try donateMetadata(for: base, inside: true, list: list)
         } catch {
-            undelegateAndFree(GranuleRange(uncheckedBase: base, top: top, granuleSize: granuleSize), smcCount: &smcCount)
+            undelegateAndFree(
+                GranuleRange(uncheckedBase: base, top: top, granuleSize: granuleSize), smcCount: &smcCount)
             throw error
         }
         undelegateAndFree(
@@ -179,7 +180,9 @@ extension HostRMI {
         let donation = RMIResult(rawValue: donated.x0)
         guard donation.status == .incomplete, donation.memoryRequest == OpMemRequest.none,
             donated.x1 == block.granuleCount
-        else { try abandon(donation.status == .incomplete ? .errorInput : donation.status, block: inside ? nil : block) }
+        else {
+            try abandon(donation.status == .incomplete ? .errorInput : donation.status, block: inside ? nil : block)
+        }
         let finished = RMIResult(rawValue: try step(.opContinue, handle).x0).status
         guard finished == .success else { throw .trackingMetadata(region: base, status: finished) }
         // The run is the RMM's now: out of the delegation record, on the metadata list.

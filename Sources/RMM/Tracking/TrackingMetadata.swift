@@ -30,22 +30,29 @@ extension RealmManagementMonitor {
     /// TRACKING_SET with host-supplied metadata, for a transition that moves metadata: to FINE from NONE or
     /// COARSE, or from FINE to COARSE or NONE. The caller has checked the inputs and claimed the region; this
     /// returns it (`endTransition`) on every answer but RMI_INCOMPLETE, where the new operation holds it.
-    func metadataTransition(_ region: TrackingRegion, from current: TrackingState, to target: TrackingState)
+    func metadataTransition(
+        _ region: TrackingRegion, from current: TrackingState, to target: TrackingState
+    )
         -> SMCReturn
     {
         if target == .fine {
             if current == .coarse {
                 let word = region.coarseWord
                 let refusal: RMIStatus? =
-                    word.state == .partial ? .blocked : word.isLocked ? .busy
-                    : Self.mayCross(word.state, to: .fine) ? nil : .errorInput
+                    word.state == .partial
+                    ? .blocked
+                    : word.isLocked
+                        ? .busy
+                        : Self.mayCross(word.state, to: .fine) ? nil : .errorInput
                 if let refusal {
                     region.endTransition(state: current)
                     return .result(refusal)
                 }
             }
-            return startOperation(region, TrackingOperation(
-                region: region, from: current, to: target, metadata: nil, cancelled: false),
+            return startOperation(
+                region,
+                TrackingOperation(
+                    region: region, from: current, to: target, metadata: nil, cancelled: false),
                 step: .donate(trackingMetadataRequest), canCancel: true)
         }
         return releaseMetadata(region, to: target)

@@ -85,8 +85,7 @@ final class TrackingRegion: Sendable {
     /// Installs the region's granule words in `memory`, the granules the host donated at `address` (host-supplied
     /// metadata), filled with `word`. The caller owns the region for a transition; the releasing store of the new
     /// state publishes the words.
-    func installMetadata(_ memory: UnsafeMutableRawPointer, filledWith word: GranuleWord, at address: PhysicalAddress)
-    {
+    func installMetadata(_ memory: UnsafeMutableRawPointer, filledWith word: GranuleWord, at address: PhysicalAddress) {
         let words = unsafe GranuleWords.bind(memory, count: shape.count)
         _metadataAddress.store(address.rawValue, ordering: .relaxed)
         _metadata.store(UInt(bitPattern: words), ordering: .relaxed)
