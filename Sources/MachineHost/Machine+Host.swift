@@ -22,6 +22,8 @@ public struct MachineConduit: SMCConduit {
 public struct MachineHostMemory: HostMemory {
     public let machine: Machine
 
+    public init(machine: Machine) { self.machine = machine }
+
     public func write(_ bytes: [UInt8], at address: PhysicalAddress) throws(HostMemoryError) {
         guard case .success = machine.memory.write(.nonSecure, pa: address, bytes: bytes) else {
             throw HostMemoryError(address: address)
@@ -45,7 +47,8 @@ extension Machine {
             dramRegions: configuration.dramRegions.filter { $0.category == .conventional }.map {
                 GranuleRange(uncheckedBase: $0.base, top: $0.base + $0.size, granuleSize: configuration.granuleSize)
             },
-            retryPolicy: retryPolicy, trackingRegionSizeEncoding: configuration.trackingRegionSizeEncoding)
+            retryPolicy: retryPolicy, trackingRegionSizeEncoding: configuration.trackingRegionSizeEncoding,
+            suppliesTrackingMetadata: configuration.trackingMetadata == .donated)
     }
 
     /// A host library bound to CPU `cpu` of this machine (use `using(_:)` for the other CPUs).

@@ -95,6 +95,13 @@ public final class HostRMI: Sendable {
         }
     }
 
+    /// The tracking metadata this host donated at bring-up (host-supplied metadata): each FINE region it made, and
+    /// the granules the RMM keeps its granule words in. They are neither free in the allocator nor in the host's
+    /// delegation record: the RMM holds them INTERNAL.
+    public var trackingMetadata: [(region: PhysicalAddress, metadata: GranuleRange)] {
+        shared.trackingMetadata.withLock { $0 }
+    }
+
     /// Granules the host's record shows delegated.
     public var recordedDelegatedGranuleCount: UInt64 {
         shared.delegatedByHost.withLock { $0.byteCount } >> UInt64(granuleSize.shift)
@@ -146,6 +153,8 @@ final class _HostShared: Sendable {
     let lifecycle = Mutex(Lifecycle.uninitialized)
     /// What this host delegated through the library and has not undelegated (section 8 item 9).
     let delegatedByHost = Mutex(_ExtentSet())
+    /// Granules this host donated to the RMM as tracking metadata (INTERNAL there), by the region they describe.
+    let trackingMetadata = Mutex<[(region: PhysicalAddress, metadata: GranuleRange)]>([])
 
     init(configuration: HostConfiguration, memory: any HostMemory, allocator: HostPageAllocator) {
         self.configuration = configuration

@@ -2,6 +2,7 @@ import CCAArch
 import CCAPlatform
 import MachineHost
 import RMIHost
+import RMM
 
 /// `srmm_options_init`: sets every field of `*options` to its default (all zero and NULL).
 @_cdecl("srmm_options_init")
@@ -77,7 +78,10 @@ public func srmm_platform_destroy(_ platform: OpaquePointer?) {
 /// Mirrors the CLI (`PlatformOptions.configuration()` of the rmm command): regions replace the default lists
 /// and are named DRAM0..., MMIO0...; zero fields keep the default platform's values.
 func platformConfiguration(_ options: _COptions) -> Result<PlatformConfiguration, ReturnCode> {
-    guard unsafe options.strictRangeState <= 1, unsafe options.activate <= 1, unsafe options.hostL1Tables <= 1 else {
+    guard unsafe options.strictRangeState <= 1, unsafe options.activate <= 1, unsafe options.hostL1Tables <= 1,
+        let trackingMetadata = unsafe TrackingMetadataSource(rawValue: UInt8(clamping: options.trackingMetadata)),
+        unsafe options.trackingMetadata <= 1
+    else {
         return .failure(.invalidArgument)
     }
     var configuration = PlatformConfiguration.default
@@ -120,8 +124,10 @@ func platformConfiguration(_ options: _COptions) -> Result<PlatformConfiguration
     configuration.seed = unsafe options.seed
     configuration.strictRangeState = unsafe options.strictRangeState == 1
     configuration.hostCreatedL1Tables = unsafe options.hostL1Tables == 1
+    configuration.trackingMetadata = trackingMetadata
     if unsafe options.trackingRegionSize != 0 { configuration.trackingRegionSize = unsafe options.trackingRegionSize }
     if unsafe options.el3MaxGranules != 0 { configuration.el3MaxGranulesPerCall = unsafe options.el3MaxGranules }
+    if unsafe options.sroContexts != 0 { configuration.operationContextsPerCPU = unsafe Int(clamping: options.sroContexts) }
     do {
         try configuration.validate()
     } catch {

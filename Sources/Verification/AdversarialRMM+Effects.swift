@@ -11,7 +11,7 @@ extension AdversarialRMM {
         case .opMemDonate: return applyDonate(answer)
         case .opMemReclaim: return applyReclaim(answer, list: arguments.x2, capacity: arguments.x3)
         case .opCancel: return applyCancel(answer)
-        case ExplorationTarget.transferCommand: return applyTransferStart(answer)
+        case ExplorationTarget.transferCommand, ExplorationTarget.trackingCommand: return applyTransferStart(answer)
         default: return Self.registers(answer)
         }
     }
@@ -44,7 +44,8 @@ extension AdversarialRMM {
     }
 
     private func donationRequest(_ granules: Int, _ memoryState: OpMemState) -> OpMemDonateRequest {
-        OpMemDonateRequest(blockSize: .level3, count: UInt16(granules), contiguous: false, state: memoryState)
+        OpMemDonateRequest(
+            blockSize: .level3, count: UInt16(granules), contiguous: contiguousDonations, state: memoryState)
     }
 
     private func finish(_ registers: SMCReturn) -> SMCReturn {

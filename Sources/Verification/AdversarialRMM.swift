@@ -26,6 +26,8 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
     public let layout: ModelLayout
     public let rules: AnswerRules
     let allowedRegion: AllowedRegion
+    /// Whether donation requests are contiguous (the `tracking-set` helper's TRACKING_SET asks for one run).
+    let contiguousDonations: Bool
     let scheduler: any Scheduler
     let memory: ModelMemory
     @exclusivity(unchecked) var state: ModelState
@@ -54,8 +56,9 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
 
     init(
         layout: ModelLayout, rules: AnswerRules, allowedRegion: AllowedRegion, scheduler: any Scheduler,
-        memory: ModelMemory, rangeState: ModelGranuleState
+        memory: ModelMemory, rangeState: ModelGranuleState, contiguousDonations: Bool = false
     ) {
+        self.contiguousDonations = contiguousDonations
         self.layout = layout
         self.rules = rules
         self.allowedRegion = allowedRegion
@@ -201,6 +204,7 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
         case .opMemReclaim: options = reclaimAnswers(handle: arguments.x1, list: arguments.x2)
         case .opCancel: options = cancelAnswers(handle: arguments.x1)
         case ExplorationTarget.transferCommand: options = transferStartAnswers()
+        case ExplorationTarget.trackingCommand: options = trackingStartAnswers()
         default: options = [.refuse(.errorNotSupported)]
         }
         // Only donations and reclaims can list an answer twice (a count of 0 or 1 offered two ways), and they remove
@@ -368,6 +372,13 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
         }
         // mem_gt: more memory than asked for.
         guard offered.count <= wanted else { return [.refuse(.errorInput)] }
+        // mem_contig, mem_align: a contiguous request (TRACKING_SET's) takes one run aligned to its size.
+        if contiguousDonations, let first = offered.first {
+            let aligned = (layout.address(of: first) / granule) % UInt64(wanted) == 0
+            guard offered.count == wanted, aligned, offered == Array(first..<(first + wanted)) else {
+                return [.refuse(.errorInput)]
+            }
+        }
         unsafe donationOffer = offered
         var options: [AdversaryAnswer] = [.consume(offered.count)]
         if offered.count >= 1 { options.append(.consume(0)) }
@@ -412,6 +423,22 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
             .finish(.success), .incomplete(canCancel: false), .incomplete(canCancel: true),
             .requestDonation(granules: 1, state: .delegated, canCancel: false),
             .requestDonation(granules: 2, state: .undelegated, canCancel: true), .refuse(.busy), .refuse(.blocked),
+            .refuse(.errorInput),
+        ]
+        if rules == .includingForbidden {
+            options += offerForbidden([.refuse(Self.undefinedStatus), .reservedMemoryRequest])
+        }
+        return options
+    }
+
+    /// The initiating TRACKING_SET(FINE) of the abstract operation, with host-supplied metadata: the region is FINE
+    /// already (success), or the metadata is asked for as one contiguous run of DELEGATED granules, cancellable until
+    /// it arrives (granule-delegation.md section 3).
+    private func trackingStartAnswers() -> [AdversaryAnswer] {
+        guard unsafe !state.operations.contains(where: { $0.kind == .transfer }) else { return [.refuse(.blocked)] }
+        var options: [AdversaryAnswer] = [
+            .requestDonation(granules: 2, state: .delegated, canCancel: true), .finish(.success),
+            .requestDonation(granules: 1, state: .delegated, canCancel: true), .refuse(.busy), .refuse(.blocked),
             .refuse(.errorInput),
         ]
         if rules == .includingForbidden {

@@ -12,6 +12,10 @@ public enum HostHelper: String, CaseIterable, Hashable, Sendable {
     /// `HostRMI.execute(_:transfersMemory: true)` of a memory-transferring command: the generic SRO driver,
     /// donations (delegating the memory first when asked), reclaims and cancellation included.
     case statefulOperation = "sro"
+    /// `HostRMI.execute(_:transfersMemory: true)` of RMI_GRANULE_TRACKING_SET to FINE with host-supplied tracking
+    /// metadata (bet3.md section 3): the same driver, asked for one contiguous, naturally aligned run of DELEGATED
+    /// granules, and handing it back by reclaim when the operation fails or is cancelled.
+    case trackingSet = "tracking-set"
     /// `LinuxV14Host.delegateRange(phys:size:)`.
     case linuxV14Delegate = "linux-v14-delegate"
     /// `LinuxV14Host.undelegateRange(phys:size:)`.
@@ -19,6 +23,9 @@ public enum HostHelper: String, CaseIterable, Hashable, Sendable {
 
     /// Whether this is the Linux v14 reference loop rather than RMIHost.
     public var isLinuxV14: Bool { self == .linuxV14Delegate || self == .linuxV14Undelegate }
+
+    /// Whether the helper drives a memory-transferring stateful operation (in the spare memory, not the range).
+    var drivesOperation: Bool { self == .statefulOperation || self == .trackingSet }
 
     /// Whether the range starts delegated (the helper undelegates it).
     var startsDelegated: Bool { self == .undelegate || self == .linuxV14Undelegate }
@@ -29,6 +36,11 @@ public enum HostHelper: String, CaseIterable, Hashable, Sendable {
 /// cancelled; nothing REC-specific is modelled.
 public enum ExplorationTarget {
     public static let transferCommand = FunctionID.recCreate
+    /// What the `tracking-set` helper initiates: RMI_GRANULE_TRACKING_SET(trackingRegion, CONVENTIONAL, FINE),
+    /// answered as the same abstract operation, its donations contiguous and DELEGATED.
+    public static let trackingCommand = FunctionID.granuleTrackingSet
+    /// The region the `tracking-set` helper makes FINE (only its address is passed; the adversary models no region).
+    public static let trackingRegion: UInt64 = 0x4000_0000
 }
 
 /// How far an exploration goes, and the budgets of the host under test.
@@ -93,7 +105,7 @@ public struct ExplorationBounds: Hashable, Sendable {
         switch helper {
         case .delegate, .undelegate, .linuxV14Delegate, .linuxV14Undelegate: return rangeBound(granules: granules)
         case .rollback: return 2 * rangeBound(granules: granules)
-        case .statefulOperation:
+        case .statefulOperation, .trackingSet:
             let perStep = a + Swift.max(2 * Self.largestDonation, spareGranules) * rangeBound(granules: 1)
             return a + c * perStep + a
         }

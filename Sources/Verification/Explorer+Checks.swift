@@ -150,6 +150,14 @@ struct Run {
             let outcome = host.execute(SMCArguments(ExplorationTarget.transferCommand.rawValue), transfersMemory: true)
             endOfRun += operationCheck(outcome)
             endOfRun += accountingCheck(host)
+        case .trackingSet:
+            let outcome = host.execute(
+                SMCArguments(
+                    ExplorationTarget.trackingCommand.rawValue, ExplorationTarget.trackingRegion,
+                    UInt64(TrackingCategory.conventional.rawValue), UInt64(TrackingState.fine.rawValue)),
+                transfersMemory: true)
+            endOfRun += operationCheck(outcome)
+            endOfRun += accountingCheck(host)
         case .linuxV14Delegate, .linuxV14Undelegate:
             preconditionFailure("the Linux loops run through linux(_:host:)")
         }

@@ -133,8 +133,9 @@ public enum Explorer {
         let layout = ModelLayout(rangeGranules: bounds.granules, spareGranules: bounds.spareGranules)
         let memory = ModelMemory()
         let rmm = AdversarialRMM(
-            layout: layout, rules: rules, allowedRegion: helper == .statefulOperation ? .spare : .range,
-            scheduler: scheduler, memory: memory, rangeState: helper.startsDelegated ? .delegated : .undelegated)
+            layout: layout, rules: rules, allowedRegion: helper.drivesOperation ? .spare : .range,
+            scheduler: scheduler, memory: memory, rangeState: helper.startsDelegated ? .delegated : .undelegated,
+            contiguousDonations: helper == .trackingSet)
         rmm.memo = memo
         var run = Run(rmm: rmm, layout: layout, bound: bounds.smcBound(for: helper))
         if helper.isLinuxV14 {

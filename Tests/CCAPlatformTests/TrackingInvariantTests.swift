@@ -57,4 +57,17 @@ struct TrackingInvariantTests {
         #expect(machine.gpt.delegate(PhysicalAddress(unit + mb2 - 0x1000), count: 1).processed == 1)
         #expect(machine.checkInvariants().contains { $0.contains("granule 0x803ff000 is UNDELEGATED but its GPI is") })
     }
+
+    @Test("host-supplied metadata: INTERNAL metadata granules are held to the Realm GPI, and every region's tracking")
+    func donatedMetadataGranulesChecked() throws {
+        var configuration = PlatformConfiguration.default
+        configuration.trackingMetadata = .donated
+        let machine = try Machine(configuration: configuration)
+        try machine.host().initialize()
+        #expect(machine.checkInvariants().isEmpty)
+        #expect(machine.inspect(PhysicalAddress(0x8000_0000)).state == .internal)
+        // EL3 hands a metadata granule back to Non-secure behind the RMM's back.
+        #expect(machine.gpt.undelegate(PhysicalAddress(0x8000_0000), count: 1).processed == 1)
+        #expect(machine.checkInvariants() == ["granule 0x80000000 is INTERNAL but its GPI is NS"])
+    }
 }

@@ -21,7 +21,8 @@ struct PlatformCreationTests {
         #expect(code == ok)
         #expect(options.dram == nil && options.dramCount == 0 && options.mmioCount == 0)
         #expect(options.paBits == 0 && options.cpus == 0 && options.budget == 0 && options.activate == 0)
-        #expect(options.hostL1Tables == 0 && options.trackingRegionSize == 0 && options.structSize == 152)
+        #expect(options.hostL1Tables == 0 && options.trackingRegionSize == 0 && options.structSize == 168)
+        #expect(options.trackingMetadata == 0 && options.sroContexts == 0)
         #expect(
             options.devNCoh == nil && options.devNCohCount == 0 && options.devCoh == nil && options.devCohCount == 0)
         #expect(options.el3MaxGranules == 0)
@@ -31,9 +32,11 @@ struct PlatformCreationTests {
     @Test("the struct mirrors have the sizes and offsets the header asserts")
     func layouts() {
         #expect(MemoryLayout<_CRegion>.size == 16)
-        #expect(MemoryLayout<_COptions>.size == 152)
+        #expect(MemoryLayout<_COptions>.size == 168)
         #expect(MemoryLayout<_COptions>.offset(of: \.el3MaxGranules) == 144)
         #expect(MemoryLayout<_COptions>.offset(of: \.devCohCount) == 136)
+        #expect(MemoryLayout<_COptions>.offset(of: \.trackingMetadata) == 152)
+        #expect(MemoryLayout<_COptions>.offset(of: \.sroContexts) == 160)
         #expect(MemoryLayout<_COptions>.offset(of: \.hostL1Tables) == 96)
         #expect(MemoryLayout<_COptions>.offset(of: \.trackingRegionSize) == 104)
         #expect(MemoryLayout<_CFault>.size == 24)
@@ -86,6 +89,37 @@ struct PlatformCreationTests {
         #expect(plain.smc([0xC400_0211, 0x8000_0000, 0xC000_0000]).x[2] == 1)
     }
 
+    @Test("tracking_metadata 1 with activate: the RMM asks for the metadata and the bring-up donates it")
+    func donatedTrackingMetadata() throws {
+        var options = _COptions.defaults
+        options.activate = 1
+        options.trackingMetadata = 1
+        let platform = try #require(CPlatform(options))
+        // Every region is FINE after bring-up (TRACKING_GET X2 = 2); the first one describes itself (INTERNAL).
+        #expect(platform.smc([0xC400_01E1, 0x8000_0000, 0x1_0000_0000]).x[2] == 2)
+        #expect(platform.granule(0x8000_0000).map { string($0.stateName) } == "INTERNAL")
+        #expect(platform.check().violations == 0)
+        // Activated by raw SMCs instead, the regions wait COARSE (X2 = 3) for the host.
+        options.activate = 0
+        let waiting = try #require(CPlatform(options))
+        #expect(waiting.activate())
+        #expect(waiting.smc([0xC400_01E1, 0x8000_0000, 0x1_0000_0000]).x[2] == 3)
+    }
+
+    @Test("tracking_metadata other than 0 or 1 is refused; a caller built with the third version gets preallocated")
+    func trackingMetadataValues() throws {
+        var options = _COptions.defaults
+        options.trackingMetadata = 2
+        var handle: OpaquePointer?
+        let code = withUnsafeBytes(of: &options) { srmm_platform_create($0.baseAddress, &handle) }
+        #expect(code == ReturnCode.invalidArgument.rawValue)
+        #expect(handle == nil)
+        options.structSize = 144
+        let older = try #require(CPlatform(options))
+        #expect(older.activate())
+        #expect(older.smc([0xC400_01E1, 0x8000_0000, 0x1_0000_0000]).x[2] == 2)
+    }
+
     @Test("tracking_region_size 2 MiB with activate: the bring-up configures 2 MB tracking regions")
     func twoMegabyteTracking() throws {
         var options = _COptions.defaults
@@ -112,6 +146,31 @@ struct PlatformCreationTests {
         options.structSize = 144
         let older = try #require(CPlatform(options))
         #expect(older.smc([0xC400_01F1, 0x8800_0000, 0x8810_0000]).x[0...1] == [0, 0x8810_0000])
+    }
+
+    @Test("sro_contexts sets the RMM's operation contexts per CPU; 0 keeps 4, above 64 is refused")
+    func sroContexts() throws {
+        var options = _COptions.defaults
+        options.activate = 1
+        options.cpus = 1
+        options.sroContexts = 1
+        let platform = try #require(CPlatform(options))
+        // An interrupt pending during a range delegation hands the run to a stateful operation (RMI_INCOMPLETE),
+        // which holds the only context (one CPU, one context each): the next range call finds none free and
+        // answers RMI_BLOCKED.
+        #expect(srmm_inject(platform.handle, "irq", 1) == ReturnCode.ok.rawValue)
+        #expect(platform.smc([0xC400_01F1, 0x8800_0000, 0x8800_2000]).x[0] & 0xFF == 13)
+        #expect(platform.smc([0xC400_01F1, 0x8900_0000, 0x8900_1000]).x[0] == 14)
+        // With the default four, the second call has a context of its own.
+        options.sroContexts = 0
+        let roomy = try #require(CPlatform(options))
+        #expect(srmm_inject(roomy.handle, "irq", 1) == ReturnCode.ok.rawValue)
+        #expect(roomy.smc([0xC400_01F1, 0x8800_0000, 0x8800_2000]).x[0] & 0xFF == 13)
+        #expect(roomy.smc([0xC400_01F1, 0x8900_0000, 0x8900_1000]).x[0] == 0)
+        options.sroContexts = 65
+        var handle: OpaquePointer?
+        let code = withUnsafeBytes(of: &options) { srmm_platform_create($0.baseAddress, &handle) }
+        #expect(code == ReturnCode.invalidConfiguration.rawValue && handle == nil)
     }
 
     @Test("bet3 6: dev_ncoh and dev_coh banks are tracked with their category and delegable")

@@ -59,6 +59,38 @@ struct AdversarialRMMTests {
         #expect(hostile == compliant + forbidden)
     }
 
+    @Test("TRACKING_SET asks for contiguous DELEGATED runs; a run split in two, or misaligned, is refused")
+    func aTrackingSetDonationMustBeOneAlignedRun() throws {
+        let rmm = AdversarialRMM(
+            layout: layout, rules: .specCompliant, allowedRegion: .spare, scheduler: FixedScheduler(),
+            memory: ModelMemory(), rangeState: .undelegated, contiguousDonations: true)
+        rmm.beginAdversarialPhase()
+        let start = rmm.smc(
+            SMCArguments(FunctionID.granuleTrackingSet.rawValue, 0x4000_0000, 0, UInt64(TrackingState.fine.rawValue)))
+        let request = try #require(OpMemDonateRequest(encoding: start.x2))
+        #expect(request.contiguous && request.state == .delegated && request.count == 2)
+        // The two spare granules, delegated, offered as two descriptors in reverse order: not one run.
+        let spare = layout.spareBase.rawValue
+        for pa in [spare, spare + granule] {
+            #expect(rmm.smc(delegateCall(pa, pa + granule)).x0 == 0)
+        }
+        let list = spare + 16 * granule
+        let split = [spare + granule, spare].map {
+            AddressRangeDescriptor(base: PhysicalAddress($0), blockSize: .level3, count: 1, state: .delegated)
+                .encoding(granule: .size4KB)!
+        }
+        try rmm.memory.writeWords(split, at: PhysicalAddress(list))
+        #expect(
+            rmm.allowedAnswers(SMCArguments(FunctionID.opMemDonate.rawValue, start.x1, list, 2)) == [
+                .refuse(.errorInput)
+            ])
+        let run = AddressRangeDescriptor(base: PhysicalAddress(spare), blockSize: .level3, count: 2, state: .delegated)
+        let word = try #require(run.encoding(granule: .size4KB))
+        try rmm.memory.writeWords([word], at: PhysicalAddress(list))
+        #expect(
+            rmm.allowedAnswers(SMCArguments(FunctionID.opMemDonate.rawValue, start.x1, list, 1)).first == .consume(2))
+    }
+
     @Test func aMisalignedOrEmptyRangeIsRefusedWithErrorInputOnly() {
         let rmm = adversary()
         #expect(rmm.allowedAnswers(delegateCall(base + 1, base + granule)) == [.refuse(.errorInput)])

@@ -75,6 +75,17 @@ struct RMIHostExplorationTests {
         #expect(report.violation(.operationMisreported) == nil)
     }
 
+    @Test("the SRO driver serving TRACKING_SET's contiguous DELEGATED donation always returns, reports and accounts")
+    func theTrackingSetDonationAndItsReclaimAreExploredClean() {
+        let report = explore(.trackingSet, granules: 2, depth: 4, answers: .includingForbidden, memoise: true)
+        #expect(report.loopDefects.isEmpty, "\(report)")
+        #expect(report.violation(.outsideRange) == nil && report.violation(.protocolMisuse) == nil)
+        #expect(report.violation(.operationMisreported) == nil && report.violation(.leakMismatch) == nil)
+        #expect(report.schedulesRun > 100)
+        let bounds = ExplorationBounds()
+        #expect(bounds.smcBound(for: .trackingSet) == bounds.smcBound(for: .statefulOperation))
+    }
+
     /// Found by the explorer: `serveDonation` freed the unfinished suffix of a failed delegation of donated memory
     /// even when that delegation went RMI_INCOMPLETE and was abandoned (a BUSY storm on RMI_OP_CONTINUE, or the
     /// continuation budget), while the RMM still held the suffix PARTIAL. The driver now quarantines it.

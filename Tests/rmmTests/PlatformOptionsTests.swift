@@ -37,6 +37,31 @@ struct PlatformOptionsTests {
         }
     }
 
+    @Test("--tracking-metadata donated: regions start COARSE, host.init makes them FINE; other values are refused")
+    func trackingMetadata() throws {
+        let (machine, host) = try PlatformOptions.parse(["--tracking-metadata", "donated"]).machine()
+        #expect(machine.configuration.trackingMetadata == .donated)
+        let scenario = """
+            {"op":"host.init","expect":{"ok":true}}
+            {"op":"smc","x":["0xc40001e1","0x80000000","0x100000000"],"expect":{"x":["0x0","0x0","0x2","0x100000000","0x0"]}}
+            {"op":"granule","pa":"0x80000000","expect":{"state":"INTERNAL","gpi":"REALM"}}
+            {"op":"host.delegate","base":"0x880000000","size":"0x200000","expect":{"ok":true}}
+            {"op":"check","expect":{"ok":true}}
+            """
+        let report = ScenarioRunner(session: ServeSession(machine: machine, host: host)).run(scenario)
+        #expect(report.failures.isEmpty, "\(report.failures)")
+        #expect(host.trackingMetadata.count == 4)
+        #expect(
+            try PlatformOptions.parse(["--tracking-metadata", "preallocated"]).configuration().trackingMetadata
+                == .preallocated)
+        #expect(try PlatformOptions.parse([]).configuration().trackingMetadata == .preallocated)
+        #expect {
+            _ = try PlatformOptions.parse(["--tracking-metadata", "host"]).configuration()
+        } throws: { error in
+            "\(error)".contains("--tracking-metadata must be preallocated or donated, not 'host'")
+        }
+    }
+
     @Test("bet3 5: --el3-max-granules makes EL3 move a COARSE unit in pieces; host.delegate drives them, el3_busy too")
     func el3MaxGranules() throws {
         let (machine, host) = try PlatformOptions.parse(

@@ -23,6 +23,18 @@ struct RunScenarioTests {
         #expect(output.contains("passed: "))
     }
 
+    @Test("the donated-metadata scenario passes with the options on its Run line, every request checked")
+    func donatedMetadataScenario() throws {
+        let name = "donated-metadata.jsonl"
+        let text = try String(contentsOf: ServeFixture.scenario(name), encoding: .utf8)
+        #expect(text.contains("# Run: rmm run --tracking-metadata donated Examples/scenarios/\(name)"))
+        let (status, output) = try ServeFixture.runTool([
+            "run", "--tracking-metadata", "donated", ServeFixture.scenario(name).path,
+        ])
+        #expect(status == 0)
+        #expect(output.contains("passed: 40 requests, 40 checked, 0 failures"))
+    }
+
     @Test("a mismatch fails with its line number, the expected and the actual value")
     func mismatch() throws {
         let text = """

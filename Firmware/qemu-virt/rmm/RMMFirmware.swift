@@ -108,6 +108,12 @@ final class FirmwarePort: RMMPlatformPort, @unchecked Sendable {
     /// `heap_used`, and a later activation takes new memory.
     func releaseMetadata(_ memory: UnsafeMutableRawPointer, byteCount: Int) {}
 
+    /// Identity-mapped like every access here; the Realm check is the hardware's.
+    func metadataMemory(at base: PhysicalAddress, byteCount: UInt64) -> UnsafeMutableRawPointer? {
+        guard rmmMaps(base.rawValue, byteCount) != 0 else { return nil }
+        return UnsafeMutableRawPointer(bitPattern: UInt(base.rawValue))
+    }
+
     func fatal(_ reason: StaticString, address: PhysicalAddress) {
         write("[RMM] FATAL: ")
         consolePuts(reason.utf8Start)

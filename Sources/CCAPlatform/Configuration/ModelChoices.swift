@@ -62,8 +62,10 @@ extension ModelChoice {
         ModelChoice(
             name: "tracking metadata",
             allowed: "preallocated by the platform, or donated by the host through TRACKING_SET",
-            answer: "preallocated: every region with memory is FINE at activation",
-            option: nil),
+            answer: "preallocated: every region with memory is FINE at activation (donated: regions wholly inside "
+                + "one bank start COARSE, others NONE; TRACKING_SET to FINE asks for one contiguous, naturally "
+                + "aligned run of DELEGATED DRAM granules, 4 bytes per granule of the region)",
+            option: "--tracking-metadata donated"),
         ModelChoice(
             name: "GPT L1 tables",
             allowed: "made by the platform at boot, or created by the host with RMI_GPT_L1_CREATE",

@@ -1,4 +1,5 @@
 public import CCAArch
+public import RMM
 
 /// The static description of the simulated machine: its physical address space, GPT geometry, memory layout,
 /// CPUs and the knobs of the model.
@@ -56,6 +57,10 @@ public struct PlatformConfiguration: Hashable, Sendable {
     /// `nil` for no limit, the default. With a limit a FINE run answers SUCCESS with what EL3 moved and a COARSE
     /// unit moves in pieces, one EL3 call per SMC (bet3.md section 5).
     public var el3MaxGranulesPerCall: UInt64? = nil
+    /// Who supplies the RMM's tracking metadata (the CLI's `--tracking-metadata`): the platform (`preallocated`,
+    /// the default: every region with memory is FINE at activation) or the host by donation to TRACKING_SET
+    /// (`donated`: regions start COARSE or NONE, bet3.md section 3).
+    public var trackingMetadata = TrackingMetadataSource.preallocated
     /// The operation context counts per CPU the model supports.
     public static let supportedOperationContextsPerCPU: ClosedRange<Int> = 1...64
 

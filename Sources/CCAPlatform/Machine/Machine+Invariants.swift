@@ -15,6 +15,9 @@ extension Machine {
     ///   granules have none.
     /// - Every REC_AUX and RD_AUX granule is listed by exactly one REC or RD of its kind, or by the incomplete
     ///   operation holding that object; every listed address is such a granule.
+    /// - With host-supplied tracking metadata, every INTERNAL granule belongs to exactly one region's metadata run
+    ///   (FINE, or under the TRACKING_SET operation that donates or hands it back), and every such run is INTERNAL;
+    ///   its GPI is Realm like every delegated state.
     ///
     /// Call it at quiescent points: runs read while other CPUs change granules may be stale.
     public func checkInvariants(limit: Int = 16) -> [String] {
@@ -73,6 +76,11 @@ extension Machine {
         }
         for pa in rmm.auxiliaryOwnershipViolations() {
             report("auxiliary granule 0x\(String(pa.rawValue, radix: 16)) is not owned by exactly one REC or RD")
+        }
+        for pa in rmm.trackingMetadataViolations() {
+            report(
+                "granule 0x\(String(pa.rawValue, radix: 16)) is INTERNAL but not one region's tracking metadata, "
+                    + "or the reverse")
         }
         if let broken = gpt.firstContiguityViolation() {
             report("a contiguous GPT descriptor covers mixed GPIs at 0x\(String(broken.rawValue, radix: 16))")

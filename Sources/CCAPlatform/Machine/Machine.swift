@@ -118,7 +118,8 @@ public final class Machine: Sendable {
             platformL1Regions: configuration.hostCreatedL1Tables ? [] : dramL0Regions,
             cpuCount: configuration.cpuCount, strictRangeState: configuration.strictRangeState,
             rangeWorkBudget: configuration.rangeWorkBudget,
-            operationContextsPerCPU: configuration.operationContextsPerCPU)
+            operationContextsPerCPU: configuration.operationContextsPerCPU,
+            trackingMetadata: configuration.trackingMetadata)
         rmm = RealmManagementMonitor(manifest: manifest, port: port, observer: observer)
         hostRouter = SMCRouter(
             rmi: RMIService(rmm: rmm, injector: resources.faultInjector, interrupts: resources.interrupts),

@@ -71,6 +71,11 @@ public final class RealmWorldPort: RMMPlatformPort, @unchecked Sendable {
         unsafe allocator.release(memory)
     }
 
+    public func metadataMemory(at base: PhysicalAddress, byteCount: UInt64) -> UnsafeMutableRawPointer? {
+        guard memory.check(.realm, pa: base, byteCount: byteCount) == nil else { return nil }
+        return unsafe memory.memory.rawPointer(base, byteCount: byteCount)
+    }
+
     public func fatal(_ reason: StaticString, address: PhysicalAddress) {
         let message = "RMM fatal error: \(reason) at 0x\(String(address.rawValue, radix: 16))"
         lock.lock()

@@ -203,6 +203,16 @@ public final class PhysicalMemory: @unchecked Sendable {
         unsafe withUnsafeBytes(of: value.littleEndian) { unsafe rawWrite(pa, from: $0) }
     }
 
+    /// A pointer to `[pa, pa + byteCount)` without the granule protection check, stable while the memory lives, for
+    /// a client that keeps data there (the RMM's donated tracking metadata); `nil` unless it is all in one DRAM bank.
+    /// The range counts as written from now on, so wipes of it always zero it.
+    package func rawPointer(_ pa: PhysicalAddress, byteCount: UInt64) -> UnsafeMutableRawPointer? {
+        guard byteCount > 0, byteCount <= UInt64(Int.max), isInOneBank(pa, byteCount),
+            let bank = bank(containing: pa.rawValue)
+        else { return nil }
+        return unsafe bank.reservation.writablePointer(at: Int(pa.rawValue - bank.base), count: Int(byteCount))
+    }
+
     // MARK: Internals
 
     private func bank(containing address: UInt64) -> _Bank? {

@@ -111,6 +111,14 @@ struct _UnsafeReservation: @unchecked Sendable {
     /// (`LazyZeroedAllocator`, whose callers own the memory for the allocator's lifetime).
     var unsafeBaseAddress: UnsafeMutableRawPointer { unsafe base }
 
+    /// `[offset, offset + count)` for a client that keeps its own data there and writes it through the pointer (the
+    /// RMM's granule words in donated metadata granules): marked written now, so a later wipe zeroes it for real.
+    func writablePointer(at offset: Int, count: Int) -> UnsafeMutableRawPointer {
+        checkBounds(offset, count)
+        markWritten(at: offset, count: count)
+        return unsafe base + offset
+    }
+
     /// Returns the address space to the host. The reservation must not be used afterwards.
     func release() {
         unsafe munmap(base, byteCount)

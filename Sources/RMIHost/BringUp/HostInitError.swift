@@ -26,6 +26,10 @@ public enum HostInitError: Error, Hashable, Sendable {
     /// RMI_GRANULE_TRACKING_GET described; `category` (X1) and `state` (X2) are the raw encodings found.
     case regionNotFineConventional(
         region: GranuleRange, base: PhysicalAddress, top: PhysicalAddress, category: UInt64, state: UInt64)
+    /// Making the tracking region at `region` FINE with donated metadata failed (host-supplied metadata): the status
+    /// of the step that refused, or `nil` when nothing was FINE and no COARSE region lay wholly in free DRAM to
+    /// bootstrap from.
+    case trackingMetadata(region: PhysicalAddress, status: RMIStatus?)
     /// RMI_GPT_L1_CREATE for the L0 region at `l0Base` failed with `status` (ERROR_GPT, "already a table", and
     /// ERROR_GLOBAL, "platform-managed", are not failures).
     case gptL1CreateFailed(l0Base: PhysicalAddress, status: RMIStatus)
@@ -55,7 +59,7 @@ public enum HostInitError: Error, Hashable, Sendable {
         case .outOfMemory: "out_of_memory"
         case .memoryFault: "memory_fault"
         case .trackingNoProgress: "no_progress"
-        case .regionNotFineConventional: "tracking"
+        case .regionNotFineConventional, .trackingMetadata: "tracking"
         case .alreadyInProgress: "in_progress"
         case .activeWithOtherConfiguration, .configurationRefused: "already_active"
         }
@@ -70,6 +74,7 @@ public enum HostInitError: Error, Hashable, Sendable {
         case .statefulOperation(_, .cancelled(_, let answer)): RMIResult(rawValue: answer.x0).status
         case .statefulOperation: .incomplete
         case .trackingNoProgress, .regionNotFineConventional: .success
+        case .trackingMetadata(_, let status): status
         case .activeWithOtherConfiguration, .configurationRefused: .errorGlobal
         case .noRMM, .granuleSizeUnsupported, .outOfMemory, .memoryFault, .alreadyInProgress: nil
         }
@@ -102,6 +107,12 @@ public enum HostInitError: Error, Hashable, Sendable {
             let stateName = state <= 4 ? "\(TrackingState(rawValue: UInt8(state))!.name)" : hex(state)
             return "DRAM [\(hex(region.base.rawValue)), \(hex(region.top.rawValue))) is \(categoryName) "
                 + "\(stateName) in [\(hex(base.rawValue)), \(hex(top.rawValue))), not CONVENTIONAL TRACKING_FINE"
+        case .trackingMetadata(let region, nil):
+            return "no tracking region is FINE and none lies wholly in free DRAM to bootstrap from (first region "
+                + "to make FINE: \(hex(region.rawValue)))"
+        case .trackingMetadata(let region, let status?):
+            return "RMI_GRANULE_TRACKING_SET(\(hex(region.rawValue)), FINE) with donated metadata answered "
+                + "\(status.name)"
         case .gptL1CreateFailed(let l0Base, let status):
             return "RMI_GPT_L1_CREATE(\(hex(l0Base.rawValue))) answered \(status.name)"
         case .alreadyInProgress:

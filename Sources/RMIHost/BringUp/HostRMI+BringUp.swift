@@ -13,7 +13,9 @@ extension HostRMI {
     ///    RMI_RMM_STATE_GET and RMI_RMM_CONFIG_GET tell, and an ACTIVE RMM configured as this host would have
     ///    configured it is adopted (step 5 is skipped); any other finding is a failure that says what was found.
     /// 5. RMI_RMM_ACTIVATE, driven through the stateful-operation driver (it may ask for memory).
-    /// 6. For every DRAM region, RMI_GRANULE_TRACKING_GET(base, top) repeatedly, advancing to X3 (out_top; X1 is
+    /// 6. If the host supplies the tracking metadata (`HostConfiguration.suppliesTrackingMetadata`), every
+    ///    tracking region of its DRAM left COARSE or NONE is made FINE first (`makeTrackingFine()`).
+    ///    Then, for every DRAM region, RMI_GRANULE_TRACKING_GET(base, top) repeatedly, advancing to X3 (out_top; X1 is
     ///    the category and X2 the state, never the next address: section 8 item 12), requiring CONVENTIONAL and
     ///    FINE, so that every DRAM granule can later hold an RMM object (section 8 item 11).
     /// 7. For every L0 GPT region holding DRAM, RMI_GPT_L1_CREATE: ERROR_GPT means the table exists, ERROR_GLOBAL
@@ -42,15 +44,17 @@ extension HostRMI {
         }
     }
 
-    private func step(_ command: FunctionID, _ x1: UInt64 = 0, _ x2: UInt64 = 0) throws(HostInitError) -> SMCReturn {
+    func step(
+        _ command: FunctionID, _ x1: UInt64 = 0, _ x2: UInt64 = 0, _ x3: UInt64 = 0
+    ) throws(HostInitError) -> SMCReturn {
         var smcCount = 0
-        switch issue(SMCArguments(command.rawValue, x1, x2), smcCount: &smcCount) {
+        switch issue(SMCArguments(command.rawValue, x1, x2, x3), smcCount: &smcCount) {
         case .stalled(let status): throw .stalled(command: command, status: status)
         case .answered(let answer): return answer
         }
     }
 
-    private func checkedStep(
+    func checkedStep(
         _ command: FunctionID, _ x1: UInt64 = 0, _ x2: UInt64 = 0
     ) throws(HostInitError) -> SMCReturn {
         let answer = try step(command, x1, x2)
@@ -84,6 +88,7 @@ extension HostRMI {
         }
 
         do {
+            if configuration.suppliesTrackingMetadata { try makeTrackingFine() }
             for region in configuration.dramRegions where !region.isEmpty {
                 try checkTracking(region)
             }

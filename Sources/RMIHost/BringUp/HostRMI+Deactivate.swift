@@ -12,6 +12,10 @@ public enum HostDeactivateError: Error, Hashable, Sendable {
     /// The host created the L1 GPT tables of these L0 regions at bring-up: their memory is GPT_L1 in the RMM
     /// until RMI_GPT_L1_DESTROY gives it back, which this library does not issue.
     case l1TablesCreated([PhysicalAddress])
+    /// Handing back the tracking metadata this host donated failed for the region at `region` (host-supplied
+    /// metadata): the status of the step that refused, or `nil` when part of a self-describing region was not free
+    /// in the allocator (the host still uses it), so it could not be delegated whole again.
+    case trackingMetadata(region: PhysicalAddress, status: RMIStatus?)
     /// RMI_RMM_DEACTIVATE's BUSY / BLOCKED budget ran out.
     case stalled(RMIStatus)
     /// RMI_RMM_DEACTIVATE answered this status (ERROR_GLOBAL: memory the host's records do not show is still the
@@ -22,7 +26,8 @@ public enum HostDeactivateError: Error, Hashable, Sendable {
 extension HostRMI {
     /// Takes the RMM back from ACTIVE to INIT with RMI_RMM_DEACTIVATE (bet3.md section 1), after checking the
     /// host's own records: nothing it delegated is still delegated, nothing is on the leak ledger, and it created
-    /// no L1 GPT table. Any of those throws without an SMC. On success the host is uninitialized again:
+    /// no L1 GPT table. Any of those throws without an SMC. Tracking metadata it donated at bring-up is handed back
+    /// first (`handBackTrackingMetadata()`), since INTERNAL granules make the RMM refuse. On success the host is uninitialized again:
     /// `initialize()` configures and activates the RMM anew.
     public func deactivate() throws(HostDeactivateError) {
         let info = shared.lifecycle.withLock { state -> HostRMIInfo? in
@@ -46,6 +51,7 @@ extension HostRMI {
         let leaked = leakLedger.leakedRanges
         guard leaked.isEmpty else { throw .leaked(leaked) }
         guard info.createdL1Tables.isEmpty else { throw .l1TablesCreated(info.createdL1Tables) }
+        try handBackTrackingMetadata()
         var smcCount = 0
         switch issue(SMCArguments(FunctionID.rmmDeactivate.rawValue), smcCount: &smcCount) {
         case .stalled(let status): throw .stalled(status)

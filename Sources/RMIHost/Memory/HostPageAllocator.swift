@@ -84,6 +84,25 @@ public final class HostPageAllocator: Sendable {
         }
     }
 
+    /// Takes every free granule of `range` out of circulation and returns the pieces taken, so the caller can give
+    /// back exactly those (`free`). Bring-up uses it for memory the RMM does not track FINE yet.
+    public func withdraw(_ range: GranuleRange) -> [GranuleRange] {
+        guard !range.isEmpty else { return [] }
+        let wanted = range.base.rawValue..<range.top.rawValue
+        return withFreeExtents { free -> [GranuleRange] in
+            var taken: [GranuleRange] = []
+            for extent in free.extents where extent.overlaps(wanted) {
+                let piece = extent.clamped(to: wanted)
+                taken.append(
+                    GranuleRange(
+                        uncheckedBase: PhysicalAddress(piece.lowerBound), top: PhysicalAddress(piece.upperBound),
+                        granuleSize: granuleSize))
+            }
+            for piece in taken { free.remove(piece.base.rawValue..<piece.top.rawValue) }
+            return taken
+        }
+    }
+
     /// Gives `range` back and returns how many granules were taken back.
     ///
     /// Refused, granule by granule, and not counted: leaked granules (they stay out of circulation for good),

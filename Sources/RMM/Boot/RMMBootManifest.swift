@@ -20,6 +20,17 @@ public struct MemoryBank: Hashable, Sendable {
     public func contains(_ pa: PhysicalAddress) -> Bool { pa >= base && pa < top }
 }
 
+/// Where the RMM keeps the per-granule metadata of its tracking regions (bet3.md section 3).
+public enum TrackingMetadataSource: UInt8, Hashable, Sendable {
+    /// The platform preallocates metadata for every region with memory: activation makes them all FINE and
+    /// RMI_GRANULE_TRACKING_SET never asks for memory.
+    case preallocated = 0
+    /// The host supplies it: activation makes each region that lies wholly inside one bank COARSE and every other
+    /// region with memory NONE; TRACKING_SET to FINE asks for the metadata by donation and away from FINE hands it
+    /// back by reclaim.
+    case donated = 1
+}
+
 /// What EL3 hands the RMM at boot: the memory layout view (DEN0137 A2.3.2) and the model's options.
 public struct RMMBootManifest: Sendable {
     /// Protected physical address size in bits (GPCCR_EL3.PPS as a width: 32 ... 52).
@@ -46,6 +57,9 @@ public struct RMMBootManifest: Sendable {
     /// Stateful operation contexts per CPU: the pool holds `cpuCount` times as many.
     public var operationContextsPerCPU: Int
 
+    /// Who supplies the tracking metadata: the platform (the default) or the host by donation.
+    public var trackingMetadata: TrackingMetadataSource
+
     /// The default work budget: 1 GiB of 4 KB granules.
     public static let defaultRangeWorkBudget: UInt64 = 262_144
     /// The default number of operation contexts per CPU.
@@ -55,7 +69,8 @@ public struct RMMBootManifest: Sendable {
         physicalAddressBits: Int, granuleSize: GranuleSize, l0RegionBits: Int, banks: [MemoryBank],
         platformL1Regions: [PhysicalAddress], cpuCount: Int, strictRangeState: Bool = false,
         rangeWorkBudget: UInt64 = RMMBootManifest.defaultRangeWorkBudget,
-        operationContextsPerCPU: Int = RMMBootManifest.defaultOperationContextsPerCPU
+        operationContextsPerCPU: Int = RMMBootManifest.defaultOperationContextsPerCPU,
+        trackingMetadata: TrackingMetadataSource = .preallocated
     ) {
         self.physicalAddressBits = physicalAddressBits
         self.granuleSize = granuleSize
@@ -66,6 +81,7 @@ public struct RMMBootManifest: Sendable {
         self.strictRangeState = strictRangeState
         self.rangeWorkBudget = rangeWorkBudget
         self.operationContextsPerCPU = operationContextsPerCPU
+        self.trackingMetadata = trackingMetadata
     }
 
     /// 2^physicalAddressBits: the first address past protected memory.

@@ -41,8 +41,10 @@ extension RealmManagementMonitor {
 
     /// RMI_RMM_ACTIVATE (DEN0137 B4.5.52): INIT to ACTIVE, synchronously.
     ///
-    /// Failure condition `state`: not INIT, RMI_ERROR_GLOBAL. Activation builds the granule table: every tracking
-    /// region that holds memory is tracked FINE, with metadata from the platform (as when EL3 preallocates it).
+    /// Failure condition `state`: not INIT, RMI_ERROR_GLOBAL. Activation builds the granule table. With
+    /// preallocated metadata (the default) every tracking region that holds memory is tracked FINE, with metadata
+    /// from the platform (as when EL3 preallocates it). With host-supplied metadata (bet3.md section 3) each region
+    /// that lies wholly inside one bank is COARSE (one UNDELEGATED unit) and every other region with memory NONE.
     func activate() -> SMCReturn {
         guard claimActivation() else { return .result(.errorGlobal) }
         let table = unsafe GranuleTable(manifest: manifest, regionSize: trackingRegionSize, observer: observer) {
@@ -86,7 +88,9 @@ extension RealmManagementMonitor {
             endDeactivation(to: .active)
             return .result(.errorGlobal)
         }
-        unsafe port.releaseMetadata(table.metadata, byteCount: table.metadataByteCount)
+        if let metadata = unsafe table.metadata {
+            unsafe port.releaseMetadata(metadata, byteCount: table.metadataByteCount)
+        }
         endDeactivation(to: .initial)
         return .result(.success)
     }

@@ -13,7 +13,13 @@ extension RealmManagementMonitor {
     /// The donation RMI_GPT_L1_CREATE asks for: the table's memory as one contiguous, naturally aligned run of
     /// UNDELEGATED blocks (at least one granule), of the smallest block size whose count fits a descriptor.
     var l1TableDonationRequest: OpMemDonateRequest {
-        let bytes = l1TableGranules << UInt64(granuleSize.shift)
+        contiguousDonationRequest(granules: l1TableGranules, state: .undelegated)
+    }
+
+    /// A donation of `granules` granules as one contiguous, naturally aligned run of blocks in `state`, of the
+    /// smallest block size whose count fits a descriptor.
+    func contiguousDonationRequest(granules: UInt64, state: OpMemState) -> OpMemDonateRequest {
+        let bytes = granules << UInt64(granuleSize.shift)
         let countLimit = Swift.min(
             UInt64(OpMemDonateRequest.maxCount),
             (1 << UInt64(AddressRangeDescriptor.countWidth(granule: granuleSize))) - 1)
@@ -21,10 +27,10 @@ extension RealmManagementMonitor {
             guard let blockBytes = size.bytes(granule: granuleSize), blockBytes <= bytes else { break }
             if bytes / blockBytes <= countLimit {
                 return OpMemDonateRequest(
-                    blockSize: size, count: UInt16(bytes / blockBytes), contiguous: true, state: .undelegated)
+                    blockSize: size, count: UInt16(bytes / blockBytes), contiguous: true, state: state)
             }
         }
-        preconditionFailure("an L1 table too large for one address-range descriptor")
+        preconditionFailure("a donation too large for one address-range descriptor")
     }
 
     /// Who manages the L1 GPT table of the L0 region at `base`.

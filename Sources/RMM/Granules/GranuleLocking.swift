@@ -14,6 +14,7 @@ extension RealmManagementMonitor {
         else { return nil }
         let index = region.index(of: pa)
         guard region.isPopulated(index) else { return nil }
+        if table.metadataIsDonated { return lockDonatedGranule(region, index, pa) }
         let words = region.words
         while true {
             if let word = words.tryLock(index) {
@@ -29,6 +30,28 @@ extension RealmManagementMonitor {
         }
     }
 
+    /// `lockGranule` for a region whose granule words live in memory the host donated, which a transition away from
+    /// FINE hands back: the command registers as a user of the region (`enter()`) for as long as it looks at the
+    /// words, so no transition can take the region meanwhile (it answers RMI_BUSY), and it never reaches words a
+    /// transition removed. Once it holds the lock, a transition away from FINE fails on it (RMI_BUSY) too. While a
+    /// transition owns the region the command waits, unless the region is no longer FINE.
+    private func lockDonatedGranule(_ region: TrackingRegion, _ index: Int, _ pa: PhysicalAddress) -> LockedGranule? {
+        while !region.enter() {
+            guard region.state == .fine else { return nil }
+            waitingPoint(observer, SharedLocation(.trackingUsers, region.base.rawValue))
+        }
+        defer { region.leave() }
+        guard region.state == .fine else { return nil }
+        let words = region.words
+        while true {
+            if let word = words.tryLock(index) {
+                return LockedGranule(words: words, index: index, address: pa, state: word.state)
+            }
+            unsafe waitingPoint(words.observer, SharedLocation(.granule, pa.rawValue))
+            while words.isLocked(index) { unsafe waitingPoint(words.observer, SharedLocation(.granule, pa.rawValue)) }
+        }
+    }
+
     /// Adds `delta` to the reference count of the granule at `pa`, which the caller knows is tracked, without
     /// taking its lock (as TF-RMM updates refcounts atomically). The caller holds the lock of the granule's owner.
     func adjustRefcount(_ pa: PhysicalAddress, by delta: Int32) {
@@ -36,9 +59,16 @@ extension RealmManagementMonitor {
         region.words.adjustRefcount(region.index(of: pa), by: delta)
     }
 
-    /// The unlocked word of a tracked granule.
+    /// The unlocked word of a tracked granule. With host-supplied metadata the look is made as a user of the region
+    /// (`nil` while a transition owns it), so the words cannot be handed back meanwhile.
     func granuleWord(_ pa: PhysicalAddress) -> GranuleWord? {
-        guard let region = table?.region(containing: pa), region.state == .fine else { return nil }
+        guard let table, let region = table.region(containing: pa), region.state == .fine else { return nil }
+        if table.metadataIsDonated {
+            guard region.enter() else { return nil }
+            defer { region.leave() }
+            guard region.state == .fine else { return nil }
+            return region.words.load(region.index(of: pa)).locked(false)
+        }
         return region.words.load(region.index(of: pa)).locked(false)
     }
 

@@ -3,8 +3,10 @@ import FirmwareSync
 
 /// Every tracking region that holds memory, sorted by base. Built once, at activation.
 ///
-/// The metadata of all regions is one block from the platform (one allocation, however small the regions), so
-/// a deactivation hands back exactly `metadata` and `metadataByteCount`.
+/// With preallocated metadata, the metadata of all regions is one block from the platform (one allocation, however
+/// small the regions), so a deactivation hands back exactly `metadata` and `metadataByteCount`. With host-supplied
+/// metadata there is no block: each region is COARSE (one bank covers it whole) or NONE, and gets granule words
+/// only when TRACKING_SET makes it FINE with memory the host donates.
 @safe
 final class GranuleTable: Sendable {
     let regions: [TrackingRegion]
@@ -12,10 +14,13 @@ final class GranuleTable: Sendable {
     /// retains and releases it). They live as long as the table, which owns them through `regions`.
     nonisolated(unsafe) private let borrowedRegions: UnsafeMutableBufferPointer<Unmanaged<TrackingRegion>>
     let regionSize: UInt64
-    /// The metadata block every region's granule words live in, and its size in bytes.
-    /// Never dereferenced here (the regions' words are), only handed back: immutable, so safe to share.
-    nonisolated(unsafe) let metadata: UnsafeMutableRawPointer
+    /// The metadata block every region's granule words live in, and its size in bytes (`nil` and 0 with
+    /// host-supplied metadata). Never dereferenced here (the regions' words are), only handed back: immutable, so
+    /// safe to share.
+    nonisolated(unsafe) let metadata: UnsafeMutableRawPointer?
     let metadataByteCount: Int
+    /// Whether the host supplies the tracking metadata (by donation to TRACKING_SET).
+    let metadataIsDonated: Bool
 
     init(
         manifest: RMMBootManifest, regionSize: UInt64, observer: (any SchedulingObserver)?,
@@ -40,18 +45,25 @@ final class GranuleTable: Sendable {
                 cursor = end
             }
         }
-        // Then one metadata block for all of them: 4 bytes per granule of each region.
+        metadataIsDonated = manifest.trackingMetadata == .donated
+        // Then, with preallocated metadata, one block for all of them: 4 bytes per granule of each region.
         let stride = count * 4
-        metadataByteCount = Swift.max(layout.count * stride, 1)
-        unsafe metadata = unsafe allocateMetadata(metadataByteCount)
+        if metadataIsDonated {
+            metadataByteCount = 0
+            unsafe metadata = nil
+        } else {
+            metadataByteCount = Swift.max(layout.count * stride, 1)
+            unsafe metadata = unsafe allocateMetadata(metadataByteCount)
+        }
         var regions: [TrackingRegion] = []
         for (index, entry) in layout.enumerated() {
+            let memory = unsafe metadata.map { unsafe $0 + index * stride }
             let homogeneous = entry.populated.count == 1 && entry.populated[0] == 0..<count
-            unsafe regions.append(
-                TrackingRegion(
-                    base: entry.base, size: regionSize, granuleShift: granuleShift, category: entry.category,
-                    isHomogeneous: homogeneous, populated: entry.populated, metadata: metadata + index * stride,
-                    state: .fine, observer: observer))
+            let region = unsafe TrackingRegion(
+                base: entry.base, size: regionSize, granuleShift: granuleShift, category: entry.category,
+                isHomogeneous: homogeneous, populated: entry.populated, metadata: memory,
+                state: metadataIsDonated ? (homogeneous ? .coarse : .none) : .fine, observer: observer)
+            regions.append(region)
         }
         self.regions = regions
         unsafe borrowedRegions = .allocate(capacity: regions.count)

@@ -31,11 +31,33 @@ struct GranuleWords: @unchecked Sendable {
         observer: (any SchedulingObserver)?
     ) {
         // Zero-filled memory is a valid array of Atomic<UInt32>(0): UNDELEGATED, unlocked, refcount 0.
-        unsafe self.words = unsafe memory.bindMemory(to: Atomic<UInt32>.self, capacity: count)
+        unsafe self.init(
+            bound: Self.bind(memory, count: count), count: count, base: base, granuleShift: granuleShift,
+            observer: observer)
+    }
+
+    /// Words in memory already bound by `bind(_:count:)`.
+    init(
+        bound words: UnsafeMutablePointer<Atomic<UInt32>>, count: Int, base: PhysicalAddress, granuleShift: Int,
+        observer: (any SchedulingObserver)?
+    ) {
+        unsafe self.words = words
         self.count = count
         self.base = base
         self.granuleShift = granuleShift
         unsafe self.observer = observer
+    }
+
+    /// `count` granule words over `memory`.
+    static func bind(_ memory: UnsafeMutableRawPointer, count: Int) -> UnsafeMutablePointer<Atomic<UInt32>> {
+        unsafe memory.bindMemory(to: Atomic<UInt32>.self, capacity: count)
+    }
+
+    /// Writes `word` into every granule word: metadata memory a donation just gave, before its region is
+    /// published FINE. Nobody else can reach the words yet, so there is no scheduling point per word; the
+    /// releasing store of the region's state publishes them.
+    func fill(_ word: GranuleWord) {
+        for index in 0..<count { unsafe words[index].store(word.rawValue, ordering: .relaxed) }
     }
 
     @inline(__always)

@@ -64,6 +64,8 @@ extension RealmManagementMonitor {
             answer = finishGPTL1(operation, creating: true)
         case .gptL1Destroy(let operation):
             answer = finishGPTL1(operation, creating: false)
+        case .tracking(let operation):
+            answer = finishTracking(operation)
         case .none:
             answer = .result(.errorInput)
         }
@@ -100,6 +102,8 @@ extension RealmManagementMonitor {
             }
         case .gptL1Create(let operation):
             return donateL1Table(context, operation, request: request, list: listPA, entries: entries, cpu: cpu)
+        case .tracking(let operation):
+            return donateTrackingMetadata(context, operation, request: request, list: listPA, entries: entries)
         default:
             return refuse(context)
         }
@@ -208,6 +212,7 @@ extension RealmManagementMonitor {
         case .realmDestroy(let operation):
             return handBackAuxiliary(context, operation, listPA, capacity) { .realmDestroy($0) }
         case .gptL1Destroy(let pending): return reclaimL1Table(context, pending, list: listPA, capacity: capacity)
+        case .tracking(let pending): return reclaimTrackingMetadata(context, pending, list: listPA, capacity: capacity)
         default:
             return refuse(context)
         }
@@ -216,15 +221,24 @@ extension RealmManagementMonitor {
     /// RMI_OP_CANCEL (DEN0137 B4.5.21): X1 handle.
     ///
     /// Failure conditions: `complete` (no incomplete operation), `can_cancel` (not cancellable now); both
-    /// RMI_ERROR_INPUT, and the operation stays as it was. Range operations, REC and realm destruction and L1 GPT
-    /// destruction are never cancellable; a REC or realm creation is while it waits for its donation, an L1 GPT
-    /// creation until its table memory arrives. Success starts the roll-back, which
+    /// RMI_ERROR_INPUT, and the operation stays as it was. Range operations, REC and realm destruction, L1 GPT
+    /// destruction and tracking transitions away from FINE are never cancellable; a REC or realm creation is while
+    /// it waits for its donation, an L1 GPT creation until its table memory arrives, a tracking transition to FINE
+    /// until its metadata arrives. Success starts the roll-back, which
     /// answers RMI_INCOMPLETE (RECLAIM if memory was donated, else NONE) and ends, on RMI_OP_CONTINUE, with
     /// RMI_ERROR_INPUT and every object as it was before the command.
     func opCancel(handle: UInt64) -> SMCReturn {
         guard let context = operations.resume(handle: handle) else { return .result(.errorInput) }
         guard context.canCancel else {
             return refuse(context)
+        }
+        if case .tracking(var transition) = context.operation {
+            // Cancellable only while the metadata has not arrived: nothing to hand back.
+            transition.cancelled = true
+            context.operation = .tracking(transition)
+            context.canCancel = false
+            context.step = .proceed
+            return incomplete(context)
         }
         if case .gptL1Create(var creation) = context.operation {
             // Cancellable only while the table's memory has not arrived: nothing to hand back.

@@ -104,6 +104,7 @@ enum PendingOperation {
     case realmDestroy(RealmOperation)
     case gptL1Create(GPTL1Operation)
     case gptL1Destroy(GPTL1Operation)
+    case tracking(TrackingOperation)
 }
 
 /// One stateful RMI operation context (sro.md section 6): FREE, RESERVED by the call running it, or SEALED

@@ -34,6 +34,7 @@ extension RealmManagementMonitor {
             case .realmDestroy: command = .realmDestroy
             case .gptL1Create: command = .gptL1Create
             case .gptL1Destroy: command = .gptL1Destroy
+            case .tracking: command = .granuleTrackingSet
             }
             let waitingFor: FunctionID =
                 switch context.step {

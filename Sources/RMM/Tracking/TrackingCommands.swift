@@ -45,10 +45,13 @@ extension RealmManagementMonitor {
     /// RMI_GRANULE_TRACKING_SET (DEN0137 B4.5.20): X1 region base, X2 category, X3 target state.
     ///
     /// Failure conditions: `rmm_state` (RMI_ERROR_GLOBAL); `state_valid`, `addr_align`, `addr_bound`, `category`,
-    /// `reserved` (RMI_ERROR_INPUT). `in_state` and `in_loc_*` concern donated metadata, which this model never
-    /// asks for: metadata for every region is preallocated. Then, as TF-RMM does: the same state succeeds with no
-    /// change; a region another command is using answers RMI_BUSY; a granule held by an incomplete operation
-    /// answers RMI_BLOCKED; granules not in the state the transition requires answer RMI_ERROR_INPUT.
+    /// `reserved` (RMI_ERROR_INPUT). `in_state` and `in_loc_dram` concern donated metadata: with preallocated
+    /// metadata (the default) they never arise; with host-supplied metadata a transition to FINE answers
+    /// RMI_INCOMPLETE asking for the metadata by donation and OP_MEM_DONATE checks them, and a transition away from
+    /// FINE answers RMI_INCOMPLETE asking the host to reclaim it (`TrackingMetadata.swift`). Then, as TF-RMM does:
+    /// the same state succeeds with no change; a region another command is using answers RMI_BUSY, one a pending
+    /// TRACKING_SET operation holds RMI_BLOCKED; a granule held by an incomplete operation answers RMI_BLOCKED;
+    /// granules not in the state the transition requires answer RMI_ERROR_INPUT.
     func trackingSet(address: UInt64, category: UInt64, state: UInt64) -> SMCReturn {
         guard let table else { return .result(.errorGlobal) }
         guard state >> 3 == 0, let target = TrackingState(rawValue: UInt8(state)),
@@ -61,14 +64,18 @@ extension RealmManagementMonitor {
         guard category >> 2 == 0, TrackingCategory(rawValue: UInt8(category)) == region.category else {
             return .result(.errorInput)
         }
-        guard region.beginTransition() else { return .result(.busy) }
+        let claim = region.claimTransition()
+        guard claim == .success else { return .result(claim) }
         let current = region.state
+        if table.metadataIsDonated && current != target && (current == .fine || target == .fine) {
+            return metadataTransition(region, from: current, to: target)
+        }
         let outcome = transition(region, from: current, to: target)
         region.endTransition(state: outcome == .success ? target : current)
         // A granule word the transition rewrote or vetted stayed locked until the region's new state was out, so a
         // realm command that reads the old state and locks the granule finds the new one when it looks again.
         // Transitions out of FINE and out of COARSE hold the words; those out of NONE never touch them.
-        if outcome == .success && current != target && (current == .fine || current == .coarse) {
+        if outcome == .success && current != target && (current == .fine || current == .coarse) && region.hasMetadata {
             let coarse = region.coarseWord.state
             for index in 0..<region.granuleCount where region.isPopulated(index) {
                 region.words.unlock(index, as: current == .fine ? nil : coarse)
@@ -132,6 +139,8 @@ extension RealmManagementMonitor {
             if word.state == .partial { return .blocked }
             if word.isLocked { return .busy }
             guard Self.mayCross(word.state, to: target) else { return .errorInput }
+            // Host-supplied metadata: a COARSE region has no granule words to vet.
+            if !region.hasMetadata { return .success }
             // A realm command that saw FINE long ago may still hold a word for a look: it lets go on its own.
             for index in 0..<region.granuleCount where region.isPopulated(index) {
                 guard region.words.tryLock(index) != nil else {

@@ -5,8 +5,11 @@ import Synchronization
 /// One tracking region (DEN0137 A2.3.4): a naturally aligned block of the tracking region size, its category,
 /// its tracking state, and the metadata of its granules.
 ///
-/// Metadata exists for every region that holds memory, allocated once at activation from lazily backed memory
-/// (as if EL3 had preallocated it, which the reference allows), so TRACKING_SET never needs a donation.
+/// With preallocated metadata (the default), metadata exists for every region that holds memory, allocated once at
+/// activation from lazily backed memory (as if EL3 had preallocated it, which the reference allows), so
+/// TRACKING_SET never needs a donation. With host-supplied metadata a region has granule words only while it is
+/// FINE (or on its way to or from FINE, under a TRACKING_SET operation that owns it): they live in granules the
+/// host donated, installed by `installMetadata` before the releasing store of FINE publishes them.
 final class TrackingRegion: Sendable {
     let base: PhysicalAddress
     let size: UInt64
@@ -17,7 +20,14 @@ final class TrackingRegion: Sendable {
     let isHomogeneous: Bool
     /// Populated sub-ranges of the region, as granule index ranges.
     let populated: [Range<Int>]
-    let words: GranuleWords
+    /// The granule words' memory (an `UnsafeMutablePointer<Atomic<UInt32>>` as bits), 0 while the region has none.
+    /// Written only by whoever owns the region for a transition, before the releasing store of its state; read
+    /// (relaxed) after an acquiring load of FINE, or by an owner or a holder of one of its granules.
+    private let _metadata: Atomic<UInt>
+    /// The PA of the donated granules `_metadata` points into (host-supplied metadata; same rules).
+    private let _metadataAddress = Atomic<UInt64>(0)
+    /// The granule words' shape: count, base, granule size, observer (its memory is never reached through it).
+    private let shape: (count: Int, observer: GranuleObserverReference)
 
     private let _state: SharedWord
     /// The state of the single unit while the region is COARSE.
@@ -27,7 +37,7 @@ final class TrackingRegion: Sendable {
 
     init(
         base: PhysicalAddress, size: UInt64, granuleShift: Int, category: TrackingCategory, isHomogeneous: Bool,
-        populated: [Range<Int>], metadata: UnsafeMutableRawPointer, state: TrackingState,
+        populated: [Range<Int>], metadata: UnsafeMutableRawPointer?, state: TrackingState,
         observer: (any SchedulingObserver)?
     ) {
         self.base = base
@@ -36,9 +46,13 @@ final class TrackingRegion: Sendable {
         self.category = category
         self.isHomogeneous = isHomogeneous
         self.populated = populated
-        self.words = unsafe GranuleWords(
-            memory: metadata, count: Int(size >> UInt64(granuleShift)), base: base, granuleShift: granuleShift,
-            observer: observer)
+        let count = Int(size >> UInt64(granuleShift))
+        self.shape = (count, GranuleObserverReference(observer))
+        if let metadata = unsafe metadata {
+            self._metadata = Atomic(UInt(bitPattern: unsafe GranuleWords.bind(metadata, count: count)))
+        } else {
+            self._metadata = Atomic(0)
+        }
         self._state = SharedWord(
             UInt64(state.rawValue), location: SharedLocation(.trackingState, base.rawValue), observer: observer)
         self._coarse = SharedWord(0, location: SharedLocation(.coarseUnit, base.rawValue), observer: observer)
@@ -47,7 +61,43 @@ final class TrackingRegion: Sendable {
 
     var top: PhysicalAddress { base + size }
 
-    var granuleCount: Int { words.count }
+    var granuleCount: Int { shape.count }
+
+    /// The granule words. Only while the region has metadata (always, with preallocated metadata): a command
+    /// reaches them after seeing the region FINE, or while it owns the region or holds one of its granules.
+    var words: GranuleWords {
+        // Relaxed: ordered by the acquiring load of the state (or of the ownership) that led here.
+        let bits = _metadata.load(ordering: .relaxed)
+        guard let pointer = unsafe UnsafeMutablePointer<Atomic<UInt32>>(bitPattern: bits) else {
+            preconditionFailure("granule words of a region without metadata")
+        }
+        return unsafe GranuleWords(
+            bound: pointer, count: shape.count, base: base, granuleShift: granuleShift,
+            observer: unsafe shape.observer.observer)
+    }
+
+    /// Whether the region has granule words now (host-supplied metadata: FINE, or in a transition to or from it).
+    var hasMetadata: Bool { _metadata.load(ordering: .relaxed) != 0 }
+
+    /// Where the region's donated granule words live (host-supplied metadata), meaningful while it has them.
+    var metadataAddress: PhysicalAddress { PhysicalAddress(_metadataAddress.load(ordering: .relaxed)) }
+
+    /// Installs the region's granule words in `memory`, the granules the host donated at `address` (host-supplied
+    /// metadata), filled with `word`. The caller owns the region for a transition; the releasing store of the new
+    /// state publishes the words.
+    func installMetadata(_ memory: UnsafeMutableRawPointer, filledWith word: GranuleWord, at address: PhysicalAddress) {
+        let words = unsafe GranuleWords.bind(memory, count: shape.count)
+        _metadataAddress.store(address.rawValue, ordering: .relaxed)
+        _metadata.store(UInt(bitPattern: words), ordering: .relaxed)
+        self.words.fill(word)
+    }
+
+    /// Whether `pa` lies in the region.
+    func contains(_ pa: PhysicalAddress) -> Bool { pa >= base && pa < top }
+
+    /// Forgets the region's granule words (host-supplied metadata handed back). The caller owns the region, which is
+    /// no longer FINE.
+    func removeMetadata() { _metadata.store(0, ordering: .relaxed) }
 
     /// The tracking state; acquiring so a command sees the granule words as the last transition left them.
     var state: TrackingState {
@@ -96,8 +146,23 @@ final class TrackingRegion: Sendable {
 
     /// Takes the region for a tracking transition; fails if any command is using it.
     func beginTransition() -> Bool {
+        claimTransition() == .success
+    }
+
+    /// Takes the region for a tracking transition: RMI_SUCCESS when taken; RMI_BLOCKED while a TRACKING_SET
+    /// operation waiting for the host holds it (`hold()`); RMI_BUSY while another command uses it.
+    func claimTransition() -> RMIStatus {
         // Acquiring: the transition sees every granule update of the commands that left.
-        _users.compareExchange(expected: 0, desired: 1 << 31, ordering: .acquiring).exchanged
+        let (exchanged, original) = _users.compareExchange(expected: 0, desired: 1 << 31, ordering: .acquiring)
+        return exchanged ? .success : original & (1 << 30) != 0 ? .blocked : .busy
+    }
+
+    /// Keeps the region taken while the TRACKING_SET operation that owns it waits for the host: commands that use
+    /// its granules answer RMI_BLOCKED, as does another TRACKING_SET. `state` is published now (the new layout of
+    /// a transition away from FINE, whose metadata is still to be handed back) or later by `endTransition`.
+    func hold(publishing state: TrackingState? = nil) {
+        if let state { _state.store(UInt64(state.rawValue), ordering: .releasing) }
+        _users.store(1 << 31 | 1 << 30, ordering: .releasing)
     }
 
     /// Publishes the new state and releases the region.
@@ -141,4 +206,13 @@ final class TrackingRegion: Sendable {
     func effectiveWord(_ index: Int) -> GranuleWord {
         state == .coarse ? coarseWord : words.load(index)
     }
+}
+
+/// The observer of a region's granule words, kept without retaining it (as `GranuleWords` and `SharedWord` keep
+/// it): the observer outlives the firmware it watches.
+struct GranuleObserverReference: @unchecked Sendable {
+    // @unchecked: an unowned reference to a Sendable observer, never changed.
+    unowned(unsafe) let observer: (any SchedulingObserver)?
+
+    init(_ observer: (any SchedulingObserver)?) { unsafe self.observer = observer }
 }

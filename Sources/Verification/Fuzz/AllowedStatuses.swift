@@ -12,7 +12,7 @@ enum AllowedStatuses {
         case .rmmActivate: [.success, .errorGlobal]
         case .rmmDeactivate: [.success, .errorGlobal, .busy]
         case .granuleTrackingGet: [.success, .errorInput]
-        case .granuleTrackingSet: [.success, .errorGlobal, .errorInput, .busy, .blocked]
+        case .granuleTrackingSet: [.success, .errorGlobal, .errorInput, .busy, .blocked, .incomplete]
         case .granuleRangeDelegate, .granuleRangeUndelegate:
             [.success, .errorGlobal, .errorInput, .errorTracking, .busy, .blocked, .incomplete]
         case .gptL1Create: [.incomplete, .errorGlobal, .errorInput, .errorGPT, .blocked, .busy]

@@ -46,6 +46,8 @@ enum HostExplorationSummary {
         case .undelegate: "HostRMI.undelegate of \(range) that starts delegated"
         case .rollback: "HostRMI.delegate of \(range), then HostRMI.rollback of whatever it delegated"
         case .statefulOperation: "HostRMI.execute driving a memory-transferring stateful operation to its end"
+        case .trackingSet:
+            "HostRMI.execute driving RMI_GRANULE_TRACKING_SET to FINE, its metadata donated as one DELEGATED run"
         case .linuxV14Delegate: "the Linux v14 rmi_delegate_range loop over \(range) that starts Non-secure"
         case .linuxV14Undelegate: "the Linux v14 rmi_undelegate_range loop over \(range) that starts delegated"
         }
@@ -65,7 +67,7 @@ enum HostExplorationSummary {
         case .rollback:
             "2 x \(bounds.granules) x \(attempts) x (\(continuations) + 2), a delegation and a rollback of at most "
                 + "the same range: \(range)"
-        case .statefulOperation:
+        case .statefulOperation, .trackingSet:
             "\(attempts) SMCs to start, at most \(continuations) operation steps of \(attempts) SMCs each plus "
                 + "the one-granule range calls that feed donations and take back reclaims, and \(attempts) to cancel"
         }

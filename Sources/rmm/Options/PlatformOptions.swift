@@ -3,6 +3,7 @@ import CCAArch
 import CCAPlatform
 import MachineHost
 import RMIHost
+import RMM
 
 /// The platform options every command that builds a machine shares (docs/serve-protocol.md, "Platform options").
 struct PlatformOptions: ParsableArguments {
@@ -75,6 +76,14 @@ struct PlatformOptions: ParsableArguments {
             valueName: "size"))
     var trackingRegion: String?
 
+    @Option(
+        name: .customLong("tracking-metadata"),
+        help: ArgumentHelp(
+            "Who supplies the RMM's tracking metadata: preallocated (default; every region FINE at activation) or "
+                + "donated (regions start COARSE or NONE; TRACKING_SET to FINE asks the host for it).",
+            valueName: "source"))
+    var trackingMetadata: String?
+
     @Flag(name: .customLong("activate"), help: "Run the host bring-up sequence before anything else.")
     var activate = false
 
@@ -97,6 +106,13 @@ struct PlatformOptions: ParsableArguments {
             }
         } catch {
             throw ValidationError("\(error)")
+        }
+        if let trackingMetadata {
+            guard let source = TrackingMetadataSource(name: trackingMetadata) else {
+                throw ValidationError(
+                    "--tracking-metadata must be preallocated or donated, not '\(trackingMetadata)'")
+            }
+            configuration.trackingMetadata = source
         }
         if let paBits { configuration.physicalAddressBits = paBits }
         if let l0gptsz { configuration.l0GPTSizeBits = l0gptsz }

@@ -17,14 +17,16 @@ struct Harness {
     init(
         strict: Bool = false, budget: UInt64 = RMMBootManifest.defaultRangeWorkBudget, activate: Bool = true,
         physicalAddressBits: Int = 40, devices: [MemoryBank] = [],
-        contextsPerCPU: Int = RMMBootManifest.defaultOperationContextsPerCPU
+        contextsPerCPU: Int = RMMBootManifest.defaultOperationContextsPerCPU,
+        trackingMetadata: TrackingMetadataSource = .preallocated
     ) {
         let banks = [Self.dram0, Self.dram1] + devices
         port = TestPort(banks: banks)
         let manifest = RMMBootManifest(
             physicalAddressBits: physicalAddressBits, granuleSize: .size4KB, l0RegionBits: 30, banks: banks,
             platformL1Regions: [PhysicalAddress(0x8000_0000), PhysicalAddress(0x1_0000_0000)], cpuCount: 4,
-            strictRangeState: strict, rangeWorkBudget: budget, operationContextsPerCPU: contextsPerCPU)
+            strictRangeState: strict, rangeWorkBudget: budget, operationContextsPerCPU: contextsPerCPU,
+            trackingMetadata: trackingMetadata)
         rmm = RealmManagementMonitor(manifest: manifest, port: port)
         if activate { precondition(smc(.rmmActivate).x0 == 0) }
     }

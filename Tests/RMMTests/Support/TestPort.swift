@@ -17,6 +17,8 @@ final class TestPort: RMMPlatformPort, @unchecked Sendable {
         var zeroed: [(UInt64, UInt64)] = []
         /// Metadata bytes the RMM holds now (allocated and not released).
         var metadataBytes = 0
+        /// Blocks `metadataMemory` gave, by base.
+        var donatedMetadata: [UInt64: UnsafeMutableRawPointer] = [:]
     }
 
     let banks: [MemoryBank]
@@ -127,6 +129,22 @@ final class TestPort: RMMPlatformPort, @unchecked Sendable {
     func releaseMetadata(_ memory: UnsafeMutableRawPointer, byteCount: Int) {
         state.withLock { $0.metadataBytes -= byteCount }
         free(memory)
+    }
+
+    /// Donated metadata: one zeroed block per base, kept for the port's life (word-granular test memory has no
+    /// stable bytes), after the Realm check of every granule.
+    func metadataMemory(at base: PhysicalAddress, byteCount: UInt64) -> UnsafeMutableRawPointer? {
+        var pa = base.rawValue
+        while pa < base.rawValue + byteCount {
+            guard allowed(PhysicalAddress(pa), .realm) else { return nil }
+            pa += 1 << granuleShift
+        }
+        return state.withLock { state in
+            if let block = state.donatedMetadata[base.rawValue] { return block }
+            let block = calloc(Int(byteCount), 1)!
+            state.donatedMetadata[base.rawValue] = block
+            return block
+        }
     }
 
     func fatal(_ reason: StaticString, address: PhysicalAddress) {
