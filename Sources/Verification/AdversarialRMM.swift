@@ -16,6 +16,12 @@ public import RMIHost
 /// answer is a function of its state and the call), and it is what makes "forever" observable from a finite
 /// schedule: one zero-progress SUCCESS or one BUSY, repeated, is an RMM that never lets a naive loop finish.
 ///
+/// What the stationary tail remembers from before it began is only the answers given since the model state last
+/// changed (the state it begins in): the answers of the schedule in states the model left are forgotten when it
+/// leaves them. From the tail's first answer on it remembers everything it answers, so a loop that comes back to a
+/// state in the tail meets the same answer again. This keeps the tail's behaviour a function of the memo's key
+/// (which holds those recent calls and answers), whatever path reached a choice point; see `Explorer`.
+///
 /// It records every SMC (`steps`), every granule a call named outside the region the helper may touch
 /// (`outsideTouches`), and every call the SRO protocol forbids at that point (`protocolMisuses`).
 ///
@@ -42,14 +48,24 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
     /// Choices made in this run.
     @exclusivity(unchecked) public private(set) var choicesMade = 0
     /// The stationary tail's memory, by the fingerprint of an SMC in a state (a clash would only repeat an answer
-    /// that is still checked to be allowed).
+    /// that is still checked to be allowed). Filled from `answersSinceChange` when the tail begins.
     @exclusivity(unchecked) private var stationary = [Fingerprint: AdversaryAnswer](minimumCapacity: 16)
-    @exclusivity(unchecked) private var answersSinceChange: [AdversaryAnswer] = []
+    /// Whether the schedule has run out of choices (or was cut): the stationary tail has begun.
+    @exclusivity(unchecked) private var stationaryPhase = false
+    /// The calls since the model state last changed, with their answers: part of the memo's key, and all the tail
+    /// remembers of the time before it.
+    @exclusivity(unchecked) private var answersSinceChange: [RecentAnswer] = []
+    /// What the SRO driver remembers of the memory-transferring operation's calls: part of the memo's key.
+    @exclusivity(unchecked) private var transferConversation = TransferConversation()
     @exclusivity(unchecked) private var fingerprintAfterLastSMC: Fingerprint?
     @exclusivity(unchecked) var donationOffer: [Int] = []
     /// The answers to the current SMC that only `AnswerRules.includingForbidden` allows.
     @exclusivity(unchecked) private var forbiddenOffered: [AdversaryAnswer] = []
     var memo: NodeMemo?
+    /// For `MemoAudit`: the memo key of every choice point the schedule chose at, and the SMCs before it.
+    var keyLog: [(key: Fingerprint, smcsBefore: Int)]?
+    /// For `MemoAudit`: another key to log instead of the memo's (to check that the audit catches a bad one).
+    var auditKey: ((AdversarialRMM, SMCArguments) -> Fingerprint)?
     var hostDigest: () -> [UInt64] = { [] }
 
     init(
@@ -134,26 +150,42 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
         // SMC changes the state, so the fingerprint after one is the fingerprint before the next.
         let stateBefore = unsafe fingerprintAfterLastSMC ?? stateFingerprint()
         assert(stateBefore == stateFingerprint(), "the model changed outside an SMC")
-        let stationaryKey = stationaryFingerprint(arguments: arguments, state: stateBefore)
         if options.count == 1 {
             answer = options[0]
         } else {
             if let memo, scheduler.nextChoiceIsFresh {
-                let node = unsafe choicePointFingerprint(arguments: arguments, recent: answersSinceChange)
+                let node = unsafe choicePointFingerprint(
+                    arguments: arguments, recent: answersSinceChange, transfer: transferConversation)
                 if !memo.visit(node) { scheduler.pruneHere() }
             }
-            if let index = scheduler.choose(among: options.count) {
+            if unsafe !stationaryPhase, let index = scheduler.choose(among: options.count) {
+                if keyLog != nil {
+                    let key =
+                        unsafe auditKey.map { $0(self, arguments) }
+                        ?? choicePointFingerprint(
+                            arguments: arguments, recent: answersSinceChange, transfer: transferConversation)
+                    unsafe keyLog?.append((key, steps.count))
+                }
                 answer = options[index]
                 chosen = true
                 unsafe choicesMade += 1
-            } else if let previous = unsafe stationary[stationaryKey], options.contains(previous) {
-                answer = previous
             } else {
-                answer = options[0]
+                if unsafe !stationaryPhase { beginStationaryPhase(state: stateBefore) }
+                let key = stationaryFingerprint(arguments: arguments, state: stateBefore)
+                if let previous = unsafe stationary[key], options.contains(previous) {
+                    answer = previous
+                } else {
+                    answer = options[0]
+                }
             }
         }
-        unsafe stationary[stationaryKey] = answer
+        // Before the tail, the recent answers are its memory; in the tail, the dictionary is.
+        if unsafe stationaryPhase {
+            unsafe stationary[stationaryFingerprint(arguments: arguments, state: stateBefore)] = answer
+        }
+        let transferCall = isTransferCall(arguments)
         let registers = apply(answer, to: arguments)
+        if transferCall { unsafe transferConversation.record(arguments, registers) }
         // A refusal never changes the model (every `apply` path returns its registers untouched).
         let stateAfter: Fingerprint
         if case .refuse = answer { stateAfter = stateBefore } else { stateAfter = stateFingerprint() }
@@ -161,13 +193,34 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
         if stateAfter != stateBefore {
             unsafe answersSinceChange.removeAll(keepingCapacity: true)
         } else {
-            unsafe answersSinceChange.append(answer)
+            unsafe answersSinceChange.append(RecentAnswer(arguments: arguments, answer: answer))
         }
         unsafe steps.append(
             ScheduleStep(
                 arguments: arguments, answer: answer, chosen: chosen, alternatives: options.count,
                 forbidden: forbiddenOffered.contains(answer)))
         return registers
+    }
+
+    /// Whether `arguments` is the transfer operation's initiating call or an OP_* call that does not name a range
+    /// operation.
+    private func isTransferCall(_ arguments: SMCArguments) -> Bool {
+        switch FunctionID(arguments.x0) {
+        case ExplorationTarget.transferCommand: return true
+        case .opContinue, .opMemDonate, .opMemReclaim, .opCancel:
+            guard let operation = focused, case .range = operation.kind else { return true }
+            return false
+        default: return false
+        }
+    }
+
+    /// The schedule has no more choices: the tail starts out remembering the answers given in `state` since the
+    /// model entered it (later ones win), and nothing from the states the model left before.
+    private func beginStationaryPhase(state: Fingerprint) {
+        unsafe stationaryPhase = true
+        for recent in unsafe answersSinceChange {
+            unsafe stationary[stationaryFingerprint(arguments: recent.arguments, state: state)] = recent.answer
+        }
     }
 
     /// A clean bring-up (rmi-abi.md section 9): not part of any schedule.

@@ -18,17 +18,23 @@ import RMIHost
 ///
 /// Memoisation (`ExplorationMode.Search.exhaustive(memoise: true)`) cuts a choice point whose key was seen
 /// before. The key is the adversary's whole state (granules, pending operation with its step count), the SMC index,
-/// the SMC's arguments, the answers given since the model state last changed, the choices made so far, and a
+/// the SMC's arguments, the calls since the model state last changed with their answers, what the SRO driver
+/// keeps of the memory-transferring operation's calls (`TransferConversation`), the choices made so far, and a
 /// digest of the host's own state (leak ledger, delegation record, allocator free map). The argument: the host is
 /// deterministic, and each helper's local state is a function of that key. The cursor is in the arguments (or in
 /// the pending range operation); the retry counters of the current step, and the continuation steps of the
 /// current operation, count answers that changed nothing since the last change (or are in the pending operation);
-/// the SMC count is in the key; the ledger, record and allocator are digested. With the same key, the futures
-/// are identical, so the subtree's end-of-run checks give the same results; checks on the past (outside touches,
-/// protocol misuses, and the delegation half of a rollback) are kept even from cut runs. Choices made so far are
-/// in the key, so the cut subtree's schedules have the same lengths: shortest stays exact. The argument rests on a
-/// property of the helpers, not of the explorer, which is why memoisation is an option and the tests check that
-/// both searches report the same violations.
+/// the SRO driver's own loop (the answer it serves, the donation or reclaim answer it is still acting on while it
+/// gives memory back, its count of RMI_INCOMPLETE answers, whether it cancelled) is the transfer conversation;
+/// the SMC count is in the key; the ledger, record and allocator are digested. The adversary's own future is a
+/// function of the key too: its answers depend on its state and the call, and its stationary tail remembers, of
+/// the time before it began, only the calls since the last change (see `AdversarialRMM`). With the same key, the
+/// futures are identical, so the subtree's end-of-run checks give the same results; checks on the past (outside
+/// touches, protocol misuses, and the delegation half of a rollback) are kept even from cut runs. Choices made so
+/// far are in the key, so the cut subtree's schedules have the same lengths: shortest stays exact. The argument
+/// rests on a property of the helpers, not of the explorer, which is why memoisation is an option, the tests check
+/// that both searches report the same violations, and `MemoAudit` checks on small bounds that every path to a key
+/// has the same subtree below it.
 public enum Explorer {
     /// Explores `helper` within `bounds`; `progress` is called every 4096 runs.
     ///
@@ -125,10 +131,12 @@ public enum Explorer {
         var smcs: Int
     }
 
-    /// One run: a fresh model and host, the helper, the checks.
+    /// One run: a fresh model and host, the helper, the checks. `audit`, when given, gets the run's model (with its
+    /// log of choice-point keys, made with `auditKey` if given) and its end-of-run violations.
     static func runOnce(
         helper: HostHelper, bounds: ExplorationBounds, rules: AnswerRules, scheduler: any Scheduler,
-        memo: NodeMemo?
+        memo: NodeMemo?, audit: ((AdversarialRMM, [Violation]) -> Void)? = nil,
+        auditKey: ((AdversarialRMM, SMCArguments) -> Fingerprint)? = nil
     ) -> RunResult {
         let layout = ModelLayout(rangeGranules: bounds.granules, spareGranules: bounds.spareGranules)
         let memory = ModelMemory()
@@ -136,6 +144,10 @@ public enum Explorer {
             layout: layout, rules: rules, allowedRegion: helper == .statefulOperation ? .spare : .range,
             scheduler: scheduler, memory: memory, rangeState: helper.startsDelegated ? .delegated : .undelegated)
         rmm.memo = memo
+        if audit != nil {
+            rmm.keyLog = []
+            rmm.auditKey = auditKey
+        }
         var run = Run(rmm: rmm, layout: layout, bound: bounds.smcBound(for: helper))
         if helper.isLinuxV14 {
             rmm.beginAdversarialPhase()
@@ -146,6 +158,7 @@ public enum Explorer {
             run.rmiHost(helper, host: host)
         }
         if !scheduler.pruned { run.violations += run.endOfRun }
+        audit?(rmm, run.endOfRun)
         return unsafe RunResult(violations: run.violations, pruned: scheduler.pruned, smcs: rmm.steps.count)
     }
 
