@@ -61,6 +61,8 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
     @exclusivity(unchecked) var donationOffer: [Int] = []
     /// The answers to the current SMC that only `AnswerRules.includingForbidden` allows.
     @exclusivity(unchecked) private var forbiddenOffered: [AdversaryAnswer] = []
+    /// The storage of the allowed answers, kept from one SMC to the next (see `allowedAnswers`).
+    @exclusivity(unchecked) private var answerList: [AdversaryAnswer] = []
     var memo: NodeMemo?
     /// For `MemoAudit`: the memo key of every choice point the schedule chose at, and the SMCs before it.
     var keyLog: [(key: Fingerprint, smcsBefore: Int)]?
@@ -245,17 +247,22 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
     /// Every answer allowed for `arguments` in the current state, the cooperative one first, without duplicates.
     func allowedAnswers(_ arguments: SMCArguments) -> [AdversaryAnswer] {
         unsafe forbiddenOffered.removeAll(keepingCapacity: true)
-        var options: [AdversaryAnswer]
+        // One array for every SMC of the run, emptied and refilled: the list the previous SMC returned is gone by
+        // now, so no copy is made, and a run allocates it once instead of once per SMC.
+        var options = unsafe answerList
+        unsafe answerList = []
+        options.removeAll(keepingCapacity: true)
         switch FunctionID(arguments.x0) {
-        case .granuleRangeDelegate: options = rangeAnswers(.delegate, base: arguments.x1, top: arguments.x2)
-        case .granuleRangeUndelegate: options = rangeAnswers(.undelegate, base: arguments.x1, top: arguments.x2)
-        case .opContinue: options = continueAnswers(handle: arguments.x1)
-        case .opMemDonate: options = donateAnswers(handle: arguments.x1, list: arguments.x2, count: arguments.x3)
-        case .opMemReclaim: options = reclaimAnswers(handle: arguments.x1, list: arguments.x2)
-        case .opCancel: options = cancelAnswers(handle: arguments.x1)
-        case ExplorationTarget.transferCommand: options = transferStartAnswers()
-        default: options = [.refuse(.errorNotSupported)]
+        case .granuleRangeDelegate: rangeAnswers(.delegate, base: arguments.x1, top: arguments.x2, into: &options)
+        case .granuleRangeUndelegate: rangeAnswers(.undelegate, base: arguments.x1, top: arguments.x2, into: &options)
+        case .opContinue: continueAnswers(handle: arguments.x1, into: &options)
+        case .opMemDonate: donateAnswers(handle: arguments.x1, list: arguments.x2, count: arguments.x3, into: &options)
+        case .opMemReclaim: reclaimAnswers(handle: arguments.x1, list: arguments.x2, into: &options)
+        case .opCancel: cancelAnswers(handle: arguments.x1, into: &options)
+        case ExplorationTarget.transferCommand: transferStartAnswers(into: &options)
+        default: options.append(.refuse(.errorNotSupported))
         }
+        unsafe answerList = options
         // Only donations and reclaims can list an answer twice (a count of 0 or 1 offered two ways), and they remove
         // their duplicates; checking every list for them took a fifth of the explorer's time, so it is only checked
         // in debug builds.
@@ -281,9 +288,11 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
     }
 
     /// RMI_GRANULE_RANGE_DELEGATE / _UNDELEGATE (B4.5.17, B4.5.18; granule-delegation.md section 5).
-    private func rangeAnswers(_ direction: RangeDirection, base: UInt64, top: UInt64) -> [AdversaryAnswer] {
+    private func rangeAnswers(
+        _ direction: RangeDirection, base: UInt64, top: UInt64, into options: inout [AdversaryAnswer]
+    ) {
         // base_align, top_align, top_bound: deterministic ERROR_INPUT.
-        guard base % granule == 0, top % granule == 0, top > base else { return [.refuse(.errorInput)] }
+        guard base % granule == 0, top % granule == 0, top > base else { return options.append(.refuse(.errorInput)) }
         // Only a touch outside the region is described: building the text for every SMC would cost more than the
         // rest of the call.
         func call() -> String {
@@ -291,20 +300,21 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
         }
         guard (top - base) / granule <= UInt64(layout.granuleCount) else {
             unsafe outsideTouches.append("\(call()) spans more than the modelled memory")
-            return [.refuse(.errorInput)]
+            return options.append(.refuse(.errorInput))
         }
         for address in stride(from: base, to: top, by: Int(granule)) where modelIndex(address, call: call()) == nil {
-            return [.refuse(.errorInput)]
+            return options.append(.refuse(.errorInput))
         }
         let first = unsafe state.granules[layout.index(of: base)!]
         let reach = runEnd(from: base, top: top) { $0 == direction.source || $0 == direction.destination }
         guard reach > base else {
             // The granule at base is in neither state: `state` fails (ERROR_INPUT), or it is held by an incomplete
             // operation (BLOCKED, bet3 rule RBPKWX).
-            return first == .partial ? [.refuse(.blocked), .refuse(.busy)] : [.refuse(.errorInput)]
+            guard first == .partial else { return options.append(.refuse(.errorInput)) }
+            options.append(.refuse(.blocked))
+            return options.append(.refuse(.busy))
         }
-        // One array, sized once, appended to answer by answer: literals appended in batches each cost an array.
-        var options: [AdversaryAnswer] = []
+        // Appended answer by answer: literals appended in batches each cost an array.
         options.reserveCapacity(Int((reach - base) / granule) + 14)
         options.append(.progress(outTop: reach))
         for outTop in stride(from: reach - granule, to: base, by: -Int(granule)) {
@@ -329,7 +339,6 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
                 offerForbidden(.requestDonation(granules: 1, state: .delegated, canCancel: true), into: &options)
             }
         }
-        return options
     }
 
     /// The end of the run of granules from `base` (below `top`) whose state satisfies `belongs`.
@@ -352,16 +361,20 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
     }
 
     /// RMI_OP_CONTINUE (B4.5.22).
-    private func continueAnswers(handle: UInt64) -> [AdversaryAnswer] {
-        guard let pending = pending(handle, call: "RMI_OP_CONTINUE") else { return [.refuse(.errorInput)] }
+    private func continueAnswers(handle: UInt64, into options: inout [AdversaryAnswer]) {
+        guard let pending = pending(handle, call: "RMI_OP_CONTINUE") else {
+            return options.append(.refuse(.errorInput))
+        }
         guard pending.expecting == .proceed else {
             unsafe protocolMisuses.append("RMI_OP_CONTINUE while the operation waits for \(pending.expecting)")
-            return [.refuse(.errorInput)]
+            return options.append(.refuse(.errorInput))
         }
-        if let ending = pending.ending { return [.finish(ending), .refuse(.busy)] }
+        if let ending = pending.ending {
+            options.append(.finish(ending))
+            return options.append(.refuse(.busy))
+        }
         switch pending.kind {
         case .range(_, let cursor, let top, let runEnd):
-            var options: [AdversaryAnswer] = []
             options.reserveCapacity(Int((runEnd - cursor) / granule) + 8)
             for outTop in stride(from: runEnd, to: cursor, by: -Int(granule)) {
                 options.append(.progress(outTop: outTop))
@@ -376,107 +389,115 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
                 offerForbidden(.progress(outTop: cursor + granule / 2), into: &options)
                 offerForbidden(.finish(Self.undefinedStatus), into: &options)
             }
-            return options
         case .transfer:
-            var options: [AdversaryAnswer] = [
-                .finish(.success), .incomplete(canCancel: pending.canCancel),
-                .requestDonation(granules: 1, state: .delegated, canCancel: pending.canCancel), .refuse(.busy),
-                pending.donated.isEmpty ? .finish(.errorInput) : .failAndReclaim(.errorInput),
-            ]
+            options.append(.finish(.success))
+            options.append(.incomplete(canCancel: pending.canCancel))
+            options.append(.requestDonation(granules: 1, state: .delegated, canCancel: pending.canCancel))
+            options.append(.refuse(.busy))
+            options.append(pending.donated.isEmpty ? .finish(.errorInput) : .failAndReclaim(.errorInput))
             if rules == .includingForbidden {
-                options += offerForbidden([.finish(Self.undefinedStatus), .reservedMemoryRequest])
+                offerForbidden(.finish(Self.undefinedStatus), into: &options)
+                offerForbidden(.reservedMemoryRequest, into: &options)
             }
-            return options
         }
     }
 
     /// RMI_OP_MEM_DONATE (B4.5.23): validates the list the way TF-RMM does, then may consume any prefix of it.
-    private func donateAnswers(handle: UInt64, list: UInt64, count: UInt64) -> [AdversaryAnswer] {
-        unsafe donationOffer = []
-        guard let pending = pending(handle, call: "RMI_OP_MEM_DONATE") else { return [.refuse(.errorInput)] }
+    private func donateAnswers(
+        handle: UInt64, list: UInt64, count: UInt64, into options: inout [AdversaryAnswer]
+    ) {
+        // Refilled in place (one array per run, not one per donation); read only after a `consume` answer.
+        unsafe donationOffer.removeAll(keepingCapacity: true)
+        guard let pending = pending(handle, call: "RMI_OP_MEM_DONATE") else {
+            return options.append(.refuse(.errorInput))
+        }
         guard case .donation(let wanted, let wantedState) = pending.expecting else {
             unsafe protocolMisuses.append("RMI_OP_MEM_DONATE while the operation waits for \(pending.expecting)")
-            return [.refuse(.errorInput)]
+            return options.append(.refuse(.errorInput))
         }
-        guard list % 8 == 0, count <= UInt64(AddressRangeDescriptor.maxListEntries),
-            let words = try? memory.readWords(Int(count), at: PhysicalAddress(list))
-        else { return [.refuse(.errorInput)] }
-        var offered: [Int] = []
-        for word in words {
+        guard list % 8 == 0, count <= UInt64(AddressRangeDescriptor.maxListEntries) else {
+            return options.append(.refuse(.errorInput))
+        }
+        var offered = unsafe donationOffer
+        unsafe donationOffer = []
+        defer { unsafe donationOffer = offered }
+        for entry in 0..<count {
+            let word = memory.word(at: list + 8 * entry)
             guard let descriptor = try? AddressRangeDescriptor(encoding: word, granule: layout.granuleSize),
                 descriptor.state == wantedState
-            else { return [.refuse(.errorInput)] }
+            else { return options.append(.refuse(.errorInput)) }
             let bytes = descriptor.byteCount(granule: layout.granuleSize)
             for address in stride(
                 from: descriptor.base.rawValue, to: descriptor.base.rawValue + bytes, by: Int(granule))
             {
-                guard let index = modelIndex(address, call: "RMI_OP_MEM_DONATE") else { return [.refuse(.errorInput)] }
+                guard let index = modelIndex(address, call: "RMI_OP_MEM_DONATE") else {
+                    return options.append(.refuse(.errorInput))
+                }
                 let required: ModelGranuleState = wantedState == .delegated ? .delegated : .undelegated
                 // mem_state: a described granule is not in the requested state.
                 guard unsafe state.granules[index] == required, !offered.contains(index) else {
-                    return [.refuse(.errorInput)]
+                    return options.append(.refuse(.errorInput))
                 }
                 offered.append(index)
             }
         }
         // mem_gt: more memory than asked for.
-        guard offered.count <= wanted else { return [.refuse(.errorInput)] }
-        unsafe donationOffer = offered
-        var options: [AdversaryAnswer] = [.consume(offered.count)]
+        guard offered.count <= wanted else { return options.append(.refuse(.errorInput)) }
+        options.append(.consume(offered.count))
         if offered.count >= 1 { options.append(.consume(0)) }
         if offered.count >= 2 { options.append(.consume(1)) }
-        options += [.refuse(.busy), .refuse(.errorInput)]
-        return options
+        options.append(.refuse(.busy))
+        options.append(.refuse(.errorInput))
     }
 
     /// RMI_OP_MEM_RECLAIM (B4.5.24): may hand back any prefix of the donated granules that fits the list.
-    private func reclaimAnswers(handle: UInt64, list: UInt64) -> [AdversaryAnswer] {
-        guard let pending = pending(handle, call: "RMI_OP_MEM_RECLAIM") else { return [.refuse(.errorInput)] }
+    private func reclaimAnswers(handle: UInt64, list: UInt64, into options: inout [AdversaryAnswer]) {
+        guard let pending = pending(handle, call: "RMI_OP_MEM_RECLAIM") else {
+            return options.append(.refuse(.errorInput))
+        }
         guard pending.expecting == .reclaim else {
             unsafe protocolMisuses.append("RMI_OP_MEM_RECLAIM while the operation waits for \(pending.expecting)")
-            return [.refuse(.errorInput)]
+            return options.append(.refuse(.errorInput))
         }
         guard list % 8 == 0, modelIndex(list & ~(granule - 1), call: "RMI_OP_MEM_RECLAIM") != nil else {
-            return [.refuse(.errorInput)]
+            return options.append(.refuse(.errorInput))
         }
         let all = pending.donated.count
         // All, one, none: as many of them as are different.
-        var options: [AdversaryAnswer] = [.handBack(all)]
+        options.append(.handBack(all))
         if all >= 2 { options.append(.handBack(1)) }
         if all >= 1 { options.append(.handBack(0)) }
         options.append(.refuse(.busy))
-        return options
     }
 
     /// RMI_OP_CANCEL (B4.5.21): only when the latest RMI_INCOMPLETE allowed it.
-    private func cancelAnswers(handle: UInt64) -> [AdversaryAnswer] {
-        guard let pending = pending(handle, call: "RMI_OP_CANCEL") else { return [.refuse(.errorInput)] }
+    private func cancelAnswers(handle: UInt64, into options: inout [AdversaryAnswer]) {
+        guard let pending = pending(handle, call: "RMI_OP_CANCEL") else { return options.append(.refuse(.errorInput)) }
         guard pending.canCancel else {
             unsafe protocolMisuses.append("RMI_OP_CANCEL when the latest RMI_INCOMPLETE said it cannot be cancelled")
-            return [.refuse(.errorInput)]
+            return options.append(.refuse(.errorInput))
         }
-        return [.cancel, .refuse(.busy)]
+        options.append(.cancel)
+        options.append(.refuse(.busy))
     }
 
     /// The initiating call of the abstract memory-transferring operation.
-    private func transferStartAnswers() -> [AdversaryAnswer] {
-        guard unsafe !state.operations.contains(where: { $0.kind == .transfer }) else { return [.refuse(.blocked)] }
-        var options: [AdversaryAnswer] = [
-            .finish(.success), .incomplete(canCancel: false), .incomplete(canCancel: true),
-            .requestDonation(granules: 1, state: .delegated, canCancel: false),
-            .requestDonation(granules: 2, state: .undelegated, canCancel: true), .refuse(.busy), .refuse(.blocked),
-            .refuse(.errorInput),
-        ]
-        if rules == .includingForbidden {
-            options += offerForbidden([.refuse(Self.undefinedStatus), .reservedMemoryRequest])
+    private func transferStartAnswers(into options: inout [AdversaryAnswer]) {
+        guard unsafe !state.operations.contains(where: { $0.kind == .transfer }) else {
+            return options.append(.refuse(.blocked))
         }
-        return options
-    }
-
-    /// Records `answers` as ones the specification forbids at the current SMC, so the schedule can mark them.
-    private func offerForbidden(_ answers: [AdversaryAnswer]) -> [AdversaryAnswer] {
-        unsafe forbiddenOffered += answers
-        return answers
+        options.append(.finish(.success))
+        options.append(.incomplete(canCancel: false))
+        options.append(.incomplete(canCancel: true))
+        options.append(.requestDonation(granules: 1, state: .delegated, canCancel: false))
+        options.append(.requestDonation(granules: 2, state: .undelegated, canCancel: true))
+        options.append(.refuse(.busy))
+        options.append(.refuse(.blocked))
+        options.append(.refuse(.errorInput))
+        if rules == .includingForbidden {
+            offerForbidden(.refuse(Self.undefinedStatus), into: &options)
+            offerForbidden(.reservedMemoryRequest, into: &options)
+        }
     }
 
     /// Appends `answer` to `options` as one the specification forbids at the current SMC.
