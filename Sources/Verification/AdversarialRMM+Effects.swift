@@ -39,8 +39,15 @@ extension AdversarialRMM {
     private func incompleteRegisters(
         _ request: OpMemRequest, canCancel: Bool, x1: UInt64, donation: OpMemDonateRequest? = nil
     ) -> SMCReturn {
-        focused?.canCancel = canCancel
+        modifyFocused { $0.canCancel = canCancel }
         return SMCReturn(RMIResult.incomplete(request, canCancel: canCancel).rawValue, x1, donation?.encoding ?? 0)
+    }
+
+    /// Changes the focused operation in place: one search, and no copy of its arrays (an assignment through
+    /// `focused` reads the operation out, changes the copy, and writes it back, copying `donated` on the way).
+    private func modifyFocused(_ change: (inout PendingOperation) -> Void) {
+        guard let index = unsafe state.operations.firstIndex(where: { unsafe $0.handle == focus }) else { return }
+        unsafe change(&state.operations[index])
     }
 
     private func donationRequest(_ granules: Int, _ memoryState: OpMemState) -> OpMemDonateRequest {
@@ -121,21 +128,27 @@ extension AdversarialRMM {
         case .refuse:
             return Self.registers(answer)
         case .incomplete(let canCancel):
-            focused?.steps += 1
+            modifyFocused { $0.steps += 1 }
             return incompleteRegisters(.none, canCancel: canCancel, x1: 0)
         case .requestDonation(let granules, let memoryState, let canCancel):
-            focused?.steps += 1
-            focused?.expecting = .donation(granules: granules, state: memoryState)
+            modifyFocused {
+                $0.steps += 1
+                $0.expecting = .donation(granules: granules, state: memoryState)
+            }
             return incompleteRegisters(
                 .donate, canCancel: canCancel, x1: 0, donation: donationRequest(granules, memoryState))
         case .reservedMemoryRequest:
-            focused?.steps += 1
-            focused?.canCancel = true
+            modifyFocused {
+                $0.steps += 1
+                $0.canCancel = true
+            }
             return SMCReturn(RMIResult.incomplete(.none, canCancel: true).rawValue | (3 << 8))
         case .failAndReclaim(let status):
-            focused?.steps += 1
-            focused?.ending = status
-            focused?.expecting = .reclaim
+            modifyFocused {
+                $0.steps += 1
+                $0.ending = status
+                $0.expecting = .reclaim
+            }
             return incompleteRegisters(.reclaim, canCancel: false, x1: 0)
         case .progress(let outTop):
             // The final answer of a range operation: a legal out_top moves `[cursor, out_top)`; a forbidden one
@@ -153,7 +166,7 @@ extension AdversarialRMM {
             // Donated memory stays with the RMM: kept by the object created, or, after a final error that skipped
             // the reclaim (only a forbidden answer does), lost to the host.
             unsafe state.kept += pending.donated.map(\.index)
-            focused?.donated = []
+            modifyFocused { $0.donated = [] }
             return finish(SMCReturn(RMIResult(status).rawValue))
         default:
             return Self.registers(answer)
@@ -164,20 +177,20 @@ extension AdversarialRMM {
         guard case .consume(let count) = answer, let pending = focused,
             case .donation(let wanted, let memoryState) = pending.expecting
         else { return Self.registers(answer) }
+        let canCancel = pending.canCancel
         let taken = unsafe donationOffer.prefix(count)
-        for index in taken {
-            unsafe state.granules[index] = .internal
-            focused?.donated.append(DonatedGranule(index: index, state: memoryState))
-        }
-        focused?.steps += 1
         let remaining = wanted - taken.count
-        if remaining == 0 {
-            focused?.expecting = .proceed
-            return incompleteRegisters(.none, canCancel: pending.canCancel, x1: UInt64(taken.count))
+        for index in taken { unsafe state.granules[index] = .internal }
+        modifyFocused { operation in
+            for index in taken { operation.donated.append(DonatedGranule(index: index, state: memoryState)) }
+            operation.steps += 1
+            operation.expecting = remaining == 0 ? .proceed : .donation(granules: remaining, state: memoryState)
         }
-        focused?.expecting = .donation(granules: remaining, state: memoryState)
+        if remaining == 0 {
+            return incompleteRegisters(.none, canCancel: canCancel, x1: UInt64(taken.count))
+        }
         return incompleteRegisters(
-            .donate, canCancel: pending.canCancel, x1: UInt64(taken.count),
+            .donate, canCancel: canCancel, x1: UInt64(taken.count),
             donation: donationRequest(remaining, memoryState))
     }
 
@@ -196,10 +209,14 @@ extension AdversarialRMM {
             unsafe state.granules[donated.index] = donated.state == .delegated ? .delegated : .undelegated
         }
         if !words.isEmpty { try? memory.writeWords(words, at: PhysicalAddress(list)) }
-        focused?.donated.removeFirst(returned.count)
-        focused?.steps += 1
-        if focused?.donated.isEmpty == true {
-            focused?.expecting = .proceed
+        var allBack = false
+        modifyFocused { operation in
+            operation.donated.removeFirst(returned.count)
+            operation.steps += 1
+            allBack = operation.donated.isEmpty
+            if allBack { operation.expecting = .proceed }
+        }
+        if allBack {
             return incompleteRegisters(.none, canCancel: false, x1: UInt64(returned.count))
         }
         return incompleteRegisters(.reclaim, canCancel: false, x1: UInt64(returned.count))
@@ -212,10 +229,15 @@ extension AdversarialRMM {
             settleRange(moved: cursor)
             return finish(SMCReturn(RMIResult(.errorInput).rawValue, cursor))
         }
-        focused?.steps += 1
-        guard !pending.donated.isEmpty else { return finish(SMCReturn(RMIResult(.errorInput).rawValue)) }
-        focused?.ending = .errorInput
-        focused?.expecting = .reclaim
+        let holdsMemory = !pending.donated.isEmpty
+        modifyFocused { operation in
+            operation.steps += 1
+            if holdsMemory {
+                operation.ending = .errorInput
+                operation.expecting = .reclaim
+            }
+        }
+        guard holdsMemory else { return finish(SMCReturn(RMIResult(.errorInput).rawValue)) }
         return incompleteRegisters(.reclaim, canCancel: false, x1: 0)
     }
 

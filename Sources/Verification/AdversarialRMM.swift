@@ -16,6 +16,12 @@ public import RMIHost
 /// answer is a function of its state and the call), and it is what makes "forever" observable from a finite
 /// schedule: one zero-progress SUCCESS or one BUSY, repeated, is an RMM that never lets a naive loop finish.
 ///
+/// What the stationary tail remembers from before it began is only the answers given since the model state last
+/// changed (the state it begins in): the answers of the schedule in states the model left are forgotten when it
+/// leaves them. From the tail's first answer on it remembers everything it answers, so a loop that comes back to a
+/// state in the tail meets the same answer again. This keeps the tail's behaviour a function of the memo's key
+/// (which holds those recent calls and answers), whatever path reached a choice point; see `Explorer`.
+///
 /// It records every SMC (`steps`), every granule a call named outside the region the helper may touch
 /// (`outsideTouches`), and every call the SRO protocol forbids at that point (`protocolMisuses`).
 ///
@@ -44,14 +50,26 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
     /// Choices made in this run.
     @exclusivity(unchecked) public private(set) var choicesMade = 0
     /// The stationary tail's memory, by the fingerprint of an SMC in a state (a clash would only repeat an answer
-    /// that is still checked to be allowed).
+    /// that is still checked to be allowed). Filled from `answersSinceChange` when the tail begins.
     @exclusivity(unchecked) private var stationary = [Fingerprint: AdversaryAnswer](minimumCapacity: 16)
-    @exclusivity(unchecked) private var answersSinceChange: [AdversaryAnswer] = []
+    /// Whether the schedule has run out of choices (or was cut): the stationary tail has begun.
+    @exclusivity(unchecked) private var stationaryPhase = false
+    /// The calls since the model state last changed, with their answers: part of the memo's key, and all the tail
+    /// remembers of the time before it.
+    @exclusivity(unchecked) private var answersSinceChange: [RecentAnswer] = []
+    /// What the SRO driver remembers of the memory-transferring operation's calls: part of the memo's key.
+    @exclusivity(unchecked) private var transferConversation = TransferConversation()
     @exclusivity(unchecked) private var fingerprintAfterLastSMC: Fingerprint?
     @exclusivity(unchecked) var donationOffer: [Int] = []
     /// The answers to the current SMC that only `AnswerRules.includingForbidden` allows.
     @exclusivity(unchecked) private var forbiddenOffered: [AdversaryAnswer] = []
+    /// The storage of the allowed answers, kept from one SMC to the next (see `allowedAnswers`).
+    @exclusivity(unchecked) private var answerList: [AdversaryAnswer] = []
     var memo: NodeMemo?
+    /// For `MemoAudit`: the memo key of every choice point the schedule chose at, and the SMCs before it.
+    var keyLog: [(key: Fingerprint, smcsBefore: Int)]?
+    /// For `MemoAudit`: another key to log instead of the memo's (to check that the audit catches a bad one).
+    var auditKey: ((AdversarialRMM, SMCArguments) -> Fingerprint)?
     var hostDigest: () -> [UInt64] = { [] }
 
     init(
@@ -137,26 +155,42 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
         // SMC changes the state, so the fingerprint after one is the fingerprint before the next.
         let stateBefore = unsafe fingerprintAfterLastSMC ?? stateFingerprint()
         assert(stateBefore == stateFingerprint(), "the model changed outside an SMC")
-        let stationaryKey = stationaryFingerprint(arguments: arguments, state: stateBefore)
         if options.count == 1 {
             answer = options[0]
         } else {
             if let memo, scheduler.nextChoiceIsFresh {
-                let node = unsafe choicePointFingerprint(arguments: arguments, recent: answersSinceChange)
+                let node = unsafe choicePointFingerprint(
+                    arguments: arguments, recent: answersSinceChange, transfer: transferConversation)
                 if !memo.visit(node) { scheduler.pruneHere() }
             }
-            if let index = scheduler.choose(among: options.count) {
+            if unsafe !stationaryPhase, let index = scheduler.choose(among: options.count) {
+                if keyLog != nil {
+                    let key =
+                        unsafe auditKey.map { $0(self, arguments) }
+                        ?? choicePointFingerprint(
+                            arguments: arguments, recent: answersSinceChange, transfer: transferConversation)
+                    unsafe keyLog?.append((key, steps.count))
+                }
                 answer = options[index]
                 chosen = true
                 unsafe choicesMade += 1
-            } else if let previous = unsafe stationary[stationaryKey], options.contains(previous) {
-                answer = previous
             } else {
-                answer = options[0]
+                if unsafe !stationaryPhase { beginStationaryPhase(state: stateBefore) }
+                let key = stationaryFingerprint(arguments: arguments, state: stateBefore)
+                if let previous = unsafe stationary[key], options.contains(previous) {
+                    answer = previous
+                } else {
+                    answer = options[0]
+                }
             }
         }
-        unsafe stationary[stationaryKey] = answer
+        // Before the tail, the recent answers are its memory; in the tail, the dictionary is.
+        if unsafe stationaryPhase {
+            unsafe stationary[stationaryFingerprint(arguments: arguments, state: stateBefore)] = answer
+        }
+        let transferCall = isTransferCall(arguments)
         let registers = apply(answer, to: arguments)
+        if transferCall { unsafe transferConversation.record(arguments, registers) }
         // A refusal never changes the model (every `apply` path returns its registers untouched).
         let stateAfter: Fingerprint
         if case .refuse = answer { stateAfter = stateBefore } else { stateAfter = stateFingerprint() }
@@ -164,13 +198,34 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
         if stateAfter != stateBefore {
             unsafe answersSinceChange.removeAll(keepingCapacity: true)
         } else {
-            unsafe answersSinceChange.append(answer)
+            unsafe answersSinceChange.append(RecentAnswer(arguments: arguments, answer: answer))
         }
         unsafe steps.append(
             ScheduleStep(
                 arguments: arguments, answer: answer, chosen: chosen, alternatives: options.count,
                 forbidden: forbiddenOffered.contains(answer)))
         return registers
+    }
+
+    /// Whether `arguments` is the transfer operation's initiating call (the transfer command's, or TRACKING_SET's for
+    /// host-supplied metadata) or an OP_* call that does not name a range operation.
+    private func isTransferCall(_ arguments: SMCArguments) -> Bool {
+        switch FunctionID(arguments.x0) {
+        case ExplorationTarget.transferCommand, ExplorationTarget.trackingCommand: return true
+        case .opContinue, .opMemDonate, .opMemReclaim, .opCancel:
+            guard let operation = focused, case .range = operation.kind else { return true }
+            return false
+        default: return false
+        }
+    }
+
+    /// The schedule has no more choices: the tail starts out remembering the answers given in `state` since the
+    /// model entered it (later ones win), and nothing from the states the model left before.
+    private func beginStationaryPhase(state: Fingerprint) {
+        unsafe stationaryPhase = true
+        for recent in unsafe answersSinceChange {
+            unsafe stationary[stationaryFingerprint(arguments: recent.arguments, state: state)] = recent.answer
+        }
     }
 
     /// A clean bring-up (rmi-abi.md section 9): not part of any schedule.
@@ -195,18 +250,23 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
     /// Every answer allowed for `arguments` in the current state, the cooperative one first, without duplicates.
     func allowedAnswers(_ arguments: SMCArguments) -> [AdversaryAnswer] {
         unsafe forbiddenOffered.removeAll(keepingCapacity: true)
-        var options: [AdversaryAnswer]
+        // One array for every SMC of the run, emptied and refilled: the list the previous SMC returned is gone by
+        // now, so no copy is made, and a run allocates it once instead of once per SMC.
+        var options = unsafe answerList
+        unsafe answerList = []
+        options.removeAll(keepingCapacity: true)
         switch FunctionID(arguments.x0) {
-        case .granuleRangeDelegate: options = rangeAnswers(.delegate, base: arguments.x1, top: arguments.x2)
-        case .granuleRangeUndelegate: options = rangeAnswers(.undelegate, base: arguments.x1, top: arguments.x2)
-        case .opContinue: options = continueAnswers(handle: arguments.x1)
-        case .opMemDonate: options = donateAnswers(handle: arguments.x1, list: arguments.x2, count: arguments.x3)
-        case .opMemReclaim: options = reclaimAnswers(handle: arguments.x1, list: arguments.x2)
-        case .opCancel: options = cancelAnswers(handle: arguments.x1)
-        case ExplorationTarget.transferCommand: options = transferStartAnswers()
-        case ExplorationTarget.trackingCommand: options = trackingStartAnswers()
-        default: options = [.refuse(.errorNotSupported)]
+        case .granuleRangeDelegate: rangeAnswers(.delegate, base: arguments.x1, top: arguments.x2, into: &options)
+        case .granuleRangeUndelegate: rangeAnswers(.undelegate, base: arguments.x1, top: arguments.x2, into: &options)
+        case .opContinue: continueAnswers(handle: arguments.x1, into: &options)
+        case .opMemDonate: donateAnswers(handle: arguments.x1, list: arguments.x2, count: arguments.x3, into: &options)
+        case .opMemReclaim: reclaimAnswers(handle: arguments.x1, list: arguments.x2, into: &options)
+        case .opCancel: cancelAnswers(handle: arguments.x1, into: &options)
+        case ExplorationTarget.transferCommand: transferStartAnswers(into: &options)
+        case ExplorationTarget.trackingCommand: trackingStartAnswers(into: &options)
+        default: options.append(.refuse(.errorNotSupported))
         }
+        unsafe answerList = options
         // Only donations and reclaims can list an answer twice (a count of 0 or 1 offered two ways), and they remove
         // their duplicates; checking every list for them took a fifth of the explorer's time, so it is only checked
         // in debug builds.
@@ -232,9 +292,11 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
     }
 
     /// RMI_GRANULE_RANGE_DELEGATE / _UNDELEGATE (B4.5.17, B4.5.18; granule-delegation.md section 5).
-    private func rangeAnswers(_ direction: RangeDirection, base: UInt64, top: UInt64) -> [AdversaryAnswer] {
+    private func rangeAnswers(
+        _ direction: RangeDirection, base: UInt64, top: UInt64, into options: inout [AdversaryAnswer]
+    ) {
         // base_align, top_align, top_bound: deterministic ERROR_INPUT.
-        guard base % granule == 0, top % granule == 0, top > base else { return [.refuse(.errorInput)] }
+        guard base % granule == 0, top % granule == 0, top > base else { return options.append(.refuse(.errorInput)) }
         // Only a touch outside the region is described: building the text for every SMC would cost more than the
         // rest of the call.
         func call() -> String {
@@ -242,20 +304,21 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
         }
         guard (top - base) / granule <= UInt64(layout.granuleCount) else {
             unsafe outsideTouches.append("\(call()) spans more than the modelled memory")
-            return [.refuse(.errorInput)]
+            return options.append(.refuse(.errorInput))
         }
         for address in stride(from: base, to: top, by: Int(granule)) where modelIndex(address, call: call()) == nil {
-            return [.refuse(.errorInput)]
+            return options.append(.refuse(.errorInput))
         }
         let first = unsafe state.granules[layout.index(of: base)!]
         let reach = runEnd(from: base, top: top) { $0 == direction.source || $0 == direction.destination }
         guard reach > base else {
             // The granule at base is in neither state: `state` fails (ERROR_INPUT), or it is held by an incomplete
             // operation (BLOCKED, bet3 rule RBPKWX).
-            return first == .partial ? [.refuse(.blocked), .refuse(.busy)] : [.refuse(.errorInput)]
+            guard first == .partial else { return options.append(.refuse(.errorInput)) }
+            options.append(.refuse(.blocked))
+            return options.append(.refuse(.busy))
         }
-        // One array, sized once, appended to answer by answer: literals appended in batches each cost an array.
-        var options: [AdversaryAnswer] = []
+        // Appended answer by answer: literals appended in batches each cost an array.
         options.reserveCapacity(Int((reach - base) / granule) + 14)
         options.append(.progress(outTop: reach))
         for outTop in stride(from: reach - granule, to: base, by: -Int(granule)) {
@@ -280,7 +343,6 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
                 offerForbidden(.requestDonation(granules: 1, state: .delegated, canCancel: true), into: &options)
             }
         }
-        return options
     }
 
     /// The end of the run of granules from `base` (below `top`) whose state satisfies `belongs`.
@@ -303,16 +365,20 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
     }
 
     /// RMI_OP_CONTINUE (B4.5.22).
-    private func continueAnswers(handle: UInt64) -> [AdversaryAnswer] {
-        guard let pending = pending(handle, call: "RMI_OP_CONTINUE") else { return [.refuse(.errorInput)] }
+    private func continueAnswers(handle: UInt64, into options: inout [AdversaryAnswer]) {
+        guard let pending = pending(handle, call: "RMI_OP_CONTINUE") else {
+            return options.append(.refuse(.errorInput))
+        }
         guard pending.expecting == .proceed else {
             unsafe protocolMisuses.append("RMI_OP_CONTINUE while the operation waits for \(pending.expecting)")
-            return [.refuse(.errorInput)]
+            return options.append(.refuse(.errorInput))
         }
-        if let ending = pending.ending { return [.finish(ending), .refuse(.busy)] }
+        if let ending = pending.ending {
+            options.append(.finish(ending))
+            return options.append(.refuse(.busy))
+        }
         switch pending.kind {
         case .range(_, let cursor, let top, let runEnd):
-            var options: [AdversaryAnswer] = []
             options.reserveCapacity(Int((runEnd - cursor) / granule) + 8)
             for outTop in stride(from: runEnd, to: cursor, by: -Int(granule)) {
                 options.append(.progress(outTop: outTop))
@@ -327,130 +393,141 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
                 offerForbidden(.progress(outTop: cursor + granule / 2), into: &options)
                 offerForbidden(.finish(Self.undefinedStatus), into: &options)
             }
-            return options
         case .transfer:
-            var options: [AdversaryAnswer] = [
-                .finish(.success), .incomplete(canCancel: pending.canCancel),
-                .requestDonation(granules: 1, state: .delegated, canCancel: pending.canCancel), .refuse(.busy),
-                pending.donated.isEmpty ? .finish(.errorInput) : .failAndReclaim(.errorInput),
-            ]
+            options.append(.finish(.success))
+            options.append(.incomplete(canCancel: pending.canCancel))
+            options.append(.requestDonation(granules: 1, state: .delegated, canCancel: pending.canCancel))
+            options.append(.refuse(.busy))
+            options.append(pending.donated.isEmpty ? .finish(.errorInput) : .failAndReclaim(.errorInput))
             if rules == .includingForbidden {
-                options += offerForbidden([.finish(Self.undefinedStatus), .reservedMemoryRequest])
+                offerForbidden(.finish(Self.undefinedStatus), into: &options)
+                offerForbidden(.reservedMemoryRequest, into: &options)
             }
-            return options
         }
     }
 
     /// RMI_OP_MEM_DONATE (B4.5.23): validates the list the way TF-RMM does, then may consume any prefix of it.
-    private func donateAnswers(handle: UInt64, list: UInt64, count: UInt64) -> [AdversaryAnswer] {
-        unsafe donationOffer = []
-        guard let pending = pending(handle, call: "RMI_OP_MEM_DONATE") else { return [.refuse(.errorInput)] }
+    private func donateAnswers(
+        handle: UInt64, list: UInt64, count: UInt64, into options: inout [AdversaryAnswer]
+    ) {
+        // Refilled in place (one array per run, not one per donation); read only after a `consume` answer.
+        unsafe donationOffer.removeAll(keepingCapacity: true)
+        guard let pending = pending(handle, call: "RMI_OP_MEM_DONATE") else {
+            return options.append(.refuse(.errorInput))
+        }
         guard case .donation(let wanted, let wantedState) = pending.expecting else {
             unsafe protocolMisuses.append("RMI_OP_MEM_DONATE while the operation waits for \(pending.expecting)")
-            return [.refuse(.errorInput)]
+            return options.append(.refuse(.errorInput))
         }
-        guard list % 8 == 0, count <= UInt64(AddressRangeDescriptor.maxListEntries),
-            let words = try? memory.readWords(Int(count), at: PhysicalAddress(list))
-        else { return [.refuse(.errorInput)] }
-        var offered: [Int] = []
-        for word in words {
+        guard list % 8 == 0, count <= UInt64(AddressRangeDescriptor.maxListEntries) else {
+            return options.append(.refuse(.errorInput))
+        }
+        var offered = unsafe donationOffer
+        unsafe donationOffer = []
+        defer { unsafe donationOffer = offered }
+        for entry in 0..<count {
+            let word = memory.word(at: list + 8 * entry)
             guard let descriptor = try? AddressRangeDescriptor(encoding: word, granule: layout.granuleSize),
                 descriptor.state == wantedState
-            else { return [.refuse(.errorInput)] }
+            else { return options.append(.refuse(.errorInput)) }
             let bytes = descriptor.byteCount(granule: layout.granuleSize)
             for address in stride(
                 from: descriptor.base.rawValue, to: descriptor.base.rawValue + bytes, by: Int(granule))
             {
-                guard let index = modelIndex(address, call: "RMI_OP_MEM_DONATE") else { return [.refuse(.errorInput)] }
+                guard let index = modelIndex(address, call: "RMI_OP_MEM_DONATE") else {
+                    return options.append(.refuse(.errorInput))
+                }
                 let required: ModelGranuleState = wantedState == .delegated ? .delegated : .undelegated
                 // mem_state: a described granule is not in the requested state.
                 guard unsafe state.granules[index] == required, !offered.contains(index) else {
-                    return [.refuse(.errorInput)]
+                    return options.append(.refuse(.errorInput))
                 }
                 offered.append(index)
             }
         }
         // mem_gt: more memory than asked for.
-        guard offered.count <= wanted else { return [.refuse(.errorInput)] }
+        guard offered.count <= wanted else { return options.append(.refuse(.errorInput)) }
         // mem_contig, mem_align: a contiguous request (TRACKING_SET's) takes one run aligned to its size.
         if contiguousDonations, let first = offered.first {
             let aligned = (layout.address(of: first) / granule) % UInt64(wanted) == 0
-            guard offered.count == wanted, aligned, offered == Array(first..<(first + wanted)) else {
-                return [.refuse(.errorInput)]
+            guard offered.count == wanted, aligned, offered.elementsEqual(first..<(first + wanted)) else {
+                return options.append(.refuse(.errorInput))
             }
         }
-        unsafe donationOffer = offered
-        var options: [AdversaryAnswer] = [.consume(offered.count)]
+        options.append(.consume(offered.count))
         if offered.count >= 1 { options.append(.consume(0)) }
         if offered.count >= 2 { options.append(.consume(1)) }
-        options += [.refuse(.busy), .refuse(.errorInput)]
-        return options
+        options.append(.refuse(.busy))
+        options.append(.refuse(.errorInput))
     }
 
     /// RMI_OP_MEM_RECLAIM (B4.5.24): may hand back any prefix of the donated granules that fits the list.
-    private func reclaimAnswers(handle: UInt64, list: UInt64) -> [AdversaryAnswer] {
-        guard let pending = pending(handle, call: "RMI_OP_MEM_RECLAIM") else { return [.refuse(.errorInput)] }
+    private func reclaimAnswers(handle: UInt64, list: UInt64, into options: inout [AdversaryAnswer]) {
+        guard let pending = pending(handle, call: "RMI_OP_MEM_RECLAIM") else {
+            return options.append(.refuse(.errorInput))
+        }
         guard pending.expecting == .reclaim else {
             unsafe protocolMisuses.append("RMI_OP_MEM_RECLAIM while the operation waits for \(pending.expecting)")
-            return [.refuse(.errorInput)]
+            return options.append(.refuse(.errorInput))
         }
         guard list % 8 == 0, modelIndex(list & ~(granule - 1), call: "RMI_OP_MEM_RECLAIM") != nil else {
-            return [.refuse(.errorInput)]
+            return options.append(.refuse(.errorInput))
         }
         let all = pending.donated.count
         // All, one, none: as many of them as are different.
-        var options: [AdversaryAnswer] = [.handBack(all)]
+        options.append(.handBack(all))
         if all >= 2 { options.append(.handBack(1)) }
         if all >= 1 { options.append(.handBack(0)) }
         options.append(.refuse(.busy))
-        return options
     }
 
     /// RMI_OP_CANCEL (B4.5.21): only when the latest RMI_INCOMPLETE allowed it.
-    private func cancelAnswers(handle: UInt64) -> [AdversaryAnswer] {
-        guard let pending = pending(handle, call: "RMI_OP_CANCEL") else { return [.refuse(.errorInput)] }
+    private func cancelAnswers(handle: UInt64, into options: inout [AdversaryAnswer]) {
+        guard let pending = pending(handle, call: "RMI_OP_CANCEL") else { return options.append(.refuse(.errorInput)) }
         guard pending.canCancel else {
             unsafe protocolMisuses.append("RMI_OP_CANCEL when the latest RMI_INCOMPLETE said it cannot be cancelled")
-            return [.refuse(.errorInput)]
+            return options.append(.refuse(.errorInput))
         }
-        return [.cancel, .refuse(.busy)]
+        options.append(.cancel)
+        options.append(.refuse(.busy))
     }
 
     /// The initiating call of the abstract memory-transferring operation.
-    private func transferStartAnswers() -> [AdversaryAnswer] {
-        guard unsafe !state.operations.contains(where: { $0.kind == .transfer }) else { return [.refuse(.blocked)] }
-        var options: [AdversaryAnswer] = [
-            .finish(.success), .incomplete(canCancel: false), .incomplete(canCancel: true),
-            .requestDonation(granules: 1, state: .delegated, canCancel: false),
-            .requestDonation(granules: 2, state: .undelegated, canCancel: true), .refuse(.busy), .refuse(.blocked),
-            .refuse(.errorInput),
-        ]
-        if rules == .includingForbidden {
-            options += offerForbidden([.refuse(Self.undefinedStatus), .reservedMemoryRequest])
+    private func transferStartAnswers(into options: inout [AdversaryAnswer]) {
+        guard unsafe !state.operations.contains(where: { $0.kind == .transfer }) else {
+            return options.append(.refuse(.blocked))
         }
-        return options
+        options.append(.finish(.success))
+        options.append(.incomplete(canCancel: false))
+        options.append(.incomplete(canCancel: true))
+        options.append(.requestDonation(granules: 1, state: .delegated, canCancel: false))
+        options.append(.requestDonation(granules: 2, state: .undelegated, canCancel: true))
+        options.append(.refuse(.busy))
+        options.append(.refuse(.blocked))
+        options.append(.refuse(.errorInput))
+        if rules == .includingForbidden {
+            offerForbidden(.refuse(Self.undefinedStatus), into: &options)
+            offerForbidden(.reservedMemoryRequest, into: &options)
+        }
     }
 
     /// The initiating TRACKING_SET(FINE) of the abstract operation, with host-supplied metadata: the region is FINE
     /// already (success), or the metadata is asked for as one contiguous run of DELEGATED granules, cancellable until
     /// it arrives (granule-delegation.md section 3).
-    private func trackingStartAnswers() -> [AdversaryAnswer] {
-        guard unsafe !state.operations.contains(where: { $0.kind == .transfer }) else { return [.refuse(.blocked)] }
-        var options: [AdversaryAnswer] = [
-            .requestDonation(granules: 2, state: .delegated, canCancel: true), .finish(.success),
-            .requestDonation(granules: 1, state: .delegated, canCancel: true), .refuse(.busy), .refuse(.blocked),
-            .refuse(.errorInput),
-        ]
-        if rules == .includingForbidden {
-            options += offerForbidden([.refuse(Self.undefinedStatus), .reservedMemoryRequest])
+    private func trackingStartAnswers(into options: inout [AdversaryAnswer]) {
+        guard unsafe !state.operations.contains(where: { $0.kind == .transfer }) else {
+            return options.append(.refuse(.blocked))
         }
-        return options
-    }
-
-    /// Records `answers` as ones the specification forbids at the current SMC, so the schedule can mark them.
-    private func offerForbidden(_ answers: [AdversaryAnswer]) -> [AdversaryAnswer] {
-        unsafe forbiddenOffered += answers
-        return answers
+        options.append(.requestDonation(granules: 2, state: .delegated, canCancel: true))
+        options.append(.finish(.success))
+        options.append(.requestDonation(granules: 1, state: .delegated, canCancel: true))
+        options.append(.refuse(.busy))
+        options.append(.refuse(.blocked))
+        options.append(.refuse(.errorInput))
+        if rules == .includingForbidden {
+            offerForbidden(.refuse(Self.undefinedStatus), into: &options)
+            offerForbidden(.reservedMemoryRequest, into: &options)
+        }
     }
 
     /// Appends `answer` to `options` as one the specification forbids at the current SMC.

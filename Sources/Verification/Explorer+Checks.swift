@@ -192,7 +192,8 @@ struct Run {
             let address = PhysicalAddress(layout.address(of: index))
             let free = host.allocator.isFree(address)
             let leaked = host.leakLedger.isLeaked(address)
-            let name = hex(address.rawValue)
+            // Only a problem names the granule: its text at every run was a third of this check.
+            var name: String { hex(address.rawValue) }
             switch unsafe rmm.state.granules[index] {
             case .internal:
                 if free || leaked { problems.append("\(name) is held by the RMM yet \(free ? "free" : "leaked")") }

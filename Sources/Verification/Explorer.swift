@@ -18,17 +18,23 @@ import RMIHost
 ///
 /// Memoisation (`ExplorationMode.Search.exhaustive(memoise: true)`) cuts a choice point whose key was seen
 /// before. The key is the adversary's whole state (granules, pending operation with its step count), the SMC index,
-/// the SMC's arguments, the answers given since the model state last changed, the choices made so far, and a
+/// the SMC's arguments, the calls since the model state last changed with their answers, what the SRO driver
+/// keeps of the memory-transferring operation's calls (`TransferConversation`), the choices made so far, and a
 /// digest of the host's own state (leak ledger, delegation record, allocator free map). The argument: the host is
 /// deterministic, and each helper's local state is a function of that key. The cursor is in the arguments (or in
 /// the pending range operation); the retry counters of the current step, and the continuation steps of the
 /// current operation, count answers that changed nothing since the last change (or are in the pending operation);
-/// the SMC count is in the key; the ledger, record and allocator are digested. With the same key, the futures
-/// are identical, so the subtree's end-of-run checks give the same results; checks on the past (outside touches,
-/// protocol misuses, and the delegation half of a rollback) are kept even from cut runs. Choices made so far are
-/// in the key, so the cut subtree's schedules have the same lengths: shortest stays exact. The argument rests on a
-/// property of the helpers, not of the explorer, which is why memoisation is an option and the tests check that
-/// both searches report the same violations.
+/// the SRO driver's own loop (the answer it serves, the donation or reclaim answer it is still acting on while it
+/// gives memory back, its count of RMI_INCOMPLETE answers, whether it cancelled) is the transfer conversation;
+/// the SMC count is in the key; the ledger, record and allocator are digested. The adversary's own future is a
+/// function of the key too: its answers depend on its state and the call, and its stationary tail remembers, of
+/// the time before it began, only the calls since the last change (see `AdversarialRMM`). With the same key, the
+/// futures are identical, so the subtree's end-of-run checks give the same results; checks on the past (outside
+/// touches, protocol misuses, and the delegation half of a rollback) are kept even from cut runs. Choices made so
+/// far are in the key, so the cut subtree's schedules have the same lengths: shortest stays exact. The argument
+/// rests on a property of the helpers, not of the explorer, which is why memoisation is an option, the tests check
+/// that both searches report the same violations, and `MemoAudit` checks on small bounds that every path to a key
+/// has the same subtree below it.
 public enum Explorer {
     /// Explores `helper` within `bounds`; `progress` is called every 4096 runs.
     ///
@@ -125,10 +131,12 @@ public enum Explorer {
         var smcs: Int
     }
 
-    /// One run: a fresh model and host, the helper, the checks.
+    /// One run: a fresh model and host, the helper, the checks. `audit`, when given, gets the run's model (with its
+    /// log of choice-point keys, made with `auditKey` if given) and its end-of-run violations.
     static func runOnce(
         helper: HostHelper, bounds: ExplorationBounds, rules: AnswerRules, scheduler: any Scheduler,
-        memo: NodeMemo?
+        memo: NodeMemo?, audit: ((AdversarialRMM, [Violation]) -> Void)? = nil,
+        auditKey: ((AdversarialRMM, SMCArguments) -> Fingerprint)? = nil
     ) -> RunResult {
         let layout = ModelLayout(rangeGranules: bounds.granules, spareGranules: bounds.spareGranules)
         let memory = ModelMemory()
@@ -137,6 +145,10 @@ public enum Explorer {
             scheduler: scheduler, memory: memory, rangeState: helper.startsDelegated ? .delegated : .undelegated,
             contiguousDonations: helper == .trackingSet)
         rmm.memo = memo
+        if audit != nil {
+            rmm.keyLog = []
+            rmm.auditKey = auditKey
+        }
         var run = Run(rmm: rmm, layout: layout, bound: bounds.smcBound(for: helper))
         if helper.isLinuxV14 {
             rmm.beginAdversarialPhase()
@@ -147,13 +159,16 @@ public enum Explorer {
             run.rmiHost(helper, host: host)
         }
         if !scheduler.pruned { run.violations += run.endOfRun }
+        audit?(rmm, run.endOfRun)
         return unsafe RunResult(violations: run.violations, pruned: scheduler.pruned, smcs: rmm.steps.count)
     }
 
     /// A host brought up against `rmm`, which then digests the host's state for memoisation.
     ///
-    /// The digest captures the host weakly: the host holds the adversary as its conduit, so a strong capture would
-    /// be a cycle, and every run's model, host and memory would leak (1 GB for 124,000 runs before it was seen).
+    /// The digest captures the host unowned: the host holds the adversary as its conduit, so a strong capture would
+    /// be a cycle, and every run's model, host and memory would leak (1 GB for 124,000 runs before it was seen). Not
+    /// weak: a weak reference gives the host a side table, which made every retain and release of it slower (2% of
+    /// the SRO driver's time). The digest is only asked for during an SMC the host issued, while the host lives.
     static func makeHost(for rmm: AdversarialRMM, memory: ModelMemory, bounds: ExplorationBounds) -> HostRMI {
         let layout = rmm.layout
         let ledger = LeakLedger(granuleSize: layout.granuleSize)
@@ -168,7 +183,7 @@ public enum Explorer {
         } catch {
             preconditionFailure("the adversary's bring-up is cooperative, yet bring-up failed: \(error)")
         }
-        rmm.hostDigest = { [weak host] in host.map { hostDigest($0, layout: layout) } ?? [] }
+        rmm.hostDigest = { [unowned host] in hostDigest(host, layout: layout) }
         return host
     }
 

@@ -51,6 +51,9 @@ final class ModelMemory: HostMemory, @unchecked Sendable {
         return bytes
     }
 
+    /// The word at the 8-aligned `address`, without an array: the adversary reads donation lists word by word.
+    func word(at address: UInt64) -> UInt64 { load(address) }
+
     /// The word at the 8-aligned `address`.
     private func load(_ address: UInt64) -> UInt64 {
         pages[address & ~(Self.pageSize - 1)].map { $0[Int((address & (Self.pageSize - 1)) / 8)] } ?? 0

@@ -14,4 +14,6 @@
 // - Scheduler.swift: `ExhaustiveScheduler` (depth-first, every sequence once), `RandomScheduler` (SplitMix64).
 // - Explorer.swift: the search, iterative deepening, memoisation and its soundness argument; Explorer+Checks.swift:
 //   the per-run checks (a) to (d). ExplorationTypes.swift: helpers, bounds (and the SMC bound formula), reports.
+// - Memo/: the memo table of fingerprints (NodeMemo, Fingerprint), the key of a choice point
+//   (AdversarialRMM+Fingerprint, RecentCalls) and `MemoAudit`, which checks the key on small bounds.
 // - LinuxV14Host.swift: the v14 patch's loop, for comparison.

@@ -14,6 +14,16 @@ final class FixedScheduler: Scheduler {
     var pruned: Bool { false }
 }
 
+/// A scheduler that takes the answers of `script` in turn, then has no more choices (the stationary tail).
+final class ScriptedScheduler: Scheduler {
+    private var script: [Int]
+    init(_ script: [Int]) { self.script = script }
+    func choose(among count: Int) -> Int? { script.isEmpty ? nil : script.removeFirst() }
+    var nextChoiceIsFresh: Bool { false }
+    func pruneHere() {}
+    var pruned: Bool { false }
+}
+
 let layout = ModelLayout(rangeGranules: 4, spareGranules: 2)
 let base = layout.rangeBase.rawValue
 let granule: UInt64 = 0x1000
@@ -168,5 +178,49 @@ struct AdversarialRMMTests {
         let delegatedEntry = AddressRangeDescriptor(base: spare, blockSize: .level3, count: 1, state: .delegated)
         try memory.writeWords([delegatedEntry.encoding(granule: .size4KB)!], at: list)
         #expect(rmm.allowedAnswers(donate) == [.refuse(.errorInput)])
+    }
+
+    // The stationary tail. The calls: A delegates the first granule (answer 1 is RMI_BUSY), C delegates the
+    // second and U undelegates it again, which brings the model back to the state A was refused in.
+
+    private func stationaryTailRun(
+        _ script: [Int]
+    ) -> (rmm: AdversarialRMM, a: SMCArguments, c: SMCArguments, u: SMCArguments) {
+        let rmm = AdversarialRMM(
+            layout: layout, rules: .specCompliant, allowedRegion: .range, scheduler: ScriptedScheduler(script),
+            memory: ModelMemory(), rangeState: .undelegated)
+        rmm.beginAdversarialPhase()
+        let a = delegateCall(base, base + granule)
+        let c = delegateCall(base + granule, base + 2 * granule)
+        let u = SMCArguments(FunctionID.granuleRangeUndelegate.rawValue, base + granule, base + 2 * granule)
+        return (rmm, a, c, u)
+    }
+
+    @Test func theStationaryTailRepeatsAnAnswerGivenSinceTheLastChangeEvenAfterLeavingAndComingBack() {
+        let (rmm, a, c, u) = stationaryTailRun([1])
+        _ = rmm.smc(a)
+        #expect(rmm.steps.last?.answer == .refuse(.busy))
+        _ = rmm.smc(a)
+        #expect(rmm.steps.last?.answer == .refuse(.busy))
+        #expect(rmm.steps.last?.chosen == false)
+        // The tail has begun: it remembers what it answers in every state it then leaves and comes back to.
+        _ = rmm.smc(c)
+        _ = rmm.smc(u)
+        #expect(rmm.granuleState(at: PhysicalAddress(base + granule)) == .undelegated)
+        _ = rmm.smc(a)
+        #expect(rmm.steps.last?.answer == .refuse(.busy))
+    }
+
+    /// What the schedule answered in a state the model left before the tail began is forgotten: the tail's memory
+    /// is then a function of the memo's key (the calls since the last change), not of the path.
+    @Test func theStationaryTailForgetsAnswersOfAStateTheModelLeftBeforeTheTailBegan() {
+        let (rmm, a, c, u) = stationaryTailRun([1, 0, 0])
+        _ = rmm.smc(a)
+        #expect(rmm.steps.last?.answer == .refuse(.busy))
+        _ = rmm.smc(c)
+        _ = rmm.smc(u)
+        _ = rmm.smc(a)
+        #expect(rmm.steps.last?.chosen == false)
+        #expect(rmm.steps.last?.answer == .progress(outTop: base + granule))
     }
 }

@@ -54,6 +54,27 @@ extension FingerprintHasher {
         }
     }
 
+    mutating func combine(_ registers: SMCReturn) {
+        combine(registers.x0)
+        combine(registers.x1)
+        combine(registers.x2)
+        combine(registers.x3)
+        combine(registers.x4)
+    }
+
+    mutating func combine(_ conversation: TransferConversation) {
+        combine(conversation.incompletes)
+        combine(conversation.cancelled)
+        combine(conversation.lastIncomplete ?? SMCReturn(0))
+        if let (arguments, registers) = conversation.last {
+            combine(1 as UInt64)
+            combine(arguments)
+            combine(registers)
+        } else {
+            combine(0 as UInt64)
+        }
+    }
+
     mutating func combine(_ state: ModelState) {
         combine(state.granules.count)
         var packed: UInt64 = 0
@@ -112,13 +133,19 @@ extension FingerprintHasher {
 
 extension AdversarialRMM {
     /// The fingerprint of a choice point (see `Explorer` for why these parts make the key).
-    func choicePointFingerprint(arguments: SMCArguments, recent: [AdversaryAnswer]) -> Fingerprint {
+    func choicePointFingerprint(
+        arguments: SMCArguments, recent: [RecentAnswer], transfer: TransferConversation
+    ) -> Fingerprint {
         var hasher = FingerprintHasher()
         unsafe hasher.combine(state)
         unsafe hasher.combine(steps.count)
         hasher.combine(arguments)
         hasher.combine(recent.count)
-        for answer in recent { hasher.combine(answer) }
+        for call in recent {
+            hasher.combine(call.arguments)
+            hasher.combine(call.answer)
+        }
+        hasher.combine(transfer)
         unsafe hasher.combine(choicesMade)
         let host = hostDigest()
         hasher.combine(host.count)
