@@ -55,6 +55,9 @@ struct InterleavingScenarioTests {
         let report = InterleavingChecker(scenario: scenario, preemptionBound: 1).explore()
         #expect(report.violation == nil, "\(report.violation.map(\.description) ?? "")")
         #expect(report.exhaustive && report.interleavings >= 10)
+        // The COARSE scenario keeps its own limit.
+        let coarse = try #require(InterleavingScenario.named("coarse-partial")).withEL3MaxGranules(1)
+        #expect(coarse.platform.el3MaxGranulesPerCall == 256)
     }
 
     @Test("random interleavings (PCT) of a scenario pass")

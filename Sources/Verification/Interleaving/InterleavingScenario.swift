@@ -36,7 +36,10 @@ public struct InterleavingScenario: Sendable {
     }
 
     /// The same scenario on an EL3 that moves at most `maxGranules` granules per GPI change (`--el3-max-granules`).
+    /// A scenario built around a limit of its own (`coarse-partial`) keeps it: its unit stays a few pieces, where a
+    /// small limit would make every interleaving hundreds of continuations long.
     public func withEL3MaxGranules(_ maxGranules: UInt64) -> InterleavingScenario {
+        guard platform.el3MaxGranulesPerCall == nil else { return self }
         var platform = platform
         platform.el3MaxGranulesPerCall = maxGranules
         return InterleavingScenario(

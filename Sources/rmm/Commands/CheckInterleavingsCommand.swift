@@ -34,7 +34,7 @@ struct CheckInterleavingsCommand: ParsableCommand {
     @Option(help: "Replay one interleaving: the schedule a failure printed (needs --scenario).") var replay: String?
     @Option(
         name: .customLong("el3-max-granules"),
-        help: "EL3 moves at most N granules per GPI change in every scenario (coarse-partial: 256 unless given).")
+        help: "EL3 moves at most N granules per GPI change in every scenario (coarse-partial keeps its own, 256).")
     var el3MaxGranules: UInt64?
 
     func validate() throws {
