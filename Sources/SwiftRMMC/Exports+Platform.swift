@@ -127,7 +127,9 @@ func platformConfiguration(_ options: _COptions) -> Result<PlatformConfiguration
     configuration.trackingMetadata = trackingMetadata
     if unsafe options.trackingRegionSize != 0 { configuration.trackingRegionSize = unsafe options.trackingRegionSize }
     if unsafe options.el3MaxGranules != 0 { configuration.el3MaxGranulesPerCall = unsafe options.el3MaxGranules }
-    if unsafe options.sroContexts != 0 { configuration.operationContextsPerCPU = unsafe Int(clamping: options.sroContexts) }
+    if unsafe options.sroContexts != 0 {
+        configuration.operationContextsPerCPU = unsafe Int(clamping: options.sroContexts)
+    }
     do {
         try configuration.validate()
     } catch {

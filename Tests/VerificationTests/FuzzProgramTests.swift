@@ -151,7 +151,9 @@ struct FuzzProgramTests {
                 == "the command failed with RMI_ERROR_INPUT but changed the machine")
     }
 
-    @Test("the scrub check finds a non-zero byte anywhere in a granule (first, middle, tail) but not in the host's output")
+    @Test(
+        "the scrub check finds a non-zero byte anywhere in a granule (first, middle, tail) but not in the host's output"
+    )
     func nonZeroBytes() {
         var bytes = [UInt8](repeating: 0, count: 4096)
         #expect(!SMCOracle.holdsNonZeroByte(bytes, at: 0x8000_0000, outside: nil))

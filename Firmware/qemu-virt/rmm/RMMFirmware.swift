@@ -98,20 +98,22 @@ final class FirmwarePort: RMMPlatformPort, @unchecked Sendable {
     /// ISR_EL1's A, I and F bits: nothing on this board raises them yet, but a pending one makes commands yield.
     func isInterruptPending(cpu: Int) -> Bool { rmmInterruptPending() != 0 }
 
-    func allocateMetadata(byteCount: Int) -> UnsafeMutableRawPointer {
+    func allocateMetadata(byteCount: Int) -> MetadataMemory {
         guard let memory = heapAllocate(byteCount, 4096) else { fatalError("the RMM's heap cannot hold its metadata") }
         zeroMemory(memory, byteCount)
-        return memory
+        return MetadataMemory(base: memory, byteCount: byteCount)
     }
 
     /// The bump heap reclaims nothing (its `free` is empty too): a table RMI_RMM_DEACTIVATE discards stays in
     /// `heap_used`, and a later activation takes new memory.
-    func releaseMetadata(_ memory: UnsafeMutableRawPointer, byteCount: Int) {}
+    func releaseMetadata(_ memory: MetadataMemory) {}
 
     /// Identity-mapped like every access here; the Realm check is the hardware's.
-    func metadataMemory(at base: PhysicalAddress, byteCount: UInt64) -> UnsafeMutableRawPointer? {
-        guard rmmMaps(base.rawValue, byteCount) != 0 else { return nil }
-        return UnsafeMutableRawPointer(bitPattern: UInt(base.rawValue))
+    func metadataMemory(at base: PhysicalAddress, byteCount: UInt64) -> MetadataMemory? {
+        guard rmmMaps(base.rawValue, byteCount) != 0,
+            let memory = UnsafeMutableRawPointer(bitPattern: UInt(base.rawValue))
+        else { return nil }
+        return MetadataMemory(base: memory, byteCount: Int(byteCount))
     }
 
     func fatal(_ reason: StaticString, address: PhysicalAddress) {

@@ -59,21 +59,23 @@ public final class RealmWorldPort: RMMPlatformPort, @unchecked Sendable {
 
     public func isInterruptPending(cpu: Int) -> Bool { interrupts.isPending(cpu: cpu) }
 
-    public func allocateMetadata(byteCount: Int) -> UnsafeMutableRawPointer {
+    public func allocateMetadata(byteCount: Int) -> MetadataMemory {
         do {
-            return unsafe try allocator.allocate(byteCount: byteCount)
+            return unsafe MetadataMemory(base: try allocator.allocate(byteCount: byteCount), byteCount: byteCount)
         } catch {
             fatalError("the platform could not reserve RMM metadata: \(error)")
         }
     }
 
-    public func releaseMetadata(_ memory: UnsafeMutableRawPointer, byteCount: Int) {
-        unsafe allocator.release(memory)
+    public func releaseMetadata(_ memory: MetadataMemory) {
+        unsafe allocator.release(memory.base)
     }
 
-    public func metadataMemory(at base: PhysicalAddress, byteCount: UInt64) -> UnsafeMutableRawPointer? {
-        guard memory.check(.realm, pa: base, byteCount: byteCount) == nil else { return nil }
-        return unsafe memory.memory.rawPointer(base, byteCount: byteCount)
+    public func metadataMemory(at base: PhysicalAddress, byteCount: UInt64) -> MetadataMemory? {
+        guard memory.check(.realm, pa: base, byteCount: byteCount) == nil,
+            let pointer = unsafe memory.memory.rawPointer(base, byteCount: byteCount)
+        else { return nil }
+        return unsafe MetadataMemory(base: pointer, byteCount: Int(byteCount))
     }
 
     public func fatal(_ reason: StaticString, address: PhysicalAddress) {

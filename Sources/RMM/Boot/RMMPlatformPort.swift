@@ -31,17 +31,17 @@ public protocol RMMPlatformPort: AnyObject, Sendable {
 
     /// Zero-filled memory for the RMM's own metadata (granule tables), owned by the RMM for the rest of its life.
     /// Implementations should back it lazily: untouched metadata costs nothing.
-    func allocateMetadata(byteCount: Int) -> UnsafeMutableRawPointer
+    func allocateMetadata(byteCount: Int) -> MetadataMemory
 
-    /// Takes back metadata memory `allocateMetadata` gave (the same pointer and byte count): RMI_RMM_DEACTIVATE
-    /// discards its granule table once no CPU can reach it. The RMM never touches the memory again.
-    func releaseMetadata(_ memory: UnsafeMutableRawPointer, byteCount: Int)
+    /// Takes back metadata memory `allocateMetadata` gave (the same block): RMI_RMM_DEACTIVATE discards its granule
+    /// table once no CPU can reach it. The RMM never touches the memory again.
+    func releaseMetadata(_ memory: MetadataMemory)
 
     /// The memory of `[base, base + byteCount)` for the RMM to keep granule metadata in, reached through the Realm
-    /// PAS: a pointer that stays valid while the machine lives, or `nil` if any of it is not DRAM or fails the
+    /// PAS: a block that stays valid while the machine lives, or `nil` if any of it is not DRAM or fails the
     /// Realm check. With host-supplied tracking metadata, a FINE region's granule words live in the granules the
     /// host donated (delegated, so Realm PAS), as realm objects live in theirs; the RMM asks once per donation.
-    func metadataMemory(at base: PhysicalAddress, byteCount: UInt64) -> UnsafeMutableRawPointer?
+    func metadataMemory(at base: PhysicalAddress, byteCount: UInt64) -> MetadataMemory?
 
     /// The RMM met a condition firmware would panic on (EL3 broke its contract on memory the RMM owns). The RMM
     /// halts after reporting it; the platform must make it loud.

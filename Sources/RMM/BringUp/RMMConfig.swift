@@ -48,7 +48,7 @@ extension RealmManagementMonitor {
     func activate() -> SMCReturn {
         guard claimActivation() else { return .result(.errorGlobal) }
         let table = unsafe GranuleTable(manifest: manifest, regionSize: trackingRegionSize, observer: observer) {
-            unsafe port.allocateMetadata(byteCount: $0)
+            unsafe port.allocateMetadata(byteCount: $0).base
         }
         publishActivation(table)
         return .result(.success)
@@ -89,7 +89,7 @@ extension RealmManagementMonitor {
             return .result(.errorGlobal)
         }
         if let metadata = unsafe table.metadata {
-            unsafe port.releaseMetadata(metadata, byteCount: table.metadataByteCount)
+            unsafe port.releaseMetadata(MetadataMemory(base: metadata, byteCount: table.metadataByteCount))
         }
         endDeactivation(to: .initial)
         return .result(.success)

@@ -178,9 +178,9 @@ extension RealmManagementMonitor {
         if region.contains(descriptor.base) {
             // Self-describing: the granules are the region's own, DELEGATED as its COARSE unit.
             guard pending.from == .coarse, region.coarseWord == GranuleWord(state: .delegated),
-                let memory = unsafe port.metadataMemory(at: descriptor.base, byteCount: bytes)
+                let memory = port.metadataMemory(at: descriptor.base, byteCount: bytes)
             else { return refuse(context) }
-            unsafe region.installMetadata(memory, filledWith: GranuleWord(state: initial), at: descriptor.base)
+            unsafe region.installMetadata(memory.base, filledWith: GranuleWord(state: initial), at: descriptor.base)
             let words = region.words
             let first = region.index(of: descriptor.base)
             for index in first..<(first + granules) {
@@ -194,10 +194,10 @@ extension RealmManagementMonitor {
             } catch {
                 return refuse(context)
             }
-            guard let memory = unsafe port.metadataMemory(at: descriptor.base, byteCount: bytes) else {
+            guard let memory = port.metadataMemory(at: descriptor.base, byteCount: bytes) else {
                 return refuse(context)  // The run's locks go back unchanged.
             }
-            unsafe region.installMetadata(memory, filledWith: GranuleWord(state: initial), at: descriptor.base)
+            unsafe region.installMetadata(memory.base, filledWith: GranuleWord(state: initial), at: descriptor.base)
             run.unlock(as: .internal)
         }
         var operation = pending

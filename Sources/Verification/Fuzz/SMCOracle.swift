@@ -152,7 +152,9 @@ public struct SMCOracle: Sendable {
     /// outside `output`. Only the groups whose GPT entry changed are looked at. (A granule the RMM holds in the Realm
     /// world has GPI Realm: the invariant checker holds every state that needs it to it, PARTIAL mid-undelegation
     /// included.)
-    func firstUnscrubbedGranule(leaving before: Snapshot, for after: Snapshot, output: Range<UInt64>?)
+    func firstUnscrubbedGranule(
+        leaving before: Snapshot, for after: Snapshot, output: Range<UInt64>?
+    )
         -> PhysicalAddress?
     {
         let granule = machine.configuration.granuleSize.bytes

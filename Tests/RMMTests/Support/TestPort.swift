@@ -121,30 +121,31 @@ final class TestPort: RMMPlatformPort, @unchecked Sendable {
 
     func isInterruptPending(cpu: Int) -> Bool { state.withLock { $0.interruptPending } }
 
-    func allocateMetadata(byteCount: Int) -> UnsafeMutableRawPointer {
+    func allocateMetadata(byteCount: Int) -> MetadataMemory {
         state.withLock { $0.metadataBytes += byteCount }
-        return calloc(byteCount, 1)!
+        return MetadataMemory(base: calloc(byteCount, 1)!, byteCount: byteCount)
     }
 
-    func releaseMetadata(_ memory: UnsafeMutableRawPointer, byteCount: Int) {
-        state.withLock { $0.metadataBytes -= byteCount }
-        free(memory)
+    func releaseMetadata(_ memory: MetadataMemory) {
+        state.withLock { $0.metadataBytes -= memory.byteCount }
+        free(memory.base)
     }
 
     /// Donated metadata: one zeroed block per base, kept for the port's life (word-granular test memory has no
     /// stable bytes), after the Realm check of every granule.
-    func metadataMemory(at base: PhysicalAddress, byteCount: UInt64) -> UnsafeMutableRawPointer? {
+    func metadataMemory(at base: PhysicalAddress, byteCount: UInt64) -> MetadataMemory? {
         var pa = base.rawValue
         while pa < base.rawValue + byteCount {
             guard allowed(PhysicalAddress(pa), .realm) else { return nil }
             pa += 1 << granuleShift
         }
-        return state.withLock { state in
+        let block = state.withLock { state in
             if let block = state.donatedMetadata[base.rawValue] { return block }
             let block = calloc(Int(byteCount), 1)!
             state.donatedMetadata[base.rawValue] = block
             return block
         }
+        return MetadataMemory(base: block, byteCount: Int(byteCount))
     }
 
     func fatal(_ reason: StaticString, address: PhysicalAddress) {
