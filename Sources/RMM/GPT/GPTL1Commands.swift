@@ -151,22 +151,15 @@ extension RealmManagementMonitor {
         _ context: OperationContext, _ operation: GPTL1Operation, request: OpMemDonateRequest, list: PhysicalAddress,
         entries: UInt64, cpu: Int
     ) -> SMCReturn {
-        var given: AddressRangeDescriptor?
-        for i in 0..<entries {
-            guard let raw = port.read64(list + i * 8, space: .nonSecure),
-                let descriptor = try? AddressRangeDescriptor(encoding: raw, granule: granuleSize)
-            else { return refuse(context) }
-            guard descriptor.count > 0 else { continue }
-            // `mem_contig`: a contiguous request takes one descriptor.
-            guard given == nil else { return refuse(context) }
-            given = descriptor
+        let given: AddressRangeDescriptor?
+        do {
+            given = try contiguousDonation(request, list: list, entries: entries)
+        } catch {
+            return refuse(context)
         }
         // An empty list makes no progress.
         guard let descriptor = given else { return incomplete(context, count: 0) }
         let bytes = descriptor.byteCount(granule: granuleSize)
-        guard descriptor.blockSize == request.blockSize, descriptor.state == request.state,
-            descriptor.count == UInt64(request.count), descriptor.base.isAligned(to: bytes)
-        else { return refuse(context) }
         let granules = Int(bytes >> UInt64(granuleSize.shift))
         // Hold every granule PARTIAL (ascending addresses); undo on the first that is not UNDELEGATED memory.
         var held = 0
@@ -202,12 +195,8 @@ extension RealmManagementMonitor {
     )
         -> SMCReturn
     {
-        let request = l1TableDonationRequest
-        guard capacity > 0, let table = operation.table,
-            let encoding = AddressRangeDescriptor(
-                base: table, blockSize: request.blockSize, count: UInt64(request.count), state: .undelegated
-            ).encoding(granule: granuleSize),
-            port.write64(encoding, at: list, space: .nonSecure)
+        guard let table = operation.table,
+            handBackContiguousRun(table, as: l1TableDonationRequest, list: list, capacity: capacity)
         else { return incomplete(context, count: 0) }
         setGranules(table, count: Int(l1TableGranules), to: .undelegated)
         context.step = .proceed

@@ -109,6 +109,47 @@ extension RealmManagementMonitor {
         }
     }
 
+    /// The run a contiguous donation gives (`mem_contig`: one non-empty descriptor in the host's list), checked
+    /// against `request` (`mem_gt`, `mem_align`: the block size, state and count asked for, the run aligned to its
+    /// size). Empty descriptors are skipped.
+    ///
+    /// - Returns: the run, or `nil` when the list holds no non-empty descriptor (a donation that makes no progress).
+    /// - Throws: RMI_ERROR_INPUT for an entry that cannot be read or decoded, a second non-empty descriptor, or a
+    ///   run other than the one asked for; the caller refuses the donation, nothing changed.
+    func contiguousDonation(
+        _ request: OpMemDonateRequest, list: PhysicalAddress, entries: UInt64
+    ) throws(RMIStatusError) -> AddressRangeDescriptor? {
+        var given: AddressRangeDescriptor?
+        for i in 0..<entries {
+            guard let raw = port.read64(list + i * 8, space: .nonSecure),
+                let descriptor = try? AddressRangeDescriptor(encoding: raw, granule: granuleSize)
+            else { throw RMIStatusError(.errorInput) }
+            guard descriptor.count > 0 else { continue }
+            guard given == nil else { throw RMIStatusError(.errorInput) }
+            given = descriptor
+        }
+        guard let descriptor = given else { return nil }
+        guard descriptor.blockSize == request.blockSize, descriptor.state == request.state,
+            descriptor.count == UInt64(request.count),
+            descriptor.base.isAligned(to: descriptor.byteCount(granule: granuleSize))
+        else { throw RMIStatusError(.errorInput) }
+        return descriptor
+    }
+
+    /// RMI_OP_MEM_RECLAIM of a run a contiguous donation gave: writes the one descriptor naming the whole run from
+    /// `base` (`request`'s block size, count and state) as the first entry of the host's list. Whether it was
+    /// written: not when the list has no room (`capacity` 0) or cannot be written.
+    func handBackContiguousRun(
+        _ base: PhysicalAddress, as request: OpMemDonateRequest, list: PhysicalAddress, capacity: UInt64
+    ) -> Bool {
+        guard capacity > 0,
+            let encoding = AddressRangeDescriptor(
+                base: base, blockSize: request.blockSize, count: UInt64(request.count), state: request.state
+            ).encoding(granule: granuleSize)
+        else { return false }
+        return port.write64(encoding, at: list, space: .nonSecure)
+    }
+
     /// RMI_OP_MEM_DONATE for an object that holds auxiliary granules (REC_CREATE, REALM_CREATE): takes donated L3
     /// pages, in list order, each address kept in the object's granule, each granule now in the object's auxiliary
     /// state; then asks for the rest or, when all `required` have arrived, for RMI_OP_CONTINUE. `wrap` puts the
