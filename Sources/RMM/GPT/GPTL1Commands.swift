@@ -142,23 +142,15 @@ extension RealmManagementMonitor {
         return .result(.success)
     }
 
-    /// RMI_OP_MEM_DONATE for GPT_L1_CREATE: exactly one non-empty descriptor giving the whole table, aligned to
-    /// its size, every granule UNDELEGATED conventional memory that EL3 accepts as table memory (`gran`).
+    /// RMI_OP_MEM_DONATE for GPT_L1_CREATE, given the one run `donateContiguousRun` read and checked (the whole
+    /// table, aligned to its size): every granule UNDELEGATED conventional memory that EL3 accepts as table memory
+    /// (`gran`).
     ///
     /// The granules are held PARTIAL while EL3 unfolds the Block, then become GPT_L1. Any failure answers
     /// RMI_ERROR_INPUT with donated_count 0 and changes nothing: the operation still waits for its memory.
     func donateL1Table(
-        _ context: OperationContext, _ operation: GPTL1Operation, request: OpMemDonateRequest, list: PhysicalAddress,
-        entries: UInt64, cpu: Int
+        _ context: OperationContext, _ operation: GPTL1Operation, run descriptor: AddressRangeDescriptor, cpu: Int
     ) -> SMCReturn {
-        let given: AddressRangeDescriptor?
-        do {
-            given = try contiguousDonation(request, list: list, entries: entries)
-        } catch {
-            return refuse(context)
-        }
-        // An empty list makes no progress.
-        guard let descriptor = given else { return incomplete(context, count: 0) }
         let bytes = descriptor.byteCount(granule: granuleSize)
         let granules = Int(bytes >> UInt64(granuleSize.shift))
         // Hold every granule PARTIAL (ascending addresses); undo on the first that is not UNDELEGATED memory.
@@ -185,7 +177,7 @@ extension RealmManagementMonitor {
         context.operation = .gptL1Create(updated)
         context.step = .proceed
         context.canCancel = false
-        return incomplete(context, count: UInt64(request.count))
+        return incomplete(context, count: descriptor.count)
     }
 
     /// RMI_OP_MEM_RECLAIM for GPT_L1_DESTROY: one UNDELEGATED descriptor naming the whole table; its granules go

@@ -120,10 +120,10 @@ extension RealmManagementMonitor {
         return incomplete(context, count: context.seal())
     }
 
-    /// RMI_OP_MEM_DONATE for TRACKING_SET to FINE: exactly one non-empty descriptor giving the whole metadata run
-    /// (`trackingMetadataRequest`: the block size, the count, aligned to its size, state DELEGATED). Failure
-    /// conditions, each RMI_ERROR_INPUT with donated_count 0, nothing changed and the operation still waiting:
-    /// `mem_gt`, `mem_contig`, `mem_align` (not that one run); `in_loc_dram` (not all conventional DRAM);
+    /// RMI_OP_MEM_DONATE for TRACKING_SET to FINE, given the one run `donateContiguousRun` read and checked
+    /// against `trackingMetadataRequest` (`mem_gt`, `mem_contig`, `mem_align`: the whole metadata run, its block
+    /// size, count and alignment, state DELEGATED). Further failure conditions, each RMI_ERROR_INPUT with
+    /// donated_count 0, nothing changed and the operation still waiting: `in_loc_dram` (not all conventional DRAM);
     /// `in_state` (a granule not DELEGATED: in a FINE region, each granule DELEGATED and unreferenced; inside the
     /// region being made FINE, which is then self-describing, only if it is COARSE with its unit DELEGATED;
     /// granules of another COARSE region or of a NONE region cannot be given one by one). A granule another CPU
@@ -133,16 +133,8 @@ extension RealmManagementMonitor {
     /// objects are), each granule in the state the region's granules had (UNDELEGATED from NONE, the unit's state
     /// from COARSE), the metadata granules INTERNAL; RMI_OP_CONTINUE then publishes FINE.
     func donateTrackingMetadata(
-        _ context: OperationContext, _ pending: TrackingOperation, request: OpMemDonateRequest,
-        list: PhysicalAddress, entries: UInt64
+        _ context: OperationContext, _ pending: TrackingOperation, run descriptor: AddressRangeDescriptor
     ) -> SMCReturn {
-        let given: AddressRangeDescriptor?
-        do {
-            given = try contiguousDonation(request, list: list, entries: entries)
-        } catch {
-            return refuse(context)
-        }
-        guard let descriptor = given else { return incomplete(context, count: 0) }
         let bytes = descriptor.byteCount(granule: granuleSize)
         guard let bank = manifest.bank(containing: descriptor.base), bank.category == .conventional,
             descriptor.base + bytes <= bank.top
