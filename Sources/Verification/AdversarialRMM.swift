@@ -502,13 +502,7 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
         options.append(.incomplete(canCancel: true))
         options.append(.requestDonation(granules: 1, state: .delegated, canCancel: false))
         options.append(.requestDonation(granules: 2, state: .undelegated, canCancel: true))
-        options.append(.refuse(.busy))
-        options.append(.refuse(.blocked))
-        options.append(.refuse(.errorInput))
-        if rules == .includingForbidden {
-            offerForbidden(.refuse(Self.undefinedStatus), into: &options)
-            offerForbidden(.reservedMemoryRequest, into: &options)
-        }
+        operationStartRefusals(into: &options)
     }
 
     /// The initiating TRACKING_SET(FINE) of the abstract operation, with host-supplied metadata: the region is FINE
@@ -521,6 +515,13 @@ public final class AdversarialRMM: SMCConduit, @unchecked Sendable {
         options.append(.requestDonation(granules: 2, state: .delegated, canCancel: true))
         options.append(.finish(.success))
         options.append(.requestDonation(granules: 1, state: .delegated, canCancel: true))
+        operationStartRefusals(into: &options)
+    }
+
+    /// The refusals the initiating call of a memory-transferring operation may answer with, after its other
+    /// answers: RMI_BUSY, RMI_BLOCKED, RMI_ERROR_INPUT; and, when the rules include them, two answers no call may
+    /// give: a status DEN0137 does not define and RMI_INCOMPLETE with the reserved memory request.
+    private func operationStartRefusals(into options: inout [AdversaryAnswer]) {
         options.append(.refuse(.busy))
         options.append(.refuse(.blocked))
         options.append(.refuse(.errorInput))

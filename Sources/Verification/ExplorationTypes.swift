@@ -217,6 +217,35 @@ public struct ExplorationProgress: Sendable {
     public let elapsed: Duration
 }
 
+/// How far an exploration is, as `ExplorationProgress.fractionDone` counts it (`Explorer.run` says why): pass d of
+/// the iterative deepening weighs 2^d and is done as far as its scheduler says; a random search is one pass.
+struct ExplorationShare {
+    private let totalWeight: Double
+    private var passesDone = 0.0
+    private var passWeight = 1.0
+    private var withinPass: () -> Double = { 0 }
+
+    init(_ search: ExplorationMode.Search, choiceDepth: Int) {
+        totalWeight =
+            switch search {
+            case .exhaustive: Double((1 << UInt64(choiceDepth + 1)) - 1)
+            case .random: 1
+            }
+    }
+
+    /// Starts the pass at `depth` (0 for a random search's one pass); `withinPass` tells how far into it the search is.
+    mutating func startPass(depth: Int, withinPass: @escaping () -> Double) {
+        passWeight = Double(UInt64(1) << UInt64(depth))
+        self.withinPass = withinPass
+    }
+
+    /// Ends the current pass: its whole weight is done.
+    mutating func endPass() { passesDone += passWeight }
+
+    /// The share done, from 0 to 1.
+    var fractionDone: Double { Swift.min(1, (passesDone + passWeight * withinPass()) / totalWeight) }
+}
+
 /// What an exploration found.
 public struct ExplorationReport: Sendable, CustomStringConvertible {
     public let helper: HostHelper

@@ -53,25 +53,16 @@ public enum Explorer {
         var pruned = 0
         var smcs = 0
         var memoCount = 0
-        // The share finished passes account for, the weight of the current pass, and how far into it the search is.
-        var passesDone = 0.0
-        var passWeight = 1.0
-        var withinPass: () -> Double = { 0 }
-        let totalWeight: Double =
-            switch mode.search {
-            case .exhaustive: Double((1 << UInt64(bounds.choiceDepth + 1)) - 1)
-            case .random: 1
-            }
+        var share = ExplorationShare(mode.search, choiceDepth: bounds.choiceDepth)
         func record(_ result: RunResult) {
             runs += 1
             if result.pruned { pruned += 1 }
             smcs += result.smcs
             for violation in result.violations { collector.add(violation) }
             if runs % 4096 == 0, let progress {
-                let done = Swift.min(1, (passesDone + passWeight * withinPass()) / totalWeight)
                 progress(
                     ExplorationProgress(
-                        fractionDone: done, schedulesRun: runs, violations: collector.shortest.count,
+                        fractionDone: share.fractionDone, schedulesRun: runs, violations: collector.shortest.count,
                         elapsed: clock.now - start))
             }
         }
@@ -84,18 +75,17 @@ public enum Explorer {
                 let scheduler = ExhaustiveScheduler(depth: depth)
                 let memo = memoise ? NodeMemo() : nil
                 collector.runs = [:]
-                passWeight = Double(UInt64(1) << UInt64(depth))
-                withinPass = { scheduler.fractionExplored }
+                share.startPass(depth: depth) { scheduler.fractionExplored }
                 repeat {
                     record(
                         runOnce(helper: helper, bounds: bounds, rules: mode.answers, scheduler: scheduler, memo: memo))
                 } while scheduler.advance()
-                passesDone += passWeight
+                share.endPass()
                 memoCount += memo?.count ?? 0
             }
         case .random(let seed, let schedules):
             let scheduler = RandomScheduler(seed: seed, depth: bounds.choiceDepth)
-            withinPass = { Double(runs) / Double(Swift.max(schedules, 1)) }
+            share.startPass(depth: 0) { Double(runs) / Double(Swift.max(schedules, 1)) }
             for _ in 0..<schedules {
                 scheduler.startRun()
                 record(runOnce(helper: helper, bounds: bounds, rules: mode.answers, scheduler: scheduler, memo: nil))

@@ -142,31 +142,16 @@ extension RealmManagementMonitor {
         return .result(.success)
     }
 
-    /// RMI_OP_MEM_DONATE for GPT_L1_CREATE: exactly one non-empty descriptor giving the whole table, aligned to
-    /// its size, every granule UNDELEGATED conventional memory that EL3 accepts as table memory (`gran`).
+    /// RMI_OP_MEM_DONATE for GPT_L1_CREATE, given the one run `donateContiguousRun` read and checked (the whole
+    /// table, aligned to its size): every granule UNDELEGATED conventional memory that EL3 accepts as table memory
+    /// (`gran`).
     ///
     /// The granules are held PARTIAL while EL3 unfolds the Block, then become GPT_L1. Any failure answers
     /// RMI_ERROR_INPUT with donated_count 0 and changes nothing: the operation still waits for its memory.
     func donateL1Table(
-        _ context: OperationContext, _ operation: GPTL1Operation, request: OpMemDonateRequest, list: PhysicalAddress,
-        entries: UInt64, cpu: Int
+        _ context: OperationContext, _ operation: GPTL1Operation, run descriptor: AddressRangeDescriptor, cpu: Int
     ) -> SMCReturn {
-        var given: AddressRangeDescriptor?
-        for i in 0..<entries {
-            guard let raw = port.read64(list + i * 8, space: .nonSecure),
-                let descriptor = try? AddressRangeDescriptor(encoding: raw, granule: granuleSize)
-            else { return refuse(context) }
-            guard descriptor.count > 0 else { continue }
-            // `mem_contig`: a contiguous request takes one descriptor.
-            guard given == nil else { return refuse(context) }
-            given = descriptor
-        }
-        // An empty list makes no progress.
-        guard let descriptor = given else { return incomplete(context, count: 0) }
         let bytes = descriptor.byteCount(granule: granuleSize)
-        guard descriptor.blockSize == request.blockSize, descriptor.state == request.state,
-            descriptor.count == UInt64(request.count), descriptor.base.isAligned(to: bytes)
-        else { return refuse(context) }
         let granules = Int(bytes >> UInt64(granuleSize.shift))
         // Hold every granule PARTIAL (ascending addresses); undo on the first that is not UNDELEGATED memory.
         var held = 0
@@ -192,7 +177,7 @@ extension RealmManagementMonitor {
         context.operation = .gptL1Create(updated)
         context.step = .proceed
         context.canCancel = false
-        return incomplete(context, count: UInt64(request.count))
+        return incomplete(context, count: descriptor.count)
     }
 
     /// RMI_OP_MEM_RECLAIM for GPT_L1_DESTROY: one UNDELEGATED descriptor naming the whole table; its granules go
@@ -202,12 +187,8 @@ extension RealmManagementMonitor {
     )
         -> SMCReturn
     {
-        let request = l1TableDonationRequest
-        guard capacity > 0, let table = operation.table,
-            let encoding = AddressRangeDescriptor(
-                base: table, blockSize: request.blockSize, count: UInt64(request.count), state: .undelegated
-            ).encoding(granule: granuleSize),
-            port.write64(encoding, at: list, space: .nonSecure)
+        guard let table = operation.table,
+            handBackContiguousRun(table, as: l1TableDonationRequest, list: list, capacity: capacity)
         else { return incomplete(context, count: 0) }
         setGranules(table, count: Int(l1TableGranules), to: .undelegated)
         context.step = .proceed

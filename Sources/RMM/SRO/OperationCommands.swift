@@ -100,13 +100,57 @@ extension RealmManagementMonitor {
             return donateAuxiliary(context, operation, required: Self.rdAuxCount, request, listPA, entries) {
                 .realmCreate($0)
             }
-        case .gptL1Create(let operation):
-            return donateL1Table(context, operation, request: request, list: listPA, entries: entries, cpu: cpu)
-        case .tracking(let operation):
-            return donateTrackingMetadata(context, operation, request: request, list: listPA, entries: entries)
+        case .gptL1Create, .tracking:
+            return donateContiguousRun(context, request, listPA, entries, cpu: cpu)
         default:
             return refuse(context)
         }
+    }
+
+    /// RMI_OP_MEM_DONATE for an operation that asked for one contiguous run (GPT_L1_CREATE's table, TRACKING_SET's
+    /// metadata): reads the host's list, skipping empty descriptors, and checks the one run against `request`
+    /// (`mem_contig`: one non-empty descriptor; `mem_gt`, `mem_align`: the block size, state and count asked for,
+    /// the run aligned to its size); an entry that cannot be read or decoded, or a run other than the one asked for,
+    /// is refused, nothing changed. An empty list makes no progress. The operation then takes the run.
+    private func donateContiguousRun(
+        _ context: OperationContext, _ request: OpMemDonateRequest, _ listPA: PhysicalAddress, _ entries: UInt64,
+        cpu: Int
+    ) -> SMCReturn {
+        var given: AddressRangeDescriptor?
+        for i in 0..<entries {
+            guard let raw = port.read64(listPA + i * 8, space: .nonSecure),
+                let descriptor = try? AddressRangeDescriptor(encoding: raw, granule: granuleSize)
+            else { return refuse(context) }
+            guard descriptor.count > 0 else { continue }
+            guard given == nil else { return refuse(context) }
+            given = descriptor
+        }
+        guard let run = given else { return incomplete(context, count: 0) }
+        guard run.blockSize == request.blockSize, run.state == request.state, run.count == UInt64(request.count),
+            run.base.isAligned(to: run.byteCount(granule: granuleSize))
+        else { return refuse(context) }
+        switch context.operation {
+        case .gptL1Create(let operation):
+            return donateL1Table(context, operation, run: run, cpu: cpu)
+        case .tracking(let operation):
+            return donateTrackingMetadata(context, operation, run: run)
+        default:
+            return refuse(context)
+        }
+    }
+
+    /// RMI_OP_MEM_RECLAIM of a run a contiguous donation gave: writes the one descriptor naming the whole run from
+    /// `base` (`request`'s block size, count and state) as the first entry of the host's list. Whether it was
+    /// written: not when the list has no room (`capacity` 0) or cannot be written.
+    func handBackContiguousRun(
+        _ base: PhysicalAddress, as request: OpMemDonateRequest, list: PhysicalAddress, capacity: UInt64
+    ) -> Bool {
+        guard capacity > 0,
+            let encoding = AddressRangeDescriptor(
+                base: base, blockSize: request.blockSize, count: UInt64(request.count), state: request.state
+            ).encoding(granule: granuleSize)
+        else { return false }
+        return port.write64(encoding, at: list, space: .nonSecure)
     }
 
     /// RMI_OP_MEM_DONATE for an object that holds auxiliary granules (REC_CREATE, REALM_CREATE): takes donated L3

@@ -90,6 +90,46 @@ extension RealmManagementMonitor {
         state == .undelegated || (target != .none && state == .delegated)
     }
 
+    /// Locks every granule word of a FINE region that is leaving FINE for `target` (COARSE or NONE) and vets its
+    /// granule, as TF-RMM does: a word another CPU holds answers RMI_BUSY; a PARTIAL granule RMI_BLOCKED; a
+    /// referenced granule, one that may not cross (`mayCross`) or one in another state than the others
+    /// RMI_ERROR_INPUT. The words at `own` (the region's own metadata granules) are locked but not vetted: they
+    /// count as DELEGATED.
+    ///
+    /// - Returns: the state every vetted granule shares (`nil` when there is none); every word stays locked.
+    /// - Throws: the refusal, every lock taken released.
+    func lockLeavingFine(
+        _ region: TrackingRegion, to target: TrackingState, except own: Range<Int> = 0..<0
+    ) throws(RMIStatusError) -> GranuleState? {
+        let words = region.words
+        var common: GranuleState? = own.isEmpty ? nil : .delegated
+        var failure: RMIStatus? = nil
+        var locked = 0
+        for index in 0..<region.granuleCount where region.isPopulated(index) {
+            guard let word = words.tryLock(index) else {
+                failure = .busy
+                break
+            }
+            locked = index + 1
+            if own.contains(index) { continue }
+            if word.state == .partial {
+                failure = .blocked
+                break
+            }
+            guard word.refcount == 0, Self.mayCross(word.state, to: target), common == nil || common == word.state
+            else {
+                failure = .errorInput
+                break
+            }
+            common = word.state
+        }
+        if let failure {
+            for index in 0..<locked where region.isPopulated(index) { words.unlock(index, as: nil) }
+            throw RMIStatusError(failure)
+        }
+        return common
+    }
+
     /// Checks and performs a tracking transition on a region the caller owns. A transition from or to FINE
     /// tracking locks every granule word first (a held one answers RMI_BUSY, with every lock taken released) and,
     /// when it succeeds, leaves them locked for the caller to release once the region's new state is published.
@@ -108,29 +148,11 @@ extension RealmManagementMonitor {
             return .success
         case (.fine, .coarse), (.fine, .none):
             if target == .coarse && !region.isHomogeneous { return .errorInput }
-            var common: GranuleState? = nil
-            var failure: RMIStatus? = nil
-            var locked = 0
-            for index in 0..<region.granuleCount where region.isPopulated(index) {
-                guard let word = region.words.tryLock(index) else {
-                    failure = .busy
-                    break
-                }
-                locked = index + 1
-                if word.state == .partial {
-                    failure = .blocked
-                    break
-                }
-                guard word.refcount == 0, Self.mayCross(word.state, to: target), common == nil || common == word.state
-                else {
-                    failure = .errorInput
-                    break
-                }
-                common = word.state
-            }
-            if let failure {
-                for index in 0..<locked where region.isPopulated(index) { region.words.unlock(index, as: nil) }
-                return failure
+            let common: GranuleState?
+            do {
+                common = try lockLeavingFine(region, to: target)
+            } catch {
+                return error.result.status
             }
             region.storeCoarse(GranuleWord(state: common ?? .undelegated))
             return .success

@@ -86,38 +86,19 @@ extension RealmManagementMonitor {
         let metadata = region.metadataAddress
         let ownBase = region.contains(metadata) ? region.index(of: metadata) : region.granuleCount
         let own = ownBase..<Swift.min(region.granuleCount, ownBase + Int(trackingMetadataGranules))
-        var common: GranuleState? = own.isEmpty ? nil : .delegated
-        var failure: RMIStatus? = nil
-        if target == .coarse && !region.isHomogeneous { failure = .errorInput }
-        if target == .none && !own.isEmpty { failure = .errorInput }
-        var locked = 0
-        if failure == nil {
-            for index in 0..<region.granuleCount where region.isPopulated(index) {
-                guard let word = words.tryLock(index) else {
-                    failure = .busy
-                    break
-                }
-                locked = index + 1
-                if own.contains(index) { continue }
-                if word.state == .partial {
-                    failure = .blocked
-                    break
-                }
-                guard word.refcount == 0, Self.mayCross(word.state, to: target), common == nil || common == word.state
-                else {
-                    failure = .errorInput
-                    break
-                }
-                common = word.state
-            }
+        if (target == .coarse && !region.isHomogeneous) || (target == .none && !own.isEmpty) {
+            region.endTransition(state: .fine)
+            return .result(.errorInput)
+        }
+        let common: GranuleState?
+        do {
+            common = try lockLeavingFine(region, to: target, except: own)
+        } catch {
+            region.endTransition(state: .fine)
+            return SMCReturn(error.result.rawValue)
         }
         func unlockAll() {
-            for index in 0..<locked where region.isPopulated(index) { words.unlock(index, as: nil) }
-        }
-        if let failure {
-            unlockAll()
-            region.endTransition(state: .fine)
-            return .result(failure)
+            for index in 0..<region.granuleCount where region.isPopulated(index) { words.unlock(index, as: nil) }
         }
         let context: OperationContext
         do {
@@ -139,10 +120,10 @@ extension RealmManagementMonitor {
         return incomplete(context, count: context.seal())
     }
 
-    /// RMI_OP_MEM_DONATE for TRACKING_SET to FINE: exactly one non-empty descriptor giving the whole metadata run
-    /// (`trackingMetadataRequest`: the block size, the count, aligned to its size, state DELEGATED). Failure
-    /// conditions, each RMI_ERROR_INPUT with donated_count 0, nothing changed and the operation still waiting:
-    /// `mem_gt`, `mem_contig`, `mem_align` (not that one run); `in_loc_dram` (not all conventional DRAM);
+    /// RMI_OP_MEM_DONATE for TRACKING_SET to FINE, given the one run `donateContiguousRun` read and checked
+    /// against `trackingMetadataRequest` (`mem_gt`, `mem_contig`, `mem_align`: the whole metadata run, its block
+    /// size, count and alignment, state DELEGATED). Further failure conditions, each RMI_ERROR_INPUT with
+    /// donated_count 0, nothing changed and the operation still waiting: `in_loc_dram` (not all conventional DRAM);
     /// `in_state` (a granule not DELEGATED: in a FINE region, each granule DELEGATED and unreferenced; inside the
     /// region being made FINE, which is then self-describing, only if it is COARSE with its unit DELEGATED;
     /// granules of another COARSE region or of a NONE region cannot be given one by one). A granule another CPU
@@ -152,23 +133,9 @@ extension RealmManagementMonitor {
     /// objects are), each granule in the state the region's granules had (UNDELEGATED from NONE, the unit's state
     /// from COARSE), the metadata granules INTERNAL; RMI_OP_CONTINUE then publishes FINE.
     func donateTrackingMetadata(
-        _ context: OperationContext, _ pending: TrackingOperation, request: OpMemDonateRequest,
-        list: PhysicalAddress, entries: UInt64
+        _ context: OperationContext, _ pending: TrackingOperation, run descriptor: AddressRangeDescriptor
     ) -> SMCReturn {
-        var given: AddressRangeDescriptor?
-        for i in 0..<entries {
-            guard let raw = port.read64(list + i * 8, space: .nonSecure),
-                let descriptor = try? AddressRangeDescriptor(encoding: raw, granule: granuleSize)
-            else { return refuse(context) }
-            guard descriptor.count > 0 else { continue }
-            guard given == nil else { return refuse(context) }  // `mem_contig`: one run in one descriptor.
-            given = descriptor
-        }
-        guard let descriptor = given else { return incomplete(context, count: 0) }
         let bytes = descriptor.byteCount(granule: granuleSize)
-        guard descriptor.blockSize == request.blockSize, descriptor.state == request.state,
-            descriptor.count == UInt64(request.count), descriptor.base.isAligned(to: bytes)
-        else { return refuse(context) }
         guard let bank = manifest.bank(containing: descriptor.base), bank.category == .conventional,
             descriptor.base + bytes <= bank.top
         else { return refuse(context) }
@@ -214,12 +181,8 @@ extension RealmManagementMonitor {
     func reclaimTrackingMetadata(
         _ context: OperationContext, _ operation: TrackingOperation, list: PhysicalAddress, capacity: UInt64
     ) -> SMCReturn {
-        let request = trackingMetadataRequest
-        guard capacity > 0, let metadata = operation.metadata,
-            let encoding = AddressRangeDescriptor(
-                base: metadata, blockSize: request.blockSize, count: UInt64(request.count), state: .delegated
-            ).encoding(granule: granuleSize),
-            port.write64(encoding, at: list, space: .nonSecure)
+        guard let metadata = operation.metadata,
+            handBackContiguousRun(metadata, as: trackingMetadataRequest, list: list, capacity: capacity)
         else { return incomplete(context, count: 0) }
         if !operation.region.contains(metadata) {
             for index in 0..<trackingMetadataGranules {

@@ -78,15 +78,7 @@ public enum CFunctionExplorer {
         var runs = 0
         var smcs = 0
         var firstRun = true
-        // The share done, counted as Explorer counts it: pass d of the iterative deepening weighs 2^d.
-        var passesDone = 0.0
-        var passWeight = 1.0
-        var withinPass: () -> Double = { 0 }
-        let totalWeight: Double =
-            switch mode.search {
-            case .exhaustive: Double((1 << UInt64(bounds.choiceDepth + 1)) - 1)
-            case .random: 1
-            }
+        var share = ExplorationShare(mode.search, choiceDepth: bounds.choiceDepth)
         func one(_ scheduler: any Scheduler) throws(CHostError) {
             let result = try runOnce(
                 function, layout: layout, bound: bound, rules: mode.answers, scheduler: scheduler, context: context,
@@ -99,7 +91,7 @@ public enum CFunctionExplorer {
             if runs % 4096 == 0, let progress {
                 progress(
                     ExplorationProgress(
-                        fractionDone: Swift.min(1, (passesDone + passWeight * withinPass()) / totalWeight),
+                        fractionDone: share.fractionDone,
                         schedulesRun: runs, violations: collector.shortest.count,
                         elapsed: clock.now - start))
             }
@@ -112,14 +104,13 @@ public enum CFunctionExplorer {
                 let scheduler = ExhaustiveScheduler(depth: depth)
                 collector.runs = [:]
                 if depth == bounds.choiceDepth { warnings = [:] }
-                passWeight = Double(UInt64(1) << UInt64(depth))
-                withinPass = { scheduler.fractionExplored }
+                share.startPass(depth: depth) { scheduler.fractionExplored }
                 repeat { try one(scheduler) } while scheduler.advance()
-                passesDone += passWeight
+                share.endPass()
             }
         case .random(let seed, let schedules):
             let scheduler = RandomScheduler(seed: seed, depth: bounds.choiceDepth)
-            withinPass = { Double(runs) / Double(Swift.max(schedules, 1)) }
+            share.startPass(depth: 0) { Double(runs) / Double(Swift.max(schedules, 1)) }
             for _ in 0..<schedules {
                 scheduler.startRun()
                 try one(scheduler)
