@@ -136,6 +136,11 @@ extension RealmManagementMonitor {
                 return nil
             }
             if word.state == .partial { return .result(.blocked) }
+            // The claim failed on a lock or PARTIAL word that another CPU has let go of since: the granule is now in
+            // the source or destination state, so look again (skip it, or claim it) rather than fail `state`.
+            if word == source || (!manifest.strictRangeState && word == GranuleWord(state: direction.destination)) {
+                return nil
+            }
             return .result(.errorInput)
         }
 
