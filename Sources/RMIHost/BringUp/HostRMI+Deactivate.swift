@@ -1,28 +1,5 @@
 public import CCAArch
 
-/// Why `HostRMI.deactivate()` left the RMM ACTIVE. Each case says what the host's own records, or the RMM, showed.
-@frozen
-public enum HostDeactivateError: Error, Hashable, Sendable {
-    /// This host has not brought the RMM up (or already deactivated it, or is bringing it up now).
-    case notInitialized
-    /// The host's record shows these ranges delegated and not undelegated: the RMM would refuse (ERROR_GLOBAL).
-    case stillDelegated([GranuleRange])
-    /// The leak ledger holds these granules: they may still be Realm PAS, so the RMM would refuse.
-    case leaked([GranuleRange])
-    /// The host created the L1 GPT tables of these L0 regions at bring-up: their memory is GPT_L1 in the RMM
-    /// until RMI_GPT_L1_DESTROY gives it back, which this library does not issue.
-    case l1TablesCreated([PhysicalAddress])
-    /// Handing back the tracking metadata this host donated failed for the region at `region` (host-supplied
-    /// metadata): the status of the step that refused, or `nil` when part of a self-describing region was not free
-    /// in the allocator (the host still uses it), so it could not be delegated whole again.
-    case trackingMetadata(region: PhysicalAddress, status: RMIStatus?)
-    /// RMI_RMM_DEACTIVATE's BUSY / BLOCKED budget ran out.
-    case stalled(RMIStatus)
-    /// RMI_RMM_DEACTIVATE answered this status (ERROR_GLOBAL: memory the host's records do not show is still the
-    /// Realm world's, for example delegated by another agent).
-    case rmmError(RMIStatus)
-}
-
 extension HostRMI {
     /// Takes the RMM back from ACTIVE to INIT with RMI_RMM_DEACTIVATE (bet3.md section 1), after checking the
     /// host's own records: nothing it delegated is still delegated, nothing is on the leak ledger, and it created
