@@ -9,9 +9,10 @@ public enum HostDeactivateError: Error, Hashable, Sendable {
     case stillDelegated([GranuleRange])
     /// The leak ledger holds these granules: they may still be Realm PAS, so the RMM would refuse.
     case leaked([GranuleRange])
-    /// The host created the L1 GPT tables of these L0 regions at bring-up: their memory is GPT_L1 in the RMM
-    /// until RMI_GPT_L1_DESTROY gives it back, which this library does not issue.
-    case l1TablesCreated([PhysicalAddress])
+    /// Destroying the L1 GPT table this host created at bring-up for the L0 region at `l0Base` failed: the status
+    /// RMI_GPT_L1_DESTROY (or its reclaim) ended with, `nil` when the operation stalled or could not be completed.
+    /// The tables destroyed before it stay destroyed; this one and the rest are still the host's.
+    case l1TableDestroy(l0Base: PhysicalAddress, status: RMIStatus?)
     /// Handing back the tracking metadata this host donated failed for the region at `region` (host-supplied
     /// metadata): the status of the step that refused, or `nil` when part of a self-describing region was not free
     /// in the allocator (the host still uses it), so it could not be delegated whole again.
@@ -25,14 +26,14 @@ public enum HostDeactivateError: Error, Hashable, Sendable {
 
 extension HostDeactivateError {
     /// A short machine-readable kind, named after the case, for the serve protocol's `host.deactivate` answer:
-    /// `not_initialized`, `still_delegated`, `leaked`, `l1_tables_created`, `tracking_metadata`, `stalled` or
+    /// `not_initialized`, `still_delegated`, `leaked`, `l1_table_destroy`, `tracking_metadata`, `stalled` or
     /// `rmm_error`.
     public var kind: String {
         switch self {
         case .notInitialized: "not_initialized"
         case .stillDelegated: "still_delegated"
         case .leaked: "leaked"
-        case .l1TablesCreated: "l1_tables_created"
+        case .l1TableDestroy: "l1_table_destroy"
         case .trackingMetadata: "tracking_metadata"
         case .stalled: "stalled"
         case .rmmError: "rmm_error"
@@ -42,9 +43,9 @@ extension HostDeactivateError {
     /// The RMI status behind the failure, where the RMM returned one.
     public var status: RMIStatus? {
         switch self {
-        case .trackingMetadata(_, let status): status
+        case .trackingMetadata(_, let status), .l1TableDestroy(_, let status): status
         case .stalled(let status), .rmmError(let status): status
-        case .notInitialized, .stillDelegated, .leaked, .l1TablesCreated: nil
+        case .notInitialized, .stillDelegated, .leaked: nil
         }
     }
 
@@ -60,9 +61,11 @@ extension HostDeactivateError {
             return "the host still has memory delegated: \(ranges(list)); undelegate it first"
         case .leaked(let list):
             return "the leak ledger holds \(ranges(list)), which may still be the Realm world's"
-        case .l1TablesCreated(let bases):
-            return "the host created the L1 GPT tables of the L0 regions at "
-                + bases.map { hex($0.rawValue) }.joined(separator: ", ")
+        case .l1TableDestroy(let l0Base, let status?):
+            return "RMI_GPT_L1_DESTROY(\(hex(l0Base.rawValue))) of a table the host created answered \(status.name)"
+        case .l1TableDestroy(let l0Base, nil):
+            return "RMI_GPT_L1_DESTROY(\(hex(l0Base.rawValue))) of a table the host created stalled or could not be "
+                + "completed"
         case .trackingMetadata(let region, nil):
             return "the tracking metadata of the region at \(hex(region.rawValue)) could not be handed back: part "
                 + "of the region is not free in the host's allocator"
