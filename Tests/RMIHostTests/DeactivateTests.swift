@@ -47,8 +47,8 @@ struct HostDeactivateTests {
 
     /// GPT_INFO's owner of the L1 table of the L0 region at `base` (X2), while the RMM is ACTIVE.
     func l1Owner(_ machine: Machine, _ base: UInt64) -> GPTL1Owner? {
-        GPTL1Owner(rawValue: UInt8(truncatingIfNeeded: machine.smc(
-            SMCArguments(FunctionID.gptInfo.rawValue, base, base + 0x4000_0000)).x2))
+        let answer = machine.smc(SMCArguments(FunctionID.gptInfo.rawValue, base, base + 0x4000_0000))
+        return GPTL1Owner(rawValue: UInt8(truncatingIfNeeded: answer.x2))
     }
 
     @Test("L1 GPT tables the host created are destroyed and their memory reclaimed; initialize creates them again")

@@ -196,7 +196,10 @@ struct ServeSessionTests {
         _ = session.respond(toLine: #"{"op":"host.undelegate","base":"0x80000000","size":"0x2000"}"#)
         #expect(session.respond(toLine: #"{"op":"host.deactivate","cpu":1}"#) == #"{"ok":true}"#)
         // RMI_RMM_STATE_GET: 0 in INIT; the host's range helpers refuse until host.init.
-        #expect(ServeFixture.answer(session, #"{"op":"smc","x":["0xc40001ee"]}"#)["x"] as? [String] == ["0x0", "0x0", "0x0", "0x0", "0x0"])
+        #expect(
+            ServeFixture.answer(session, #"{"op":"smc","x":["0xc40001ee"]}"#)["x"] as? [String] == [
+                "0x0", "0x0", "0x0", "0x0", "0x0",
+            ])
         let refused = ServeFixture.answer(session, #"{"op":"host.delegate","base":"0x80000000","size":"0x1000"}"#)
         #expect(refused["error"] as? String == "not_initialized")
         #expect(session.respond(toLine: #"{"op":"host.init"}"#) == #"{"ok":true,"version":"2.0"}"#)
