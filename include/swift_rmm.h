@@ -186,8 +186,8 @@ typedef struct srmm_options {
     uint64_t dev_coh_count;
     /** The most granules EL3 moves in one GPI change (the CLI's --el3-max-granules): a FINE run then answers
      *  SUCCESS with what moved and a COARSE unit moves in pieces through RMI_INCOMPLETE and RMI_OP_CONTINUE.
-     *  0: no limit. Fourth version of the struct (struct_size 168) with the two fields below; earlier callers get
-     *  the defaults of all three. */
+     *  0: no limit. Fourth version of the struct (struct_size 176) with the three fields below; earlier callers get
+     *  the defaults of all four. */
     uint64_t el3_max_granules;
     /** Who supplies the RMM's tracking metadata (the CLI's --tracking-metadata): 0 the platform, preallocated
      *  (every region FINE at activation); 1 the host by donation (regions start COARSE or NONE, and the host
@@ -195,6 +195,9 @@ typedef struct srmm_options {
     uint64_t tracking_metadata;
     /** Stateful-operation contexts the RMM keeps per CPU (the CLI's --sro-contexts), 1 to 64. 0: 4. */
     uint64_t sro_contexts;
+    /** What a range command does when the first granule of its run is locked by another CPU (the CLI's
+     *  --lock-contention): 0 answer RMI_BUSY; 1 wait for the lock. Anything else: SRMM_ERR_INVALID_ARGUMENT. */
+    uint64_t lock_contention;
 } srmm_options;
 
 /** Where and why a memory access faulted (filled by srmm_read and srmm_write). */
@@ -331,9 +334,10 @@ typedef struct srmm_explore_result {
 /* The Swift side reads and writes these structs at exactly these offsets (checked where C11 is available). */
 #if !defined(__cplusplus) && defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
 _Static_assert(sizeof(srmm_region) == 16, "srmm_region layout");
-_Static_assert(sizeof(srmm_options) == 168 && offsetof(srmm_options, tracking_region_size) == 104 &&
+_Static_assert(sizeof(srmm_options) == 176 && offsetof(srmm_options, tracking_region_size) == 104 &&
                    offsetof(srmm_options, dev_coh_count) == 136 && offsetof(srmm_options, el3_max_granules) == 144 &&
-                   offsetof(srmm_options, tracking_metadata) == 152 && offsetof(srmm_options, sro_contexts) == 160,
+                   offsetof(srmm_options, tracking_metadata) == 152 && offsetof(srmm_options, sro_contexts) == 160 &&
+                   offsetof(srmm_options, lock_contention) == 168,
                "srmm_options layout");
 _Static_assert(sizeof(srmm_fault) == 24 && offsetof(srmm_fault, world) == 20, "srmm_fault layout");
 _Static_assert(sizeof(srmm_granule_info) == 32 && offsetof(srmm_granule_info, gpi_name) == 24,

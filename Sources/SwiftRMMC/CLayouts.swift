@@ -4,7 +4,7 @@ struct _CRegion {
     var size: UInt64
 }
 
-/// `srmm_options`: the CLI's platform options; zero and NULL mean defaults. 168 bytes.
+/// `srmm_options`: the CLI's platform options; zero and NULL mean defaults. 176 bytes.
 @unsafe
 struct _COptions {
     /// The caller's `sizeof(srmm_options)`: how many bytes of the struct the library may read.
@@ -29,6 +29,7 @@ struct _COptions {
     var el3MaxGranules: UInt64 = 0
     var trackingMetadata: UInt64 = 0
     var sroContexts: UInt64 = 0
+    var lockContention: UInt64 = 0
 
     /// All zero and NULL: the default platform.
     static var defaults: _COptions {
@@ -40,8 +41,8 @@ struct _COptions {
 
     /// The `struct_size` of every version of the struct: the first (up to `host_l1_tables`), the second (with
     /// `tracking_region_size`), the third (with the device memory banks), the fourth (with `el3_max_granules`,
-    /// `tracking_metadata` and `sro_contexts`).
-    static let versionSizes: [UInt64] = [104, 112, 144, 168]
+    /// `tracking_metadata`, `sro_contexts` and `lock_contention`).
+    static let versionSizes: [UInt64] = [104, 112, 144, 176]
 
     /// The options at `pointer`, reading only the `struct_size` bytes the caller's header had (the rest stays at
     /// its default); `nil` for a size no version had.

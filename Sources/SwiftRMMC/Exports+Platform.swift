@@ -80,7 +80,9 @@ public func srmm_platform_destroy(_ platform: OpaquePointer?) {
 func platformConfiguration(_ options: _COptions) -> Result<PlatformConfiguration, ReturnCode> {
     guard unsafe options.strictRangeState <= 1, unsafe options.activate <= 1, unsafe options.hostL1Tables <= 1,
         let trackingMetadata = unsafe TrackingMetadataSource(rawValue: UInt8(clamping: options.trackingMetadata)),
-        unsafe options.trackingMetadata <= 1
+        unsafe options.trackingMetadata <= 1,
+        let lockContention = unsafe LockContention(rawValue: UInt8(clamping: options.lockContention)),
+        unsafe options.lockContention <= 1
     else {
         return .failure(.invalidArgument)
     }
@@ -125,6 +127,7 @@ func platformConfiguration(_ options: _COptions) -> Result<PlatformConfiguration
     configuration.strictRangeState = unsafe options.strictRangeState == 1
     configuration.hostCreatedL1Tables = unsafe options.hostL1Tables == 1
     configuration.trackingMetadata = trackingMetadata
+    configuration.lockContention = lockContention
     if unsafe options.trackingRegionSize != 0 { configuration.trackingRegionSize = unsafe options.trackingRegionSize }
     if unsafe options.el3MaxGranules != 0 { configuration.el3MaxGranulesPerCall = unsafe options.el3MaxGranules }
     if unsafe options.sroContexts != 0 {

@@ -45,16 +45,68 @@ struct HostDeactivateTests {
         #expect(machine.counters.snapshot().smc == before)
     }
 
-    @Test("a host that created L1 GPT tables throws l1TablesCreated without an SMC")
-    func l1TablesCreated() throws {
+    /// GPT_INFO's owner of the L1 table of the L0 region at `base` (X2), while the RMM is ACTIVE.
+    func l1Owner(_ machine: Machine, _ base: UInt64) -> GPTL1Owner? {
+        let answer = machine.smc(SMCArguments(FunctionID.gptInfo.rawValue, base, base + 0x4000_0000))
+        return GPTL1Owner(rawValue: UInt8(truncatingIfNeeded: answer.x2))
+    }
+
+    @Test("L1 GPT tables the host created are destroyed and their memory reclaimed; initialize creates them again")
+    func l1TablesHandedBack() throws {
+        var configuration = PlatformConfiguration.default
+        configuration.hostCreatedL1Tables = true
+        let machine = try Machine(configuration: configuration)
+        let host = machine.host()
+        let free = host.allocator.freeGranuleCount
+        try host.initialize()
+        let created = try #require(host.info?.createdL1Tables)
+        #expect(created.count == 4)
+        #expect(host.allocator.freeGranuleCount < free)
+        #expect(created.allSatisfy { l1Owner(machine, $0.rawValue) == .hostCreated })
+        try host.deactivate()
+        #expect(machine.rmm.lifecycleState == .initial)
+        #expect(host.allocator.freeGranuleCount == free)
+        #expect(host.leakLedger.leakedRanges.isEmpty)
+        #expect(machine.checkInvariants().isEmpty)
+        // A second bring-up creates every table again, from the same memory.
+        try host.initialize()
+        #expect(host.info?.createdL1Tables == created)
+        #expect(created.allSatisfy { l1Owner(machine, $0.rawValue) == .hostCreated })
+        #expect(host.delegate(base: PhysicalAddress(dram0), size: 0x1000).succeeded)
+        #expect(machine.checkInvariants().isEmpty)
+    }
+
+    @Test("a table RMI_GPT_L1_DESTROY refuses (gpt_l1_homo) throws l1TableDestroy; the ones before stay destroyed")
+    func l1TableDestroyRefused() throws {
         var configuration = PlatformConfiguration.default
         configuration.hostCreatedL1Tables = true
         let (machine, host) = try ready(configuration)
+        // A page the caller took from the allocator, delegated behind the host's back, makes its L0 region's GPIs
+        // mixed.
+        let page = try #require(host.allocator.allocatePage())
+        let region = PhysicalAddress(page.rawValue & ~0x3FFF_FFFF)
         let created = try #require(host.info?.createdL1Tables)
-        #expect(!created.isEmpty)
-        let before = machine.counters.snapshot().smc
-        #expect(throws: HostDeactivateError.l1TablesCreated(created)) { try host.deactivate() }
-        #expect(machine.counters.snapshot().smc == before)
+        let index = try #require(created.firstIndex(of: region))
+        let delegate = SMCArguments(FunctionID.granuleRangeDelegate.rawValue, page.rawValue, page.rawValue + 0x1000)
+        #expect(machine.smc(delegate).x0 == 0)
+        #expect(throws: HostDeactivateError.l1TableDestroy(l0Base: region, status: .errorInput)) {
+            try host.deactivate()
+        }
+        #expect(machine.rmm.lifecycleState == .active)
+        #expect(host.isAvailable)
+        #expect(host.info?.createdL1Tables == Array(created[...index]))
+        for (position, base) in created.enumerated() {
+            #expect(l1Owner(machine, base.rawValue) == (position <= index ? .hostCreated : .hostNotCreated))
+        }
+        #expect(machine.checkInvariants().isEmpty)
+        // Once the page is back, deactivation finishes the job.
+        let undelegate = SMCArguments(
+            FunctionID.granuleRangeUndelegate.rawValue, page.rawValue, page.rawValue + 0x1000)
+        #expect(machine.smc(undelegate).x0 == 0)
+        host.allocator.freePage(page)
+        try host.deactivate()
+        #expect(machine.rmm.lifecycleState == .initial)
+        #expect(host.info == nil)
     }
 
     @Test("memory delegated behind the host's back: the RMM's ERROR_GLOBAL is reported and the host stays ready")

@@ -172,7 +172,7 @@ struct CInterfaceGapsTests {
 
     @Test(
         "srmm_options carries its size: options never initialised, or a size no version had, are refused and explained",
-        arguments: [UInt64(0), 96, 108, 120, 152, 160, 176])
+        arguments: [UInt64(0), 96, 108, 120, 152, 160, 168, 184])
     func optionsSize(size: UInt64) {
         var options = unsafe _COptions.defaults
         unsafe options.structSize = size

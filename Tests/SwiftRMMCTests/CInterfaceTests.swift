@@ -21,8 +21,8 @@ struct PlatformCreationTests {
         #expect(code == ok)
         #expect(options.dram == nil && options.dramCount == 0 && options.mmioCount == 0)
         #expect(options.paBits == 0 && options.cpus == 0 && options.budget == 0 && options.activate == 0)
-        #expect(options.hostL1Tables == 0 && options.trackingRegionSize == 0 && options.structSize == 168)
-        #expect(options.trackingMetadata == 0 && options.sroContexts == 0)
+        #expect(options.hostL1Tables == 0 && options.trackingRegionSize == 0 && options.structSize == 176)
+        #expect(options.trackingMetadata == 0 && options.sroContexts == 0 && options.lockContention == 0)
         #expect(
             options.devNCoh == nil && options.devNCohCount == 0 && options.devCoh == nil && options.devCohCount == 0)
         #expect(options.el3MaxGranules == 0)
@@ -32,7 +32,8 @@ struct PlatformCreationTests {
     @Test("the struct mirrors have the sizes and offsets the header asserts")
     func layouts() {
         #expect(MemoryLayout<_CRegion>.size == 16)
-        #expect(MemoryLayout<_COptions>.size == 168)
+        #expect(MemoryLayout<_COptions>.size == 176)
+        #expect(MemoryLayout<_COptions>.offset(of: \.lockContention) == 168)
         #expect(MemoryLayout<_COptions>.offset(of: \.el3MaxGranules) == 144)
         #expect(MemoryLayout<_COptions>.offset(of: \.devCohCount) == 136)
         #expect(MemoryLayout<_COptions>.offset(of: \.trackingMetadata) == 152)
@@ -118,6 +119,22 @@ struct PlatformCreationTests {
         let older = try #require(CPlatform(options))
         #expect(older.activate())
         #expect(older.smc([0xC400_01E1, 0x8000_0000, 0x1_0000_0000]).x[2] == 2)
+    }
+
+    @Test("lock_contention 1 makes range commands wait for a held lock, 0 answers BUSY, anything else is refused")
+    func lockContentionValues() throws {
+        var options = _COptions.defaults
+        options.lockContention = 1
+        #expect(try platformConfiguration(options).get().lockContention == .spin)
+        options.lockContention = 0
+        #expect(try platformConfiguration(options).get().lockContention == .busy)
+        #expect(CPlatform(options) != nil)
+        for value: UInt64 in [2, 256, .max] {
+            options.lockContention = value
+            var handle: OpaquePointer?
+            let code = withUnsafeBytes(of: &options) { srmm_platform_create($0.baseAddress, &handle) }
+            #expect(code == ReturnCode.invalidArgument.rawValue && handle == nil)
+        }
     }
 
     @Test("tracking_region_size 2 MiB with activate: the bring-up configures 2 MB tracking regions")

@@ -20,6 +20,14 @@ struct ConcurrencyStressTests {
         #expect(report.calls == 2 * 4 * 150)
     }
 
+    @Test("--lock-contention spin: four CPUs whose range commands wait for a held first granule break no invariant")
+    func spinLockContention() throws {
+        let stress = ConcurrencyStress(seed: 4, cpus: 4, lockContention: .spin)
+        let report = try stress.run(rounds: 3, callsPerCPU: 150)
+        #expect(report.violations.isEmpty, "\(report.violations)")
+        #expect(report.calls == 3 * 4 * 150)
+    }
+
     @Test("the same with two CPUs and another seed")
     func twoCPUs() throws {
         let report = try ConcurrencyStress(seed: 2, cpus: 2).run(rounds: 2, callsPerCPU: 200)

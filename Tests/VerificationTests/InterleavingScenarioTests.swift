@@ -22,6 +22,19 @@ struct InterleavingScenarioTests {
         #expect(report.interleavings >= (name == "realm-self" ? 2 : 50), "the search explored almost nothing")
     }
 
+    @Test("spin-contention under busy fails its check: some interleaving answers RMI_BUSY, so the check can fail")
+    func spinContentionNeedsSpin() throws {
+        let spin = try #require(InterleavingScenario.named("spin-contention"))
+        #expect(spin.platform.lockContention == .spin)
+        var platform = spin.platform
+        platform.lockContention = .busy
+        let busy = InterleavingScenario(
+            name: spin.name, summary: spin.summary, platform: platform, prepare: spin.prepare,
+            programs: spin.programs, check: spin.check)
+        let report = InterleavingChecker(scenario: busy, preemptionBound: 1).explore()
+        #expect(report.violation.map { "\($0)".contains("RANGE_DELEGATE answered RMI_BUSY without progress") } == true)
+    }
+
     /// Found by `rmm check interleavings` on the code before each fix (each in under 20 interleavings), as the
     /// schedules it printed, each CPU's first stretch one step longer since every command enters its CPU's
     /// in-flight count (RMI_RMM_DEACTIVATE, issue 16) before anything else; they replay clean now.
@@ -38,6 +51,10 @@ struct InterleavingScenarioTests {
         // issue 16 item 5: an OP_CONTINUE that had to register as the region's user answered RMI_INCOMPLETE for as
         // long as a TRACKING_SET held the region, so CPU 0 spent its every continuation and left the unit PARTIAL.
         ("coarse-partial", "0*15,1*27,0*7158", "continuation starved by a tracking transition"),
+        // issue 16 item 7: CPU 1's claim of the first granule failed on CPU 0's lock, CPU 0 published it DELEGATED
+        // before CPU 1 looked at why, and the delegation answered RMI_ERROR_INPUT instead of looking again (in the
+        // default busy mode too, where delegate-overlap's check let the status pass).
+        ("spin-contention", "0*13,1*13,0*6", "granule released between the claim and the look"),
     ]
 
     @Test("the interleavings that broke the old code pass now", arguments: historical)

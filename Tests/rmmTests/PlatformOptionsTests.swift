@@ -62,6 +62,20 @@ struct PlatformOptionsTests {
         }
     }
 
+    @Test("--lock-contention spin reaches the RMM's manifest; busy is the default; other values are refused")
+    func lockContention() throws {
+        let (machine, _) = try PlatformOptions.parse(["--lock-contention", "spin"]).machine()
+        #expect(machine.configuration.lockContention == .spin)
+        #expect(machine.rmm.manifest.lockContention == .spin)
+        #expect(try PlatformOptions.parse(["--lock-contention", "busy"]).configuration().lockContention == .busy)
+        #expect(try PlatformOptions.parse([]).configuration().lockContention == .busy)
+        #expect {
+            _ = try PlatformOptions.parse(["--lock-contention", "wait"]).configuration()
+        } throws: { error in
+            "\(error)".contains("--lock-contention must be busy or spin, not 'wait'")
+        }
+    }
+
     @Test("bet3 5: --el3-max-granules makes EL3 move a COARSE unit in pieces; host.delegate drives them, el3_busy too")
     func el3MaxGranules() throws {
         let (machine, host) = try PlatformOptions.parse(

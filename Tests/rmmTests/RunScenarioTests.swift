@@ -35,6 +35,16 @@ struct RunScenarioTests {
         #expect(output.contains("passed: 40 requests, 40 checked, 0 failures"))
     }
 
+    @Test("the deactivate scenario passes with the options on its Run line, every request checked")
+    func deactivateScenario() throws {
+        let name = "deactivate.jsonl"
+        let text = try String(contentsOf: ServeFixture.scenario(name), encoding: .utf8)
+        #expect(text.contains("# Run: rmm run --host-l1-tables Examples/scenarios/\(name)"))
+        let (status, output) = try ServeFixture.runTool(["run", "--host-l1-tables", ServeFixture.scenario(name).path])
+        #expect(status == 0)
+        #expect(output.contains("passed: 16 requests, 16 checked, 0 failures"))
+    }
+
     @Test("a mismatch fails with its line number, the expected and the actual value")
     func mismatch() throws {
         let text = """

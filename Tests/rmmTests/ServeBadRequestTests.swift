@@ -67,6 +67,7 @@ struct ServeBadRequestTests {
             (#"{"op":"granule","pa":"0x80000000","expect":{"gpi":"NS"}}"#, "'expect' for op 'granule': it takes pa"),
             (#"{"op":"stats","cpu":1}"#, "'cpu' for op 'stats': it takes no fields besides op and id"),
             (#"{"op":"smc","x":["0xc4000150"],"cpus":1}"#, "'cpus' for op 'smc': it takes cpu and x"),
+            (#"{"op":"host.deactivate","force":true}"#, "'force' for op 'host.deactivate': it takes cpu"),
         ])
     func unknownField(line: String, fragment: String) throws {
         try expectRefused(line, mentioning: "unknown field \(fragment)")
@@ -175,6 +176,7 @@ struct ServeBadRequestTests {
             #"{"op":"host.init","cpu":"0xffffffffffffffff"}"#,
             #"{"op":"host.delegate","cpu":99,"base":"0x80000000","size":"0x1000"}"#,
             #"{"op":"host.undelegate","cpu":4,"base":"0x80000000","size":"0x1000"}"#,
+            #"{"op":"host.deactivate","cpu":4}"#,
         ])
     func badCPU(line: String) throws {
         try expectRefused(line, mentioning: "field 'cpu'")

@@ -189,6 +189,65 @@ struct ServeSessionTests {
         #expect(session.respond(toLine: #"{"op":"host.leaks"}"#) == #"{"granules":["0x80000000","0x80001000"]}"#)
     }
 
+    @Test("host.deactivate takes the RMM back to INIT; host.init then brings it up again")
+    func hostDeactivate() throws {
+        let session = try ServeFixture.session(activate: true)
+        _ = session.respond(toLine: #"{"op":"host.delegate","base":"0x80000000","size":"0x2000"}"#)
+        _ = session.respond(toLine: #"{"op":"host.undelegate","base":"0x80000000","size":"0x2000"}"#)
+        #expect(session.respond(toLine: #"{"op":"host.deactivate","cpu":1}"#) == #"{"ok":true}"#)
+        // RMI_RMM_STATE_GET: 0 in INIT; the host's range helpers refuse until host.init.
+        #expect(
+            ServeFixture.answer(session, #"{"op":"smc","x":["0xc40001ee"]}"#)["x"] as? [String] == [
+                "0x0", "0x0", "0x0", "0x0", "0x0",
+            ])
+        let refused = ServeFixture.answer(session, #"{"op":"host.delegate","base":"0x80000000","size":"0x1000"}"#)
+        #expect(refused["error"] as? String == "not_initialized")
+        #expect(session.respond(toLine: #"{"op":"host.init"}"#) == #"{"ok":true,"version":"2.0"}"#)
+        #expect(
+            session.respond(toLine: #"{"op":"host.delegate","base":"0x80000000","size":"0x1000"}"#)
+                == #"{"ok":true,"top":"0x80001000","smc":1}"#)
+    }
+
+    @Test("host.deactivate before host.init answers not_initialized without an SMC")
+    func hostDeactivateNotInitialized() throws {
+        let session = try ServeFixture.session()
+        let answer = ServeFixture.answer(session, #"{"op":"host.deactivate"}"#)
+        #expect(answer["ok"] as? Bool == false)
+        #expect(answer["error"] as? String == "not_initialized")
+        #expect(answer["status"] == nil)
+        #expect((answer["message"] as? String)?.contains("host.init") == true)
+        #expect(ServeFixture.answer(session, #"{"op":"stats"}"#)["smc"] as? Int == 0)
+    }
+
+    @Test("host.deactivate with memory the host delegated answers still_delegated, without an SMC or a change")
+    func hostDeactivateStillDelegated() throws {
+        let session = try ServeFixture.session(activate: true)
+        _ = session.respond(toLine: #"{"op":"host.delegate","base":"0x80000000","size":"0x2000"}"#)
+        let smcs = ServeFixture.answer(session, #"{"op":"stats"}"#)["smc"] as? Int
+        let answer = ServeFixture.answer(session, #"{"op":"host.deactivate"}"#)
+        #expect(answer["error"] as? String == "still_delegated")
+        #expect(answer["status"] == nil)
+        #expect((answer["message"] as? String)?.contains("[0x80000000, 0x80002000)") == true)
+        #expect(ServeFixture.answer(session, #"{"op":"stats"}"#)["smc"] as? Int == smcs)
+        #expect(
+            session.respond(toLine: #"{"op":"host.undelegate","base":"0x80000000","size":"0x2000"}"#)
+                == #"{"ok":true,"top":"0x80002000","smc":1}"#)
+    }
+
+    @Test("host.deactivate with memory delegated behind the host's back answers rmm_error with RMI_ERROR_GLOBAL")
+    func hostDeactivateRefusedByRMM() throws {
+        let session = try ServeFixture.session(activate: true)
+        _ = session.respond(toLine: #"{"op":"smc","x":["0xc40001f1","0x80000000","0x80001000"]}"#)
+        let answer = ServeFixture.answer(session, #"{"op":"host.deactivate"}"#)
+        #expect(answer["error"] as? String == "rmm_error")
+        #expect(answer["status"] as? String == "0xb")
+        #expect(answer["message"] as? String == "RMI_RMM_DEACTIVATE answered RMI_ERROR_GLOBAL")
+        // The host stays ready: its helpers still work.
+        #expect(
+            session.respond(toLine: #"{"op":"host.delegate","base":"0x80001000","size":"0x1000"}"#)
+                == #"{"ok":true,"top":"0x80002000","smc":1}"#)
+    }
+
     @Test("inject busy makes the next range SMCs answer RMI_BUSY, retried within the budget")
     func injectBusy() throws {
         let session = try ServeFixture.session(activate: true)

@@ -47,8 +47,9 @@ extension ModelChoice {
         ModelChoice(
             name: "held granule lock in a range command",
             allowed: "RMI_BUSY, or wait for the lock",
-            answer: "never waits: RMI_BUSY with no progress, else SUCCESS up to the held granule",
-            option: nil),
+            answer: "never waits: RMI_BUSY with no progress, else SUCCESS up to the held granule (spin: waits for "
+                + "the first granule of its run while it holds no lock; past it still SUCCESS up to the held granule)",
+            option: "--lock-contention spin"),
         ModelChoice(
             name: "operation context pool",
             allowed: "any number of stateful operation contexts; RMI_BLOCKED or RMI_BUSY when none is free",

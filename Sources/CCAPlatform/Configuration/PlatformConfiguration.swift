@@ -61,6 +61,9 @@ public struct PlatformConfiguration: Hashable, Sendable {
     /// the default: every region with memory is FINE at activation) or the host by donation to TRACKING_SET
     /// (`donated`: regions start COARSE or NONE, bet3.md section 3).
     public var trackingMetadata = TrackingMetadataSource.preallocated
+    /// What a range command does when the first granule of its run is locked by another CPU (the CLI's
+    /// `--lock-contention`): answer RMI_BUSY (`busy`, the default) or wait for the lock (`spin`).
+    public var lockContention = LockContention.busy
     /// The operation context counts per CPU the model supports.
     public static let supportedOperationContextsPerCPU: ClosedRange<Int> = 1...64
 

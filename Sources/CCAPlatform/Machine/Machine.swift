@@ -119,7 +119,7 @@ public final class Machine: Sendable {
             cpuCount: configuration.cpuCount, strictRangeState: configuration.strictRangeState,
             rangeWorkBudget: configuration.rangeWorkBudget,
             operationContextsPerCPU: configuration.operationContextsPerCPU,
-            trackingMetadata: configuration.trackingMetadata)
+            trackingMetadata: configuration.trackingMetadata, lockContention: configuration.lockContention)
         rmm = RealmManagementMonitor(manifest: manifest, port: port, observer: observer)
         hostRouter = SMCRouter(
             rmi: RMIService(rmm: rmm, injector: resources.faultInjector, interrupts: resources.interrupts),

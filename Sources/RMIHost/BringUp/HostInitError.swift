@@ -154,8 +154,8 @@ public struct HostRMIInfo: Hashable, Sendable {
     public let featureRegister1: FeatureRegister1
     /// Bytes one L0 GPT entry covers: 2^(30 + FEATURES1.L0GPTSZ).
     public let l0RegionSize: UInt64
-    /// L0 regions whose L1 table this host created (the others already had one).
-    public let createdL1Tables: [PhysicalAddress]
+    /// L0 regions whose L1 table this host created (the others already had one) and has not destroyed.
+    public internal(set) var createdL1Tables: [PhysicalAddress]
 }
 
 /// The spec's name of an RMI command, or its FID in hexadecimal.

@@ -31,6 +31,15 @@ public enum TrackingMetadataSource: UInt8, Hashable, Sendable {
     case donated = 1
 }
 
+/// What a range command does when the first granule of its run is locked by another CPU (bet3 allows both).
+public enum LockContention: UInt8, Hashable, Sendable {
+    /// Answer RMI_BUSY with no progress (the default).
+    case busy = 0
+    /// Wait for the lock, as commands that lock one granule do, then look at the granule again. Only while the
+    /// command holds no granule lock; past the first granule a held lock still ends the call with partial progress.
+    case spin = 1
+}
+
 /// What EL3 hands the RMM at boot: the memory layout view (DEN0137 A2.3.2) and the model's options.
 public struct RMMBootManifest: Sendable {
     /// Protected physical address size in bits (GPCCR_EL3.PPS as a width: 32 ... 52).
@@ -60,6 +69,10 @@ public struct RMMBootManifest: Sendable {
     /// Who supplies the tracking metadata: the platform (the default) or the host by donation.
     public var trackingMetadata: TrackingMetadataSource
 
+    /// What a range command does when the first granule of its run is locked by another CPU: RMI_BUSY (the
+    /// default) or wait for the lock.
+    public var lockContention: LockContention
+
     /// The default work budget: 1 GiB of 4 KB granules.
     public static let defaultRangeWorkBudget: UInt64 = 262_144
     /// The default number of operation contexts per CPU.
@@ -70,7 +83,7 @@ public struct RMMBootManifest: Sendable {
         platformL1Regions: [PhysicalAddress], cpuCount: Int, strictRangeState: Bool = false,
         rangeWorkBudget: UInt64 = RMMBootManifest.defaultRangeWorkBudget,
         operationContextsPerCPU: Int = RMMBootManifest.defaultOperationContextsPerCPU,
-        trackingMetadata: TrackingMetadataSource = .preallocated
+        trackingMetadata: TrackingMetadataSource = .preallocated, lockContention: LockContention = .busy
     ) {
         self.physicalAddressBits = physicalAddressBits
         self.granuleSize = granuleSize
@@ -82,6 +95,7 @@ public struct RMMBootManifest: Sendable {
         self.rangeWorkBudget = rangeWorkBudget
         self.operationContextsPerCPU = operationContextsPerCPU
         self.trackingMetadata = trackingMetadata
+        self.lockContention = lockContention
     }
 
     /// 2^physicalAddressBits: the first address past protected memory.

@@ -7,8 +7,9 @@ extension RealmManagementMonitor {
     /// Checked strictly at base, where any failure answers an error and changes nothing: `rmm_state`
     /// (RMI_ERROR_GLOBAL), `base_align`, `top_align`, `top_bound` (top <= base, so size 0 and wrap-around),
     /// `populated`, `state` (RMI_ERROR_INPUT), `tracking` (RMI_ERROR_TRACKING, the newest revision's reading).
-    /// RMI_BUSY when a needed granule lock is held by another CPU, or EL3 is busy; RMI_BLOCKED when a granule or
-    /// the region belongs to an operation in flight; both only with zero progress.
+    /// RMI_BUSY when a needed granule lock is held by another CPU (unless the platform asks the RMM to wait for it,
+    /// `LockContention.spin`), or EL3 is busy; RMI_BLOCKED when a granule or the region belongs to an operation in
+    /// flight; both only with zero progress.
     ///
     /// Past base, the call ends with RMI_SUCCESS and a partial out_top at the first granule that cannot move,
     /// the end of the tracking region, the end of populated memory, or the work budget. Granules already
@@ -72,9 +73,23 @@ extension RealmManagementMonitor {
 
     /// A FINE region: skip granules already in the destination state, lock the longest run in the source
     /// state, make one EL3 call for it, publish the outcome.
+    ///
+    /// With `LockContention.spin` a first granule locked by another CPU, met with no progress made, is waited for
+    /// and the range looked at again (it may have changed meanwhile); the command holds no granule lock and no
+    /// operation context while it waits, so it cannot be part of a deadlock (docs/concurrency.md, "Lock order").
     private func fineTransition(
         _ region: TrackingRegion, base: PhysicalAddress, top: PhysicalAddress, cpu: Int, direction: RangeDirection
     ) -> SMCReturn {
+        while true {
+            if let answer = fineAttempt(region, base: base, top: top, cpu: cpu, direction: direction) { return answer }
+        }
+    }
+
+    /// One look at the range for `fineTransition`: its answer, or `nil` when it waited for the first granule's
+    /// lock (`spin`) and the range must be looked at again.
+    private func fineAttempt(
+        _ region: TrackingRegion, base: PhysicalAddress, top: PhysicalAddress, cpu: Int, direction: RangeDirection
+    ) -> SMCReturn? {
         let words = region.words
         let baseIndex = region.index(of: base)
         let budgetTop = base.adding(manifest.rangeWorkBudget << UInt64(granuleSize.shift)) ?? top
@@ -115,8 +130,17 @@ extension RealmManagementMonitor {
             context.release()
             if progressed { return partial(start) }
             let word = words.load(start)
-            if word.isLocked { return .result(.busy) }
+            if word.isLocked {
+                guard manifest.lockContention == .spin else { return .result(.busy) }
+                waitForRelease(words, start, region.address(ofIndex: start))
+                return nil
+            }
             if word.state == .partial { return .result(.blocked) }
+            // The claim failed on a lock or PARTIAL word that another CPU has let go of since: the granule is now in
+            // the source or destination state, so look again (skip it, or claim it) rather than fail `state`.
+            if word == source || (!manifest.strictRangeState && word == GranuleWord(state: direction.destination)) {
+                return nil
+            }
             return .result(.errorInput)
         }
 

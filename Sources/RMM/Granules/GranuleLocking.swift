@@ -7,7 +7,8 @@ extension RealmManagementMonitor {
     ///
     /// Locking order (the reference's): a command locks the external object (the RD) before internal ones, and
     /// never waits for a lock while holding a granule of lower rank; two granules of one rank are locked in
-    /// ascending PA order (`lockRealm(_:and:)`). Range commands never wait at all.
+    /// ascending PA order (`lockRealm(_:and:)`). Range commands wait only with `--lock-contention spin`, and only for
+    /// the first granule of a run while they hold no granule lock (`fineTransition`).
     func lockGranule(_ pa: PhysicalAddress) -> LockedGranule? {
         guard let table, let region = table.region(containing: pa), region.state == .fine,
             region.category == .conventional
@@ -25,9 +26,14 @@ extension RealmManagementMonitor {
                 return granule
             }
             // Held by another CPU: look again only once it has been released.
-            unsafe waitingPoint(words.observer, SharedLocation(.granule, pa.rawValue))
-            while words.isLocked(index) { unsafe waitingPoint(words.observer, SharedLocation(.granule, pa.rawValue)) }
+            waitForRelease(words, index, pa)
         }
+    }
+
+    /// Waits until the granule `index` of `words` (at `pa`) is no longer locked; the caller then looks at it again.
+    func waitForRelease(_ words: GranuleWords, _ index: Int, _ pa: PhysicalAddress) {
+        unsafe waitingPoint(words.observer, SharedLocation(.granule, pa.rawValue))
+        while words.isLocked(index) { unsafe waitingPoint(words.observer, SharedLocation(.granule, pa.rawValue)) }
     }
 
     /// `lockGranule` for a region whose granule words live in memory the host donated, which a transition away from
@@ -47,8 +53,7 @@ extension RealmManagementMonitor {
             if let word = words.tryLock(index) {
                 return LockedGranule(words: words, index: index, address: pa, state: word.state)
             }
-            unsafe waitingPoint(words.observer, SharedLocation(.granule, pa.rawValue))
-            while words.isLocked(index) { unsafe waitingPoint(words.observer, SharedLocation(.granule, pa.rawValue)) }
+            waitForRelease(words, index, pa)
         }
     }
 

@@ -7,7 +7,7 @@ extension InterleavingScenario {
     public static let all: [InterleavingScenario] = [
         delegateOverlap, delegateUndelegate, rangeAgainstRTTCreate, lostReference, realmsNamingEachOther,
         realmAsItsOwnObject, continueAgainstCancel, recCreationAgainstCancel, realmCreationAgainstUndelegation,
-        l1CreateAgainstDelegation, deactivateAgainstDelegation, coarseUnitInPieces,
+        l1CreateAgainstDelegation, deactivateAgainstDelegation, coarseUnitInPieces, spinContention,
     ]
 
     /// The scenario called `name`.
@@ -52,6 +52,38 @@ extension InterleavingScenario {
             { cpu in cpu.smc(.granuleRangeUndelegate, base, base + 3 * g) },
             { cpu in cpu.smc(.granuleRangeDelegate, base + g, base + 4 * g) },
         ])
+
+    /// Two delegations of the same two granules under `--lock-contention spin`: whichever CPU comes to the first
+    /// granule while the other holds it waits (holding nothing), looks again and skips what the other moved, so
+    /// both answer SUCCESS with progress and neither answers RMI_BUSY (a CPU that skipped the first granule and
+    /// meets the second still held stops there, with SUCCESS). A wait that could not end would be reported as a
+    /// deadlock.
+    static let spinContention: InterleavingScenario = {
+        var platform = smallPlatform
+        platform.lockContention = .spin
+        return InterleavingScenario(
+            name: "spin-contention",
+            summary: "RANGE_DELEGATE against RANGE_DELEGATE of the same granules under --lock-contention spin",
+            platform: platform,
+            prepare: { machine in
+                activate(machine)
+                return [:]
+            },
+            programs: [
+                { cpu in cpu.smc(.granuleRangeDelegate, base, base + 2 * g) },
+                { cpu in cpu.smc(.granuleRangeDelegate, base, base + 2 * g) },
+            ],
+            check: { machine, calls in
+                var problems: [String] = []
+                for (cpu, answers) in calls.enumerated() {
+                    guard let answer = answers.last, answer.status != .success || answer.answer.x1 <= base else {
+                        continue
+                    }
+                    problems.append("cpu \(cpu): RANGE_DELEGATE answered \(answer.status.name) without progress")
+                }
+                return problems + movedProblems(machine, calls, to: .delegated)
+            })
+    }()
 
     // MARK: Range commands against realm commands
 

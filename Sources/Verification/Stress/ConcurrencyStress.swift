@@ -3,6 +3,7 @@ import CCAPlatform
 import Foundation
 import MachineHost
 import RMIHost
+public import RMM
 
 /// The stress test's summary.
 public struct StressReport: Sendable {
@@ -22,18 +23,24 @@ public struct StressReport: Sendable {
 /// With `el3MaxGranules` EL3 moves at most that many granules per GPI change (bet3.md section 5): the host then
 /// configures 2 MiB tracking regions, makes the region at `coarseUnit` COARSE, and the CPUs also race whole-unit
 /// delegations and undelegations of it, each driven through its RMI_INCOMPLETE answers by RMI_OP_CONTINUE. With
-/// `el3Busy` one call in sixteen is preceded by an `el3_busy` injection.
+/// `el3Busy` one call in sixteen is preceded by an `el3_busy` injection. With `lockContention` `.spin` range
+/// commands wait for a lock held on the first granule of their run (`--lock-contention spin`).
 public struct ConcurrencyStress: Sendable {
     public let seed: UInt64
     public let cpus: Int
     public let el3MaxGranules: UInt64?
     public let el3Busy: Bool
+    public let lockContention: LockContention
 
-    public init(seed: UInt64, cpus: Int = 4, el3MaxGranules: UInt64? = nil, el3Busy: Bool = false) {
+    public init(
+        seed: UInt64, cpus: Int = 4, el3MaxGranules: UInt64? = nil, el3Busy: Bool = false,
+        lockContention: LockContention = .busy
+    ) {
         self.seed = seed
         self.cpus = cpus
         self.el3MaxGranules = el3MaxGranules
         self.el3Busy = el3Busy
+        self.lockContention = lockContention
     }
 
     /// The 2 MiB region made COARSE when EL3 is limited.
@@ -53,6 +60,7 @@ public struct ConcurrencyStress: Sendable {
         var configuration = PlatformConfiguration.default
         configuration.cpuCount = cpus
         configuration.seed = seed
+        configuration.lockContention = lockContention
         if let el3MaxGranules {
             configuration.el3MaxGranulesPerCall = el3MaxGranules
             configuration.trackingRegionSize = 2 << 20

@@ -1,5 +1,7 @@
 import ArgumentParser
+import CCAPlatform
 import Foundation
+import RMM
 import Verification
 
 /// `rmm check`: machine-checked answers to the review's questions.
@@ -143,9 +145,18 @@ struct CheckStressCommand: ParsableCommand {
     var el3MaxGranules: UInt64?
     @Flag(name: .customLong("el3-busy"), help: "Before one call in sixteen, make EL3 answer its next GPI change BUSY.")
     var el3Busy = false
+    @Option(
+        name: .customLong("lock-contention"),
+        help: ArgumentHelp(
+            "What a range command does when the first granule of its run is locked: busy (default) or spin (wait).",
+            valueName: "choice"))
+    var lockContention = "busy"
 
     func validate() throws {
         guard (1...64).contains(cpus) else { throw ValidationError("--cpus must be 1 to 64") }
+        guard LockContention(name: lockContention) != nil else {
+            throw ValidationError("--lock-contention must be busy or spin, not '\(lockContention)'")
+        }
         guard rounds > 0, calls > 0 else { throw ValidationError("--rounds and --calls must be positive") }
         guard el3MaxGranules != 0 else { throw ValidationError("--el3-max-granules must be at least 1") }
     }
@@ -153,7 +164,9 @@ struct CheckStressCommand: ParsableCommand {
     func run() throws {
         try CrashReports.nonInteractive()
         var bar = ProgressBar("stress", total: rounds)
-        let stress = ConcurrencyStress(seed: seed, cpus: cpus, el3MaxGranules: el3MaxGranules, el3Busy: el3Busy)
+        let stress = ConcurrencyStress(
+            seed: seed, cpus: cpus, el3MaxGranules: el3MaxGranules, el3Busy: el3Busy,
+            lockContention: LockContention(name: lockContention) ?? .busy)
         let report = try stress.run(
             rounds: rounds, callsPerCPU: calls, progress: { bar.update($0) },
             onFirmwareFailure: { lines in

@@ -84,6 +84,14 @@ struct PlatformOptions: ParsableArguments {
             valueName: "source"))
     var trackingMetadata: String?
 
+    @Option(
+        name: .customLong("lock-contention"),
+        help: ArgumentHelp(
+            "What a range command does when the first granule of its run is locked by another CPU: busy (default; "
+                + "answer RMI_BUSY) or spin (wait for the lock).",
+            valueName: "choice"))
+    var lockContention: String?
+
     @Flag(name: .customLong("activate"), help: "Run the host bring-up sequence before anything else.")
     var activate = false
 
@@ -113,6 +121,12 @@ struct PlatformOptions: ParsableArguments {
                     "--tracking-metadata must be preallocated or donated, not '\(trackingMetadata)'")
             }
             configuration.trackingMetadata = source
+        }
+        if let lockContention {
+            guard let choice = LockContention(name: lockContention) else {
+                throw ValidationError("--lock-contention must be busy or spin, not '\(lockContention)'")
+            }
+            configuration.lockContention = choice
         }
         if let paBits { configuration.physicalAddressBits = paBits }
         if let l0gptsz { configuration.l0GPTSizeBits = l0gptsz }

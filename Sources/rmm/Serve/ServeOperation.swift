@@ -22,10 +22,12 @@ struct ServeOperation: Equatable {
     static let hostDelegate = ServeOperation(name: "host.delegate", fields: ["cpu", "base", "size"])
     static let hostUndelegate = ServeOperation(name: "host.undelegate", fields: ["cpu", "base", "size"])
     static let hostLeaks = ServeOperation(name: "host.leaks", fields: [])
+    static let hostDeactivate = ServeOperation(name: "host.deactivate", fields: ["cpu"])
 
     /// Every operation, in the order the protocol document lists them.
     static let all: [ServeOperation] = [
         smc, read, write, granule, stats, check, inject, hostInit, hostDelegate, hostUndelegate, hostLeaks,
+        hostDeactivate,
     ]
 
     /// The operation named `name`, or `nil`.

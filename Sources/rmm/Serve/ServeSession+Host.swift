@@ -67,6 +67,23 @@ extension ServeSession {
         "the host has not completed bring-up: send host.init first (it brings the RMM up, or adopts one already "
         + "brought up by raw SMCs); if host.init failed, its message says why"
 
+    /// `host.deactivate`: `HostRMI.deactivate()` on `cpu` (default 0), which hands back what the host gave the RMM
+    /// at bring-up and takes the RMM back to INIT. Answers `{"ok":true}`, or `{"ok":false,"error":KIND,
+    /// "status":"0x..","message":"..."}` with KIND named after the `HostDeactivateError` case and `status` only
+    /// where the RMM returned one. After success `host.init` brings the RMM up again.
+    func hostDeactivate(_ request: ServeRequest) throws(ServeRequestError) -> [(key: String, value: ServeJSON)] {
+        let cpu = try request.cpu(count: machine.configuration.cpuCount)
+        do {
+            try host(on: cpu).deactivate()
+        } catch {
+            var members: [(key: String, value: ServeJSON)] = [("ok", .bool(false)), ("error", .string(error.kind))]
+            if let status = error.status { members.append(("status", .quantity(UInt64(status.rawValue)))) }
+            members.append(("message", .string(error.description)))
+            return members
+        }
+        return [("ok", .bool(true))]
+    }
+
     /// `host.leaks`: every granule the host has given up on, ascending.
     func hostLeaks() -> [(key: String, value: ServeJSON)] {
         [("granules", .array(host.leakLedger.leakedGranules.map { .quantity($0.rawValue) }))]

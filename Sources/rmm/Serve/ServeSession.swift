@@ -111,6 +111,7 @@ final class ServeSession {
         case .hostDelegate: return try hostRange(request, operation: .delegate)
         case .hostUndelegate: return try hostRange(request, operation: .undelegate)
         case .hostLeaks: return hostLeaks()
+        case .hostDeactivate: return try hostDeactivate(request)
         default: throw ServeOperation.unknownOperation(name)
         }
     }

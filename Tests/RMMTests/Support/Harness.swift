@@ -18,7 +18,7 @@ struct Harness {
         strict: Bool = false, budget: UInt64 = RMMBootManifest.defaultRangeWorkBudget, activate: Bool = true,
         physicalAddressBits: Int = 40, devices: [MemoryBank] = [],
         contextsPerCPU: Int = RMMBootManifest.defaultOperationContextsPerCPU,
-        trackingMetadata: TrackingMetadataSource = .preallocated
+        trackingMetadata: TrackingMetadataSource = .preallocated, lockContention: LockContention = .busy
     ) {
         let banks = [Self.dram0, Self.dram1] + devices
         port = TestPort(banks: banks)
@@ -26,7 +26,7 @@ struct Harness {
             physicalAddressBits: physicalAddressBits, granuleSize: .size4KB, l0RegionBits: 30, banks: banks,
             platformL1Regions: [PhysicalAddress(0x8000_0000), PhysicalAddress(0x1_0000_0000)], cpuCount: 4,
             strictRangeState: strict, rangeWorkBudget: budget, operationContextsPerCPU: contextsPerCPU,
-            trackingMetadata: trackingMetadata)
+            trackingMetadata: trackingMetadata, lockContention: lockContention)
         rmm = RealmManagementMonitor(manifest: manifest, port: port)
         if activate { precondition(smc(.rmmActivate).x0 == 0) }
     }
