@@ -193,6 +193,26 @@ extension HostRMI {
         }
     }
 
+    /// Delegates `range` (memory the host took from its allocator for its own purposes). On failure it gives the
+    /// memory back: the delegated prefix undelegated and freed (or leaked, as `undelegateAndFree` does), the rest
+    /// freed, or leaked if an abandoned stateful operation may still hold it. Returns where and why it stopped, `nil`
+    /// when the whole range is delegated.
+    func delegateOrGiveBack(
+        _ range: GranuleRange, smcCount: inout Int
+    ) -> (top: PhysicalAddress, failure: RangeFailure)? {
+        let progress = rangeLoop(.delegate, base: range.base, top: range.top, smcCount: &smcCount)
+        guard let failure = progress.failure else { return nil }
+        undelegateAndFree(
+            GranuleRange(uncheckedBase: range.base, top: progress.top, granuleSize: granuleSize), smcCount: &smcCount)
+        let suffix = GranuleRange(uncheckedBase: progress.top, top: range.top, granuleSize: granuleSize)
+        if progress.abandoned != nil {
+            leakLedger.record(suffix)
+        } else {
+            allocator.free(suffix)
+        }
+        return (progress.top, failure)
+    }
+
     /// Undelegates `range` (memory the host delegated for its own purposes) and frees what came back to the
     /// allocator; leaks the unfinished suffix on failure. Returns the granules leaked.
     @discardableResult

@@ -159,12 +159,7 @@ extension HostRMI {
             guard let taken = allocator.allocateBlock(bytes: bytes, alignment: bytes) else {
                 try abandon(.errorInput, block: nil)
             }
-            let delegation = rangeLoop(.delegate, base: taken.base, top: taken.top, smcCount: &smcCount)
-            if let failure = delegation.failure {
-                undelegateAndFree(
-                    GranuleRange(uncheckedBase: taken.base, top: delegation.top, granuleSize: granuleSize),
-                    smcCount: &smcCount)
-                allocator.free(GranuleRange(uncheckedBase: delegation.top, top: taken.top, granuleSize: granuleSize))
+            if let (_, failure) = delegateOrGiveBack(taken, smcCount: &smcCount) {
                 try abandon(failure.status ?? .errorInput, block: nil)
             }
             block = taken
@@ -259,12 +254,7 @@ extension HostRMI {
             throw .trackingMetadata(region: base, status: nil)
         }
         defer { allocator.freePage(list) }
-        let delegation = rangeLoop(.delegate, base: rest.base, top: rest.top, smcCount: &smcCount)
-        if let failure = delegation.failure {
-            undelegateAndFree(
-                GranuleRange(uncheckedBase: rest.base, top: delegation.top, granuleSize: granuleSize),
-                smcCount: &smcCount)
-            allocator.free(GranuleRange(uncheckedBase: delegation.top, top: rest.top, granuleSize: granuleSize))
+        if let (_, failure) = delegateOrGiveBack(rest, smcCount: &smcCount) {
             throw .trackingMetadata(region: base, status: failure.status)
         }
         func refused(_ status: RMIStatus?) -> HostDeactivateError {
