@@ -76,6 +76,18 @@ struct PlatformOptionsTests {
         }
     }
 
+    @Test("--tracking-metadata donated with --host-l1-tables: host.init stops with a sentence, the machine consistent")
+    func donatedMetadataWithHostL1Tables() throws {
+        let (machine, host) = try PlatformOptions.parse(["--tracking-metadata", "donated", "--host-l1-tables"])
+            .machine()
+        let scenario = """
+            {"op":"host.init","expect":{"ok":false,"error":"tracking","message":"making tracking region 0x80000000 FINE with donated metadata failed: RMI_ERROR_INPUT"}}
+            {"op":"check","expect":{"ok":true}}
+            """
+        let report = ScenarioRunner(session: ServeSession(machine: machine, host: host)).run(scenario)
+        #expect(report.failures.isEmpty, "\(report.failures)")
+    }
+
     @Test("bet3 5: --el3-max-granules makes EL3 move a COARSE unit in pieces; host.delegate drives them, el3_busy too")
     func el3MaxGranules() throws {
         let (machine, host) = try PlatformOptions.parse(

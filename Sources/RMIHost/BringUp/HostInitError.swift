@@ -111,8 +111,8 @@ public enum HostInitError: Error, Hashable, Sendable {
             return "no tracking region is FINE and none lies wholly in free DRAM to bootstrap from (first region "
                 + "to make FINE: \(hex(region.rawValue)))"
         case .trackingMetadata(let region, let status?):
-            return "RMI_GRANULE_TRACKING_SET(\(hex(region.rawValue)), FINE) with donated metadata answered "
-                + "\(status.name)"
+            // The step that failed may be the bootstrap's delegation of the region, or TRACKING_SET and its donation.
+            return "making tracking region \(hex(region.rawValue)) FINE with donated metadata failed: \(status.name)"
         case .gptL1CreateFailed(let l0Base, let status):
             return "RMI_GPT_L1_CREATE(\(hex(l0Base.rawValue))) answered \(status.name)"
         case .alreadyInProgress:
