@@ -67,4 +67,13 @@ struct GranuleInspectionTests {
             #expect(h.rmm.trackingFingerprint() == before)
         }
     }
+
+    @Test("with host-supplied metadata, regions without granule words (COARSE) are hashed by their unit")
+    func donatedMetadata() {
+        let h = Harness(trackingMetadata: .donated)
+        let before = h.rmm.trackingFingerprint()
+        // DRAM0's 1 GB region is one COARSE unit with no granule words: delegating it changes the unit.
+        #expect(h.status(h.delegate(Harness.dram0.base.rawValue, Harness.dram0.top.rawValue)) == .success)
+        #expect(h.rmm.trackingFingerprint() != before)
+    }
 }

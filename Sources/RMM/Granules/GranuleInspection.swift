@@ -21,7 +21,7 @@ extension RealmManagementMonitor {
     }
 
     /// A hash of the RMM's whole tracking record: the lifecycle state, each region's tracking state and coarse unit,
-    /// and every granule word (state, lock bit, reference count) of the memory in every region. What the fuzzers' oracle compares
+    /// and every granule word (state, lock bit, reference count) of the memory in every region that has them. What the fuzzers' oracle compares
     /// before and after a call to see that a failure changed nothing: one pass over the metadata memory, eight
     /// bytes at a time. For checkers at quiescent points only.
     public func trackingFingerprint() -> UInt64 {
@@ -31,6 +31,8 @@ extension RealmManagementMonitor {
         for region in table.regions {
             hash.combine(region.base.rawValue)
             hash.combine(UInt64(region.state.rawValue) << 32 | UInt64(region.coarseWord.rawValue))
+            // With host-supplied metadata a COARSE or NONE region has no granule words (its unit says it all).
+            guard region.hasMetadata else { continue }
             for populated in region.populated { region.words.hashQuiescent(populated, into: &hash) }
         }
         return hash.value
