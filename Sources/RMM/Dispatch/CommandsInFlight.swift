@@ -38,12 +38,14 @@ final class CommandsInFlight: @unchecked Sendable {
     /// against a deactivation's claim of that word and its later load of this count (a store-load pair that
     /// acquire and release alone would not order).
     func enter(cpu: Int) {
+        precondition(cpu >= 0 && cpu < counts.count, "CPU index out of the platform")  // `rows` is not bounds checked
         _ = unsafe rows[cpu]._withUnsafeGuaranteedRef { $0.word.wrappingAddSequentiallyConsistent(1) }
     }
 
     /// `cpu` leaves the command it entered. Releasing: every access the command made to the granule table
     /// happens before a deactivation that reads the count back to zero.
     func leave(cpu: Int) {
+        precondition(cpu >= 0 && cpu < counts.count, "CPU index out of the platform")
         _ = unsafe rows[cpu]._withUnsafeGuaranteedRef { $0.word.wrappingSubtractReleasing(1) }
     }
 
