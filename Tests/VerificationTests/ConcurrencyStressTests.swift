@@ -20,7 +20,7 @@ struct ConcurrencyStressTests {
         #expect(report.calls == 2 * 4 * 150)
     }
 
-    @Test("--el3-max-granules alone: four CPUs racing a COARSE unit EL3 moves in pieces (the ThreadSanitizer run's)")
+    @Test("--el3-max-granules alone: four CPUs racing a COARSE unit EL3 moves in pieces, no injection")
     func el3InPiecesWithoutInjection() throws {
         let report = try ConcurrencyStress(seed: 5, cpus: 4, el3MaxGranules: 32).run(rounds: 2, callsPerCPU: 150)
         #expect(report.violations.isEmpty, "\(report.violations)")
