@@ -88,7 +88,9 @@ public final class RealmManagementMonitor: Sendable {
     @inline(__always)
     func withActiveTable<Result>(_ body: (GranuleTable) -> Result) -> Result? {
         guard lifecycleState == .active, let table = unsafe _borrowedTable else { return nil }
-        return unsafe table._withUnsafeGuaranteedRef(body)
+        // A closure literal, not `body` itself: passed on as a value, `body` would be called through a generic thunk
+        // that answers through memory.
+        return unsafe table._withUnsafeGuaranteedRef { body($0) }
     }
 
     /// Moves ACTIVE to DEACTIVATING, for a deactivation's checks; `nil` if claimed, else the word found.

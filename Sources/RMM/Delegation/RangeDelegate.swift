@@ -44,31 +44,71 @@ enum RangeDirection {
     var targetGPI: GPI { self == .delegate ? .realm : .nonSecure }
 }
 
+/// A range command's answer: X0, the result, and X1, out_top or an operation's handle; it writes no other
+/// register. Two words come back from a call in registers, where an `SMCReturn` (five) goes through memory at
+/// every level, so the range path passes this and builds the `SMCReturn` once, in `rangeTransition`.
+struct RangeAnswer: Equatable {
+    var x0: UInt64
+    var x1: UInt64
+
+    init(_ result: RMIResult, _ x1: UInt64 = 0) {
+        x0 = result.rawValue
+        self.x1 = x1
+    }
+
+    /// The two registers of a whole answer, whose X2...X4 must be zero.
+    init(_ registers: SMCReturn) {
+        precondition(registers.x2 == 0 && registers.x3 == 0 && registers.x4 == 0, "a range answer is X0 and X1")
+        x0 = registers.x0
+        x1 = registers.x1
+    }
+
+    static func result(_ status: RMIStatus, _ x1: UInt64 = 0) -> RangeAnswer { RangeAnswer(RMIResult(status), x1) }
+
+    /// SMCCC's NOT_SUPPORTED, what a halted RMM answers.
+    static var notSupported: RangeAnswer { RangeAnswer(SMCReturn.notSupported) }
+
+    var registers: SMCReturn { SMCReturn(x0, x1) }
+}
+
 extension RealmManagementMonitor {
     /// The checks at base, shared by both directions, then the fine or coarse path.
     func rangeTransition(base: UInt64, top: UInt64, cpu: Int, direction: RangeDirection) -> SMCReturn {
-        // The table and the region are borrowed, not retained: this runs inside `handle`, on every range SMC.
-        let answer = withActiveTable { table -> SMCReturn in
-            guard isGranuleAligned(base), isGranuleAligned(top), top > base else { return .result(.errorInput) }
-            let basePA = PhysicalAddress(base)
-            let answer = table.withRegion(containing: basePA) { region -> SMCReturn in
-                guard region.isPopulated(region.index(of: basePA)) else { return .result(.errorInput) }
-                guard region.enter() else { return .result(.blocked) }
-                defer { region.leave() }
-                switch region.state {
-                case .fine:
-                    return fineTransition(
-                        region, base: basePA, top: PhysicalAddress(top), cpu: cpu, direction: direction)
-                case .coarse:
-                    return coarseTransition(
-                        region, base: basePA, top: PhysicalAddress(top), cpu: cpu, direction: direction)
-                default:
-                    return SMCReturn(RMIResult.tracking(at: basePA, granuleSize: granuleSize).rawValue)
-                }
-            }
-            return answer ?? .result(.errorInput)
+        // The table and the region are borrowed, not retained: this runs inside `handle`, on every range SMC. The
+        // answer travels as a `RangeAnswer` (two registers) and becomes an `SMCReturn` only here; each closure
+        // only calls a method, so the optimiser inlines it rather than keep a generic closure that answers
+        // through memory.
+        let answer = withActiveTable { table in
+            rangeTransition(in: table, base: base, top: top, cpu: cpu, direction: direction)
         }
-        return answer ?? .result(.errorGlobal)
+        return (answer ?? .result(.errorGlobal)).registers
+    }
+
+    private func rangeTransition(
+        in table: GranuleTable, base: UInt64, top: UInt64, cpu: Int, direction: RangeDirection
+    ) -> RangeAnswer {
+        guard isGranuleAligned(base), isGranuleAligned(top), top > base else { return .result(.errorInput) }
+        let basePA = PhysicalAddress(base)
+        let answer = table.withRegion(containing: basePA) { region in
+            rangeTransition(in: region, base: basePA, top: PhysicalAddress(top), cpu: cpu, direction: direction)
+        }
+        return answer ?? .result(.errorInput)
+    }
+
+    private func rangeTransition(
+        in region: TrackingRegion, base: PhysicalAddress, top: PhysicalAddress, cpu: Int, direction: RangeDirection
+    ) -> RangeAnswer {
+        guard region.isPopulated(region.index(of: base)) else { return .result(.errorInput) }
+        guard region.enter() else { return .result(.blocked) }
+        defer { region.leave() }
+        switch region.state {
+        case .fine:
+            return fineTransition(region, base: base, top: top, cpu: cpu, direction: direction)
+        case .coarse:
+            return RangeAnswer(coarseTransition(region, base: base, top: top, cpu: cpu, direction: direction))
+        default:
+            return RangeAnswer(RMIResult.tracking(at: base, granuleSize: granuleSize))
+        }
     }
 
     /// A FINE region: skip granules already in the destination state, lock the longest run in the source
@@ -79,7 +119,7 @@ extension RealmManagementMonitor {
     /// operation context while it waits, so it cannot be part of a deadlock (docs/concurrency.md, "Lock order").
     private func fineTransition(
         _ region: TrackingRegion, base: PhysicalAddress, top: PhysicalAddress, cpu: Int, direction: RangeDirection
-    ) -> SMCReturn {
+    ) -> RangeAnswer {
         while true {
             if let answer = fineAttempt(region, base: base, top: top, cpu: cpu, direction: direction) { return answer }
         }
@@ -89,7 +129,7 @@ extension RealmManagementMonitor {
     /// lock (`spin`) and the range must be looked at again.
     private func fineAttempt(
         _ region: TrackingRegion, base: PhysicalAddress, top: PhysicalAddress, cpu: Int, direction: RangeDirection
-    ) -> SMCReturn? {
+    ) -> RangeAnswer? {
         let words = region.words
         let baseIndex = region.index(of: base)
         let budgetTop = base.adding(manifest.rangeWorkBudget << UInt64(granuleSize.shift)) ?? top
@@ -103,7 +143,7 @@ extension RealmManagementMonitor {
             while index < limit && words.load(index) == skippable { index += 1 }
         }
         let progressed = index > baseIndex
-        func partial(_ at: Int) -> SMCReturn { .result(.success, region.address(ofIndex: at).rawValue) }
+        func partial(_ at: Int) -> RangeAnswer { .result(.success, region.address(ofIndex: at).rawValue) }
         if index == limit { return partial(index) }
 
         let start = index
@@ -118,7 +158,7 @@ extension RealmManagementMonitor {
         do {
             context = try operations.reserve()
         } catch {
-            return progressed ? partial(start) : SMCReturn(error.result.rawValue)
+            return progressed ? partial(start) : RangeAnswer(error.result)
         }
 
         // Claim the run in ascending PA order. Delegation holds the granule locks across the EL3 call (others
@@ -155,7 +195,7 @@ extension RealmManagementMonitor {
                     progressed: progressed, heldLocked: false))
             context.step = .proceed
             context.canCancel = false
-            return SMCReturn(RMIResult.incomplete(.none, canCancel: false).rawValue, context.seal())
+            return RangeAnswer(RMIResult.incomplete(.none, canCancel: false), context.seal())
         }
         var operation = RangeOperation(
             direction: direction, region: region, runStart: start, runEnd: index, scrubbed: 0, progressed: progressed,
@@ -170,7 +210,7 @@ extension RealmManagementMonitor {
     /// When `interruptible`, the scrub checks for a pending interrupt every `scrubChunk` granules, and an EL3 BUSY
     /// leaves the run pending; either answers `nil` to say the operation must yield again, its progress recorded
     /// in `operation`.
-    func finishRun(_ operation: inout RangeOperation, cpu: Int, interruptible: Bool) -> SMCReturn? {
+    func finishRun(_ operation: inout RangeOperation, cpu: Int, interruptible: Bool) -> RangeAnswer? {
         let region = operation.region
         let words = region.words
         let direction = operation.direction
@@ -220,7 +260,7 @@ extension RealmManagementMonitor {
                 return .notSupported
             }
         }
-        func partial(_ at: Int) -> SMCReturn { .result(.success, region.address(ofIndex: at).rawValue) }
+        func partial(_ at: Int) -> RangeAnswer { .result(.success, region.address(ofIndex: at).rawValue) }
         if processed > 0 { return partial(start + Int(processed)) }
         if operation.progressed { return partial(start) }
         switch outcome {

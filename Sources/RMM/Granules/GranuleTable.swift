@@ -88,6 +88,6 @@ final class GranuleTable: Sendable {
             unsafe candidate._withUnsafeGuaranteedRef { pa < $0.base ? .before : pa >= $0.top ? .after : .match }
         }
         guard let found = unsafe found else { return nil }
-        return unsafe found._withUnsafeGuaranteedRef(body)
+        return unsafe found._withUnsafeGuaranteedRef { body($0) }  // a literal: see `withActiveTable`
     }
 }

@@ -38,7 +38,7 @@ extension RealmManagementMonitor {
                 context.operation = .range(operation)
                 return incomplete(context)
             }
-            answer = finished
+            answer = finished.registers
         case .coarse(var operation):
             guard let finished = continueCoarseUnit(&operation, cpu: cpu) else {
                 context.operation = .coarse(operation)
