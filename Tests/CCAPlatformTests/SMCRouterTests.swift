@@ -8,7 +8,7 @@ struct SMCRouterTests {
     let el3 = RecordingService(answer: 0xE3)
     let counters = ArchitecturalCounters()
     let tracer = Tracer(capacity: 16, enabled: true)
-    let router: SMCRouter
+    let router: SMCRouter<RecordingService, RecordingService>
 
     init() {
         router = SMCRouter(rmi: rmi, el3: el3, cpuCount: 4, counters: counters, tracer: tracer)
@@ -70,7 +70,7 @@ struct SMCRouterTests {
 
     @Test("a route without a service answers NOT_SUPPORTED")
     func missingService() {
-        let empty = SMCRouter(rmi: nil, el3: nil, cpuCount: 1)
+        let empty = SMCRouter<RecordingService, RecordingService>(rmi: nil, el3: nil, cpuCount: 1)
         #expect(empty.hostSMC(SMCArguments(0xC400_0150), cpu: 0) == .notSupported)
         #expect(empty.el3Call(SMCArguments(0xC400_0402), cpu: 0) == .notSupported)
     }

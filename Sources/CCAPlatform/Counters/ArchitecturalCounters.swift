@@ -4,9 +4,11 @@ import Synchronization
 /// Counters of the architectural events the machine performs, safe to bump from every CPU thread at once.
 ///
 /// Each CPU counts in a row of its own (one cache-line-aligned run of counters per CPU), so CPUs never contend on a
-/// counter line: a host SMC costs one relaxed add in its CPU's row, an EL3 call one more. Events no CPU is named
-/// for (a scrub, a failed granule protection check of a memory access) count in one shared row. `snapshot()` sums
-/// the rows.
+/// counter line. A CPU runs one SMC at a time, so only its own thread writes its row: a count there is a relaxed
+/// load and store, no atomic read-modify-write (a host SMC costs one, an EL3 call one more; two threads that
+/// issued SMCs on one CPU index at once would lose counts, nothing else). Events no CPU is named for (a scrub, a
+/// failed granule protection check of a memory access) count in one shared row, with atomic adds. `snapshot()`
+/// sums the rows.
 ///
 /// Every operation is relaxed: each counter is a statistic that is read on its own (`snapshot()`), never used to
 /// publish or order other memory, so atomicity of each increment is all it needs. A snapshot taken while CPUs
@@ -55,12 +57,12 @@ public final class ArchitecturalCounters: Sendable {
     /// Counts one SMC issued by host CPU `cpu`, by its function ID (the SVE hint and bits 63:32 are ignored).
     public func recordHostSMC(functionID: UInt64, cpu: Int) {
         let column = Self.countedFunctionNumber(functionID).map { Int($0) } ?? Column.otherSMC
-        table.add(1, at: row(cpu) + column)
+        table.addUnshared(1, at: row(cpu) + column)
     }
 
     /// Counts one call from the RMM to EL3 made on CPU `cpu`.
     public func recordEL3Call(cpu: Int) {
-        table.add(1, at: row(cpu) + Column.el3Calls)
+        table.addUnshared(1, at: row(cpu) + Column.el3Calls)
     }
 
     /// Host SMCs and EL3 calls CPU `cpu` made since creation (0 for an index without a row).
@@ -79,10 +81,10 @@ public final class ArchitecturalCounters: Sendable {
         tlbi: UInt64, dsb: UInt64, cleanedCacheLines: UInt64, l1DescriptorWrites: UInt64 = 0, cpu: Int
     ) {
         let base = row(cpu)
-        if tlbi != 0 { table.add(tlbi, at: base + Column.tlbi) }
-        if dsb != 0 { table.add(dsb, at: base + Column.dsb) }
-        if cleanedCacheLines != 0 { table.add(cleanedCacheLines, at: base + Column.cipapaLines) }
-        if l1DescriptorWrites != 0 { table.add(l1DescriptorWrites, at: base + Column.l1DescriptorWrites) }
+        if tlbi != 0 { table.addUnshared(tlbi, at: base + Column.tlbi) }
+        if dsb != 0 { table.addUnshared(dsb, at: base + Column.dsb) }
+        if cleanedCacheLines != 0 { table.addUnshared(cleanedCacheLines, at: base + Column.cipapaLines) }
+        if l1DescriptorWrites != 0 { table.addUnshared(l1DescriptorWrites, at: base + Column.l1DescriptorWrites) }
     }
 
     /// Counts `count` bytes wiped on the way back to Non-secure.

@@ -25,12 +25,23 @@ final class _AtomicCounterTable: @unchecked Sendable {
         unsafe storage.deallocate()
     }
 
-    /// Adds `value` to counter `index`.
+    /// Adds `value` to counter `index`, which any thread may add to. Wrapping (2^64 events never happen): the
+    /// trapping `add` is a compare-and-exchange loop, this is one atomic add.
     @inline(__always)
     func add(_ value: UInt64, at index: Int) {
         precondition(index >= 0 && index < count, "counter index out of range")
         // Relaxed: a statistic that orders no other memory.
-        unsafe storage[index].add(value, ordering: .relaxed)
+        unsafe storage[index].wrappingAdd(value, ordering: .relaxed)
+    }
+
+    /// Adds `value` to counter `index`, which only the calling thread writes (a CPU's own row: a CPU runs one SMC
+    /// at a time). A load and a store, no read-modify-write: other threads still read whole values, and a caller
+    /// that breaks the rule loses counts, nothing else.
+    @inline(__always)
+    func addUnshared(_ value: UInt64, at index: Int) {
+        precondition(index >= 0 && index < count, "counter index out of range")
+        let counter = unsafe storage + index
+        unsafe counter.pointee.store(counter.pointee.load(ordering: .relaxed) &+ value, ordering: .relaxed)
     }
 
     /// The value of counter `index`.

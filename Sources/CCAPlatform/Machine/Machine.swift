@@ -16,7 +16,7 @@ public final class Machine: Sendable {
     public let memory: ProtectedMemory
     public let port: RealmWorldPort
     public let rmm: RealmManagementMonitor
-    let hostRouter: SMCRouter
+    let hostRouter: SMCRouter<RMIService, EL3FirmwareService>
 
     /// Where EL3 keeps the platform's L1 tables, or `nil` if the address space has no room for them.
     ///

@@ -14,9 +14,16 @@ final class RMIService: SMCService {
         self.interrupts = interrupts
     }
 
+    @inline(__always)
     func handle(_ call: SMCArguments, cpu: Int, caller: SecurityState) -> SMCReturn {
-        // With nothing injected (one relaxed load), straight to the RMM.
+        // With nothing injected (one relaxed load), straight to the RMM, inlined: the RMM answers into the
+        // caller's registers, with no copy on the way.
         guard injector.isArmed else { return rmm.handle(call, cpu: cpu) }
+        return handleInjecting(call, cpu: cpu)
+    }
+
+    /// `handle` while the injector has something to inject.
+    private func handleInjecting(_ call: SMCArguments, cpu: Int) -> SMCReturn {
         let fid = FunctionID(call.x0)  // the router cleared the SVE hint
         if let status = injector.takeCommandFault(functionID: fid) { return SMCReturn(RMIResult(status).rawValue) }
         guard fid == .granuleRangeDelegate || fid == .granuleRangeUndelegate else { return rmm.handle(call, cpu: cpu) }

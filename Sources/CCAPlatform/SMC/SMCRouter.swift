@@ -13,18 +13,21 @@ public import CCAArch
 /// - 0x1B0..0x1CF (RMM-EL3) and 0x400..0x4FF (FIRME): to the EL3 service, from the Realm world only; any other
 ///   caller gets NOT_SUPPORTED (gpt.md section 4.1).
 /// - Anything else, or a route without a service: SMCCC NOT_SUPPORTED (-1 in X0).
-public final class SMCRouter: Sendable {
+///
+/// Generic over its two services, not holding them as `any SMCService`: a call through an existential's witness
+/// table cannot answer in place, and copies the five return registers on every SMC.
+public final class SMCRouter<RMI: SMCService, EL3: SMCService>: Sendable {
     /// The RMM's RMI handler.
-    public let rmi: (any SMCService)?
+    public let rmi: RMI?
     /// EL3 firmware's handler of the RMM-EL3 and FIRME calls.
-    public let el3: (any SMCService)?
+    public let el3: EL3?
     public let counters: ArchitecturalCounters
     public let tracer: Tracer
     /// The platform's CPUs: an SMC names one of `0..<cpuCount`.
     public let cpuCount: Int
 
     public init(
-        rmi: (any SMCService)?, el3: (any SMCService)?, cpuCount: Int,
+        rmi: RMI?, el3: EL3?, cpuCount: Int,
         counters: ArchitecturalCounters = ArchitecturalCounters(), tracer: Tracer = Tracer()
     ) {
         precondition(cpuCount > 0, "a platform has at least one CPU")
@@ -54,19 +57,33 @@ public final class SMCRouter: Sendable {
     }
 
     /// Routes `call` from `caller` without counting or tracing it.
+    @inline(__always)
     public func route(_ call: SMCArguments, cpu: Int, caller: SecurityState) -> SMCReturn {
-        // The one place an SMC's function ID is normalised: W0, the SVE hint cleared.
+        // The one place an SMC's function ID is normalised: W0, the SVE hint cleared. A call that is normal already
+        // (every call but a few) goes on as it came, by reference: a copy of seven registers on every SMC costs
+        // more than the rest of the routing.
         let functionID = FunctionID(dispatching: call.x0)
-        var delivered = call
-        delivered.x0 = functionID.rawValue
-        switch SMCDestination(functionID) {
+        guard functionID.rawValue == call.x0 else {
+            var delivered = call
+            delivered.x0 = functionID.rawValue
+            return deliver(delivered, to: SMCDestination(functionID), cpu: cpu, caller: caller)
+        }
+        return deliver(call, to: SMCDestination(functionID), cpu: cpu, caller: caller)
+    }
+
+    /// Hands a normalised call to the service that implements it, if `caller` may call it.
+    @inline(__always)
+    private func deliver(
+        _ call: SMCArguments, to destination: SMCDestination, cpu: Int, caller: SecurityState
+    ) -> SMCReturn {
+        switch destination {
         // Optional chaining calls the service in place (binding it to a local would retain and release it).
         case .rmi:
             guard caller == .nonSecure else { return .notSupported }
-            return rmi?.handle(delivered, cpu: cpu, caller: caller) ?? .notSupported
+            return rmi?.handle(call, cpu: cpu, caller: caller) ?? .notSupported
         case .el3:
             guard caller == .realm else { return .notSupported }
-            return el3?.handle(delivered, cpu: cpu, caller: caller) ?? .notSupported
+            return el3?.handle(call, cpu: cpu, caller: caller) ?? .notSupported
         case .unknown:
             return .notSupported
         }

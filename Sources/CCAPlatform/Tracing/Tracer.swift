@@ -43,10 +43,18 @@ public final class Tracer: Sendable {
     }
 
     /// Runs `body` (an SMC or EL3 call) and, if enabled, records it with its timing.
+    @inline(__always)
     public func traceCall(
         cpu: Int?, kind: TraceEventKind, arguments: SMCArguments, _ body: () -> SMCReturn
     ) -> SMCReturn {
         guard isEnabled else { return body() }
+        return traceEnabledCall(cpu: cpu, kind: kind, arguments: arguments, body)
+    }
+
+    /// `traceCall` while tracing is on.
+    private func traceEnabledCall(
+        cpu: Int?, kind: TraceEventKind, arguments: SMCArguments, _ body: () -> SMCReturn
+    ) -> SMCReturn {
         let start = now()
         let result = body()
         let end = now()
