@@ -70,7 +70,7 @@ struct SMCRouterTests {
 
     @Test("a route without a service answers NOT_SUPPORTED")
     func missingService() {
-        let empty = SMCRouter<RecordingService, RecordingService>(rmi: nil, el3: nil, cpuCount: 1)
+        let empty = SMCRouter(rmi: UnimplementedService(), el3: UnimplementedService(), cpuCount: 1)
         #expect(empty.hostSMC(SMCArguments(0xC400_0150), cpu: 0) == .notSupported)
         #expect(empty.el3Call(SMCArguments(0xC400_0402), cpu: 0) == .notSupported)
     }

@@ -104,7 +104,8 @@ public final class Machine: Sendable {
             el3: el3, injector: resources.faultInjector, counters: resources.counters,
             hostView: resources.memory.hostView, granuleSize: configuration.granuleSize)
         let realmRouter = SMCRouter(
-            rmi: NoRMIService(), el3: el3Firmware, cpuCount: configuration.cpuCount, counters: resources.counters,
+            rmi: UnimplementedService(), el3: el3Firmware, cpuCount: configuration.cpuCount,
+            counters: resources.counters,
             tracer: resources.tracer)
         port = RealmWorldPort(
             el3Router: realmRouter, memory: memory, interrupts: resources.interrupts, counters: resources.counters,

@@ -106,8 +106,3 @@ extension EL3FirmwareService {
         }
     }
 }
-
-/// The RMM's own view of RMI: it cannot call itself.
-final class NoRMIService: SMCService {
-    func handle(_ call: SMCArguments, cpu: Int, caller: SecurityState) -> SMCReturn { .notSupported }
-}

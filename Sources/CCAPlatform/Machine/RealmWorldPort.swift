@@ -7,7 +7,7 @@ public import RMM
 /// platform's choke points, where they are counted, traced and checked.
 public final class RealmWorldPort: RMMPlatformPort, @unchecked Sendable {
     // @unchecked: every stored property is immutable and Sendable except `fatalLog`, which is behind a lock.
-    let el3Router: SMCRouter<NoRMIService, EL3FirmwareService>
+    let el3Router: SMCRouter<UnimplementedService, EL3FirmwareService>
     let memory: ProtectedMemory
     let interrupts: PendingInterrupts
     let counters: ArchitecturalCounters
@@ -16,7 +16,8 @@ public final class RealmWorldPort: RMMPlatformPort, @unchecked Sendable {
     private var fatalLog: [String] = []
 
     init(
-        el3Router: SMCRouter<NoRMIService, EL3FirmwareService>, memory: ProtectedMemory, interrupts: PendingInterrupts,
+        el3Router: SMCRouter<UnimplementedService, EL3FirmwareService>, memory: ProtectedMemory,
+        interrupts: PendingInterrupts,
         counters: ArchitecturalCounters,
         allocator: LazyZeroedAllocator
     ) {

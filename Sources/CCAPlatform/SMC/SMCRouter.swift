@@ -12,22 +12,22 @@ public import CCAArch
 ///   dispatcher forwards RMI calls only from the host).
 /// - 0x1B0..0x1CF (RMM-EL3) and 0x400..0x4FF (FIRME): to the EL3 service, from the Realm world only; any other
 ///   caller gets NOT_SUPPORTED (gpt.md section 4.1).
-/// - Anything else, or a route without a service: SMCCC NOT_SUPPORTED (-1 in X0).
+/// - Anything else, or a route to an `UnimplementedService`: SMCCC NOT_SUPPORTED (-1 in X0).
 ///
 /// Generic over its two services, not holding them as `any SMCService`: a call through an existential's witness
 /// table cannot answer in place, and copies the five return registers on every SMC.
 public final class SMCRouter<RMI: SMCService, EL3: SMCService>: Sendable {
-    /// The RMM's RMI handler.
-    public let rmi: RMI?
+    /// The RMM's RMI handler (`UnimplementedService` where a world has none).
+    public let rmi: RMI
     /// EL3 firmware's handler of the RMM-EL3 and FIRME calls.
-    public let el3: EL3?
+    public let el3: EL3
     public let counters: ArchitecturalCounters
     public let tracer: Tracer
     /// The platform's CPUs: an SMC names one of `0..<cpuCount`.
     public let cpuCount: Int
 
     public init(
-        rmi: RMI?, el3: EL3?, cpuCount: Int,
+        rmi: RMI, el3: EL3, cpuCount: Int,
         counters: ArchitecturalCounters = ArchitecturalCounters(), tracer: Tracer = Tracer()
     ) {
         precondition(cpuCount > 0, "a platform has at least one CPU")
@@ -77,13 +77,14 @@ public final class SMCRouter<RMI: SMCService, EL3: SMCService>: Sendable {
         _ call: SMCArguments, to destination: SMCDestination, cpu: Int, caller: SecurityState
     ) -> SMCReturn {
         switch destination {
-        // Optional chaining calls the service in place (binding it to a local would retain and release it).
+        // Not optional: `rmi?.handle(...) ?? x` answers into a temporary optional and copies it, and binding an
+        // optional service to a local retains and releases it.
         case .rmi:
             guard caller == .nonSecure else { return .notSupported }
-            return rmi?.handle(call, cpu: cpu, caller: caller) ?? .notSupported
+            return rmi.handle(call, cpu: cpu, caller: caller)
         case .el3:
             guard caller == .realm else { return .notSupported }
-            return el3?.handle(call, cpu: cpu, caller: caller) ?? .notSupported
+            return el3.handle(call, cpu: cpu, caller: caller)
         case .unknown:
             return .notSupported
         }

@@ -7,3 +7,11 @@ public protocol SMCService: AnyObject, Sendable {
     /// Handles `call` (X0 with the SVE hint cleared) from `caller` on CPU `cpu`.
     func handle(_ call: SMCArguments, cpu: Int, caller: SecurityState) -> SMCReturn
 }
+
+/// The service of a world with no firmware behind a route: every call answers SMCCC NOT_SUPPORTED (the RMM's own
+/// view of RMI, which it cannot call; a router under test with one side empty).
+public final class UnimplementedService: SMCService {
+    public init() {}
+
+    public func handle(_ call: SMCArguments, cpu: Int, caller: SecurityState) -> SMCReturn { .notSupported }
+}
