@@ -35,4 +35,41 @@ extension GranuleProtectionTable {
         precondition(verifyContiguity(), "a contiguous GPT descriptor covers granules with different GPIs")
         #endif
     }
+
+    /// The first granule in [`base`, `top`) whose GPI as `gpi(at:)` finds it is not `expected`, or `nil`: exactly
+    /// what a loop of `gpi(at:)` over the range would stop at (a malformed descriptor, a reserved GPI or an address
+    /// beyond PPS never matches), with one L0 lookup per L0 region and an L1 table's words read in place, so a
+    /// checker can hold every granule of a GiB to its GPI in a few thousand loads.
+    public func firstGranule(
+        from base: PhysicalAddress, to top: PhysicalAddress, whoseGPIIsNot expected: GPI
+    ) -> PhysicalAddress? {
+        let shift = UInt64(granuleShift)
+        var cursor = base.rawValue & ~((1 << shift) - 1)
+        guard cursor < top.rawValue else { return nil }
+        guard expected.isValidDescriptorEncoding else { return PhysicalAddress(cursor) }
+        while cursor < top.rawValue {
+            guard cursor < limit else { return PhysicalAddress(cursor) }
+            let index = Int(cursor >> UInt64(l0Shift))
+            let regionBase = UInt64(index) << UInt64(l0Shift)
+            // Below PPS (at most 2^52), so a region's end does not wrap.
+            let regionEnd = Swift.min(top.rawValue, regionBase + (1 << UInt64(l0Shift)))
+            let l0 = memory.loadL0(index)
+            switch l0 & 0xF {
+            case GPTL0Descriptor.blockType:
+                guard l0 >> 8 == 0, l0 >> 4 & 0xF == UInt64(expected.rawValue) else { return PhysicalAddress(cursor) }
+            case GPTL0Descriptor.tableType:
+                guard l0 & ~(UInt64.mask(bits: 12..<52) | 0xF) == 0, let table = memory.l1(index) else {
+                    return PhysicalAddress(cursor)
+                }
+                let low = Int((cursor - regionBase) >> shift)
+                let high = Int((regionEnd - regionBase + (1 << shift) - 1) >> shift)
+                let stop = scan(table, from: low, to: high, expecting: expected)
+                if stop < high { return PhysicalAddress(regionBase + UInt64(stop) << shift) }
+            default:
+                return PhysicalAddress(cursor)
+            }
+            cursor = regionEnd
+        }
+        return nil
+    }
 }

@@ -154,21 +154,31 @@ struct FuzzProgramTests {
     @Test(
         "the scrub check finds a non-zero byte anywhere in a granule (first, middle, tail) but not in the host's output"
     )
-    func nonZeroBytes() {
-        var bytes = [UInt8](repeating: 0, count: 4096)
-        #expect(!SMCOracle.holdsNonZeroByte(bytes, at: 0x8000_0000, outside: nil))
-        for offset in [0, 7, 8, 2049, 4095] {
-            bytes = [UInt8](repeating: 0, count: 4096)
-            bytes[offset] = 0x5A
-            #expect(SMCOracle.holdsNonZeroByte(bytes, at: 0x8000_0000, outside: nil))
-            let address = 0x8000_0000 + UInt64(offset)
-            #expect(!SMCOracle.holdsNonZeroByte(bytes, at: 0x8000_0000, outside: address..<address + 1))
+    func nonZeroBytes() throws {
+        let machine = try Machine(configuration: FuzzProgram(steps: []).configuration())
+        let oracle = SMCOracle(machine: machine)
+        let memory = machine.memory.memory
+        let granule = PhysicalAddress(0x8000_0000)
+        #expect(!oracle.holdsNonZeroByte(granule, byteCount: 4096, outside: nil))
+        for offset in [0, 7, 8, 2049, 4095] as [UInt64] {
+            _ = memory.rawZero(granule, byteCount: 4096)
+            _ = memory.rawWrite(granule + offset, bytes: [0x5A])
+            #expect(oracle.holdsNonZeroByte(granule, byteCount: 4096, outside: nil))
+            let address = granule.rawValue + offset
+            #expect(!oracle.holdsNonZeroByte(granule, byteCount: 4096, outside: address..<address + 1))
             // A second byte outside the output still counts.
-            bytes[(offset + 100) % 4096] = 1
-            #expect(SMCOracle.holdsNonZeroByte(bytes, at: 0x8000_0000, outside: address..<address + 1))
+            _ = memory.rawWrite(granule + (offset + 100) % 4096, bytes: [1])
+            #expect(oracle.holdsNonZeroByte(granule, byteCount: 4096, outside: address..<address + 1))
         }
         // Lengths that are not a multiple of eight: the tail is checked too.
-        #expect(SMCOracle.holdsNonZeroByte([0, 0, 0, 0, 0, 0, 0, 0, 0, 3], at: 0, outside: nil))
-        #expect(!SMCOracle.holdsNonZeroByte([0, 0, 0], at: 0, outside: nil))
+        _ = memory.rawZero(granule, byteCount: 4096)
+        _ = memory.rawWrite(granule + 9, bytes: [3])
+        #expect(oracle.holdsNonZeroByte(granule, byteCount: 10, outside: nil))
+        #expect(!oracle.holdsNonZeroByte(granule, byteCount: 9, outside: nil))
+        // Across a 2 MiB chunk never written into one that was: the written byte is found.
+        let chunkEdge = PhysicalAddress(0x8020_0000)
+        _ = memory.rawWrite(chunkEdge + 5, bytes: [7])
+        #expect(oracle.holdsNonZeroByte(PhysicalAddress(chunkEdge.rawValue - 4096), byteCount: 8192, outside: nil))
+        #expect(!oracle.holdsNonZeroByte(PhysicalAddress(chunkEdge.rawValue - 4096), byteCount: 4096 + 5, outside: nil))
     }
 }

@@ -32,42 +32,30 @@ extension Machine {
             rmm.forEachGranuleRun { base, size, info in
                 guard info.state != .partial, info.state != .gptL1 else { return }
                 let expected: GPI = info.state.requiresRealmGPI ? .realm : .nonSecure
-                var pa = base
-                while pa < base + size {
-                    let gpi = gpt.gpi(at: pa)
-                    if gpi != expected {
-                        report(
-                            "granule 0x\(String(pa.rawValue, radix: 16)) is \(info.state.name) but its GPI is "
-                                + "\(gpi?.name ?? "unreadable")")
-                    }
-                    pa = pa + granule
+                var from = base
+                while let pa = gpt.firstGranule(from: from, to: base + size, whoseGPIIsNot: expected) {
+                    report(
+                        "granule 0x\(String(pa.rawValue, radix: 16)) is \(info.state.name) but its GPI is "
+                            + "\(gpt.gpi(at: pa)?.name ?? "unreadable")")
+                    from = pa + granule
                 }
                 if info.state == .undelegated && info.refcount != 0 {
                     report("UNDELEGATED granule 0x\(String(base.rawValue, radix: 16)) has references")
                 }
             }
             rmm.forEachUntrackedRun { base, size in
-                var pa = base
-                while pa < base + size {
-                    let gpi = gpt.gpi(at: pa)
-                    if gpi != .nonSecure {
-                        report(
-                            "granule 0x\(String(pa.rawValue, radix: 16)) is untracked (TRACKING_NONE) but its GPI is "
-                                + "\(gpi?.name ?? "unreadable")")
-                        return
-                    }
-                    pa = pa + granule
+                if let pa = gpt.firstGranule(from: base, to: base + size, whoseGPIIsNot: .nonSecure) {
+                    report(
+                        "granule 0x\(String(pa.rawValue, radix: 16)) is untracked (TRACKING_NONE) but its GPI is "
+                            + "\(gpt.gpi(at: pa)?.name ?? "unreadable")")
                 }
             }
         } else {
             for region in configuration.dramRegions {
-                var pa = region.base
-                while pa.rawValue < region.base.rawValue + region.size {
-                    if gpt.gpi(at: pa) != .nonSecure {
-                        report("granule 0x\(String(pa.rawValue, radix: 16)) is not Non-secure before activation")
-                        break
-                    }
-                    pa = pa + granule
+                if let pa = gpt.firstGranule(
+                    from: region.base, to: region.base + region.size, whoseGPIIsNot: .nonSecure)
+                {
+                    report("granule 0x\(String(pa.rawValue, radix: 16)) is not Non-secure before activation")
                 }
             }
         }

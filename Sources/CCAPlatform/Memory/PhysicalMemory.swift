@@ -130,6 +130,19 @@ public final class PhysicalMemory: @unchecked Sendable {
         return .success(())
     }
 
+    /// The address of the first non-zero byte in `[pa, pa + byteCount)`, read in place without the granule
+    /// protection check, or `nil` when all are zero; chunks never written are not read. A checker's scan of
+    /// memory for secrets, without copying it out.
+    package func firstNonZeroByte(_ pa: PhysicalAddress, byteCount: UInt64) -> Result<PhysicalAddress?, MemoryFault> {
+        if let hole = firstAddressWithoutMemory(pa, byteCount: byteCount) { return .failure(.notMemory(hole)) }
+        var found: PhysicalAddress?
+        _forEachSegment(pa, byteCount: byteCount) { bank, offset, length, _ in
+            guard found == nil, let at = bank.reservation.firstNonZeroByte(at: offset, count: length) else { return }
+            found = PhysicalAddress(bank.base + UInt64(at))
+        }
+        return .success(found)
+    }
+
     /// Writes `bytes` at `pa` without the granule protection check; nothing changes if any byte is not DRAM.
     package func rawWrite(_ pa: PhysicalAddress, bytes: [UInt8]) -> Result<Void, MemoryFault> {
         unsafe bytes.withUnsafeBytes { unsafe rawWrite(pa, from: $0) }

@@ -170,6 +170,31 @@ struct _UnsafeReservation: @unchecked Sendable {
         unsafe target.copyMemory(from: base + offset, byteCount: destination.count)
     }
 
+    /// The offset of the first non-zero byte in `[offset, offset + count)`, read in place, or `nil`: chunks never
+    /// written (since last wiped whole) hold zeros and are not read; the rest is read eight bytes at a time.
+    func firstNonZeroByte(at offset: Int, count: Int) -> Int? {
+        checkBounds(offset, count)
+        let end = offset + count
+        var cursor = offset
+        while cursor < end {
+            let chunkEnd = Swift.min(end, ((cursor >> Self.chunkShift) + 1) << Self.chunkShift)
+            defer { cursor = chunkEnd }
+            guard isWritten(cursor >> Self.chunkShift) else { continue }
+            var at = cursor
+            while at + 8 <= chunkEnd {
+                let word = unsafe (base + at).loadUnaligned(as: UInt64.self)
+                if word != 0 { break }
+                at += 8
+            }
+            while at < chunkEnd {
+                let byte = unsafe (base + at).load(as: UInt8.self)
+                if byte != 0 { return at }
+                at += 1
+            }
+        }
+        return nil
+    }
+
     /// Copies `source` into the reservation at `offset`.
     func write(at offset: Int, from source: UnsafeRawBufferPointer) {
         checkBounds(offset, source.count)

@@ -145,9 +145,11 @@ public struct FuzzProgram: Hashable, Sendable {
         var context = FuzzStep.Context()
         context.invariantsAtEndOnly = wholeL0Region
         var outcome = Outcome()
+        var before = oracle.snapshot()
         for (index, step) in steps.enumerated() {
             outcome.stepsRun = index + 1
-            let before = oracle.snapshot()
+            // Gathered again only if the last step changed the machine (its check found that already).
+            if index > 0 { before = oracle.snapshot(after: before) }
             let (action, problem) = step.run(on: machine, oracle: oracle, before: before, context: &context)
             if let (call, answer) = context.lastSMC {
                 outcome.statuses[FunctionID(dispatching: call.x0), default: []].insert(

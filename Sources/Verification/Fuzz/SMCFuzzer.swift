@@ -139,13 +139,15 @@ public struct SMCFuzzer: Sendable {
         let oracle = SMCOracle(machine: machine)
         var random = DeterministicRandom(seed: seed, stream: 0xF022)
         var handles: [UInt64] = []
+        // The state before the next checked call: the last check's "after" (nothing runs in between).
+        var snapshot: SMCOracle.Snapshot?
         for index in 0..<iterations {
             var call = Self.call(&random, handles: handles)
             if let stopAt, index == stopAt, let override { call = override }
             let cpu = Int(random.next() % 2)
             if el3Busy && random.next() % 8 == 0 { try? machine.faultInjector.inject(.el3Busy, count: 1) }
             let checking = stopAt == nil || index == stopAt
-            let before = checking ? oracle.snapshot() : nil
+            if checking && snapshot == nil { snapshot = oracle.snapshot() }
             let answer = machine.smc(call, cpu: cpu)
             report.iterations = index + 1
             report.statusCounts[answer.x0 & 0xFF, default: 0] += 1
@@ -153,10 +155,12 @@ public struct SMCFuzzer: Sendable {
             if status == .incomplete { handles.append(answer.x1) }
             if handles.count > 8 { handles.removeFirst() }
             if index % 256 == 0 { progress(index) }
-            guard let before else { continue }
-            if let problem = oracle.check(
-                call, answer: answer, before: before, invariants: index % 16 == 0 || stopAt != nil ? .always : .never)
-            {
+            guard checking, var state = snapshot else { continue }
+            let problem = oracle.check(
+                call, answer: answer, advancing: &state,
+                invariants: index % 16 == 0 || stopAt != nil ? .always : .never)
+            snapshot = state
+            if let problem {
                 return FuzzViolation(seed: seed, iteration: index, call: call, answer: answer, problem: problem)
             }
             if stopAt != nil { return nil }

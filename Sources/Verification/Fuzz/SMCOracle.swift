@@ -48,17 +48,22 @@ public struct SMCOracle: Sendable {
     /// The GPT over DRAM, one group of sixteen granules (one L1 word's) after another, in address order.
     func protection() -> [GranuleGroupProtection] {
         var groups: [GranuleGroupProtection] = []
+        forEachGroupProtection { groups.append($0) }
+        return groups
+    }
+
+    /// Calls `body` with the protection of every group of sixteen granules of DRAM, in address order.
+    private func forEachGroupProtection(_ body: (GranuleGroupProtection) -> Void) {
         // Without an L1 table one L0 descriptor covers the whole L0 region: its GPI is looked up once.
         var block: (l0: Int, gpi: GPI?)?
         for region in machine.configuration.dramRegions {
             machine.gpt.forEachL1DescriptorBits(from: region.base, to: region.base + region.size) { base, bits in
-                if let bits { return groups.append(.l1Word(bits)) }
+                if let bits { return body(.l1Word(bits)) }
                 let l0 = machine.gpt.l0Index(of: base)
                 if block?.l0 != l0 { block = (l0 ?? -1, machine.gpt.gpi(at: base)) }
-                groups.append(.block(block?.gpi))
+                body(.block(block?.gpi))
             }
         }
-        return groups
     }
 
     /// Calls `body` with the base of every group of sixteen granules of DRAM, in `protection()` order.
@@ -70,19 +75,36 @@ public struct SMCOracle: Sendable {
         }
     }
 
+    /// Adds one group's protection to a snapshot's fingerprint.
+    private static func combine(_ group: GranuleGroupProtection, into hash: inout WordHash) {
+        switch group {
+        case .l1Word(let bits): hash.combine(bits)
+        case .block(let gpi):
+            hash.combine(~0)  // no L1 word has every bit set (nibble 0 would be a reserved GPI)
+            hash.combine(UInt64(gpi?.rawValue ?? 0xFF))
+        }
+    }
+
     /// The machine's state before a call.
     public func snapshot() -> Snapshot {
         var hash = WordHash(seed: machine.rmm.trackingFingerprint())
         let protection = protection()
-        for group in protection {
-            switch group {
-            case .l1Word(let bits): hash.combine(bits)
-            case .block(let gpi):
-                hash.combine(~0)  // no L1 word has every bit set (nibble 0 would be a reserved GPI)
-                hash.combine(UInt64(gpi?.rawValue ?? 0xFF))
-            }
-        }
+        for group in protection { Self.combine(group, into: &hash) }
         return Snapshot(fingerprint: hash.value, protection: protection)
+    }
+
+    /// The snapshot's fingerprint, taken now, without keeping the GPT's groups: the same hash, in one walk.
+    func fingerprint() -> UInt64 {
+        var hash = WordHash(seed: machine.rmm.trackingFingerprint())
+        forEachGroupProtection { Self.combine($0, into: &hash) }
+        return hash.value
+    }
+
+    /// The machine's state now, after a call from `previous`: `previous` itself when the fingerprint says nothing
+    /// changed (most fuzzed calls fail and change nothing), so the GPT's groups are gathered only after a change.
+    public func snapshot(after previous: Snapshot) -> Snapshot {
+        let now = fingerprint()
+        return now == previous.fingerprint ? previous : snapshot()
     }
 
     /// When the machine's invariant checker runs after a call (it costs a walk of every granule and RTT).
@@ -96,6 +118,17 @@ public struct SMCOracle: Sendable {
     public func check(
         _ call: SMCArguments, answer: SMCReturn, before: Snapshot, invariants: InvariantCheck
     ) -> String? {
+        var state = before
+        return check(call, answer: answer, advancing: &state, invariants: invariants)
+    }
+
+    /// What is wrong with `answer` to the host SMC `call` made after `state`, or `nil`; `state` becomes the
+    /// state after the call, the next call's "before" (a fuzzer that passes it on takes one snapshot per call,
+    /// not two).
+    public func check(
+        _ call: SMCArguments, answer: SMCReturn, advancing state: inout Snapshot, invariants: InvariantCheck
+    ) -> String? {
+        let before = state
         // The function as the dispatcher sees it: W0, the SVE hint cleared (bits 63:32 of X0 are ignored).
         let fid = FunctionID(dispatching: call.x0)
         let status = RMIResult(rawValue: answer.x0).status
@@ -110,7 +143,8 @@ public struct SMCOracle: Sendable {
         } else if answer != .notSupported {
             return "an unknown function ID did not answer SMCCC NOT_SUPPORTED"
         }
-        let after = snapshot()
+        let after = snapshot(after: before)
+        state = after
         let changed = after.fingerprint != before.fingerprint
         if AllowedStatuses.failureChangesNothing(fid, status) && AllowedStatuses.allowed(fid) != nil && changed {
             return "the command failed with \(status.name) but changed the machine"
@@ -169,8 +203,7 @@ public struct SMCOracle: Sendable {
             for index in 0..<16 where before.protection[group].gpi(ofGranule: index) == .realm {
                 let pa = base + UInt64(index) * granule
                 guard now[group].gpi(ofGranule: index) == .nonSecure,
-                    case .success(let bytes) = machine.memory.memory.rawRead(pa, count: Int(granule)),
-                    Self.holdsNonZeroByte(bytes, at: pa.rawValue, outside: output)
+                    holdsNonZeroByte(pa, byteCount: granule, outside: output)
                 else { continue }
                 found = pa
                 return
@@ -179,20 +212,19 @@ public struct SMCOracle: Sendable {
         return found
     }
 
-    /// Whether `bytes`, read at `address`, hold a non-zero byte outside `output`: eight bytes at a time, byte by byte
-    /// only where a word is not zero.
-    static func holdsNonZeroByte(_ bytes: [UInt8], at address: UInt64, outside output: Range<UInt64>?) -> Bool {
-        func counts(_ offset: Int) -> Bool { bytes[offset] != 0 && output?.contains(address + UInt64(offset)) != true }
-        let firstNonZeroWord = unsafe bytes.withUnsafeBytes { raw -> Int? in
-            var offset = 0
-            while offset + 8 <= raw.count {
-                if unsafe raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self) != 0 { return offset }
-                offset += 8
-            }
-            return nil
+    /// Whether `[pa, pa + byteCount)` of DRAM holds a non-zero byte outside `output`, read in place (memory never
+    /// written is not even read); `false` where it is not DRAM.
+    func holdsNonZeroByte(_ pa: PhysicalAddress, byteCount: UInt64, outside output: Range<UInt64>?) -> Bool {
+        let end = pa.rawValue + byteCount
+        var cursor = pa.rawValue
+        while cursor < end,
+            case .success(let found?) = machine.memory.memory.firstNonZeroByte(
+                PhysicalAddress(cursor), byteCount: end - cursor)
+        {
+            guard let output, output.contains(found.rawValue) else { return true }
+            cursor = output.upperBound
         }
-        guard let start = firstNonZeroWord else { return (bytes.count & ~7..<bytes.count).contains(where: counts) }
-        return (start..<bytes.count).contains(where: counts)
+        return false
     }
 
     /// What is wrong with a host (Non-secure) access of `count` bytes at `pa` made after `before`, or `nil`: an
@@ -200,7 +232,7 @@ public struct SMCOracle: Sendable {
     /// Non-secure that the RMM holds in no state needing GPI Realm (UNDELEGATED, untracked, or mid-operation:
     /// PARTIAL, or GPT_L1 memory whose table EL3 has folded, waiting to be reclaimed).
     public func checkHostAccess(pa: PhysicalAddress, count: Int, succeeded: Bool, before: Snapshot) -> String? {
-        if snapshot().fingerprint != before.fingerprint { return "a host access changed the RMM's or EL3's state" }
+        if fingerprint() != before.fingerprint { return "a host access changed the RMM's or EL3's state" }
         guard succeeded, count > 0 else { return nil }
         let granule = machine.configuration.granuleSize.bytes
         // An access that succeeded lies in DRAM, so its end does not wrap.
