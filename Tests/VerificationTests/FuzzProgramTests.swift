@@ -151,6 +151,31 @@ struct FuzzProgramTests {
                 == "the command failed with RMI_ERROR_INPUT but changed the machine")
     }
 
+    @Test("a snapshot carried from call to call (snapshot(after:)) is the snapshot taken afresh, after every call")
+    func carriedSnapshotMatchesFresh() throws {
+        let machine = try Machine(configuration: SMCFuzzer.configuration(seed: 7))
+        try machine.host().initialize()
+        let oracle = SMCOracle(machine: machine)
+        var random = DeterministicRandom(seed: 7, stream: 1)
+        var carried = oracle.snapshot()
+        var gptChanges = 0
+        for _ in 0..<400 {
+            // Range commands over a small window, so that many succeed and move the GPT.
+            let base = 0x8000_0000 + random.next() % 64 * 0x1000
+            let top = base + (random.next() % 8 + 1) * 0x1000
+            let id: FunctionID = random.next() % 2 == 0 ? .granuleRangeDelegate : .granuleRangeUndelegate
+            _ = machine.smc(SMCArguments(id.rawValue, base, top), cpu: 0)
+            let before = carried
+            carried = oracle.snapshot(after: carried)
+            let fresh = oracle.snapshot()
+            let sameGroups = carried.protection == fresh.protection  // (a Bool: the arrays are long to print)
+            #expect(carried.fingerprint == fresh.fingerprint)
+            #expect(sameGroups)
+            if carried.protection != before.protection { gptChanges += 1 }
+        }
+        #expect(gptChanges > 50, "the run moved the GPT often enough to test the carried groups")
+    }
+
     @Test(
         "the scrub check finds a non-zero byte anywhere in a granule (first, middle, tail) but not in the host's output"
     )

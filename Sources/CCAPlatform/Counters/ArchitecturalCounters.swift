@@ -74,6 +74,13 @@ public final class ArchitecturalCounters: Sendable {
         return (smcs, table.load(base + Column.el3Calls))
     }
 
+    /// The calls from the RMM to EL3 on every CPU since creation: the GPT changes only in one of them.
+    public func el3CallCount() -> UInt64 {
+        var calls: UInt64 = 0
+        for cpu in 0..<cpuCount { calls &+= table.load(row(cpu) + Column.el3Calls) }
+        return calls
+    }
+
     /// Counts the GPT maintenance one EL3 call on CPU `cpu` did: TLB invalidations by PA (TLBI RPALOS and
     /// friends), data synchronization barriers, and cache lines cleaned and invalidated to the point of physical
     /// aliasing (DC CIPAPA), and the L1 GPT words it stored (GPI writes, shattering and fusing).

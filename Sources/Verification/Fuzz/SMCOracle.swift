@@ -28,6 +28,10 @@ public struct SMCOracle: Sendable {
         public var fingerprint: UInt64
         /// The GPT over DRAM, one entry per L1 word's sixteen granules, for the scrub check.
         var protection: [GranuleGroupProtection]
+        /// The hash of `protection`, part of `fingerprint`.
+        var protectionHash: UInt64
+        /// The EL3 calls the platform had counted: until the next one, the GPT is as `protection` says.
+        var el3Calls: UInt64
     }
 
     /// How the GPT protects one L1 word's sixteen granules: the word, or where no L1 table covers them, the GPI of
@@ -87,24 +91,38 @@ public struct SMCOracle: Sendable {
 
     /// The machine's state before a call.
     public func snapshot() -> Snapshot {
-        var hash = WordHash(seed: machine.rmm.trackingFingerprint())
+        let el3Calls = machine.counters.el3CallCount()
         let protection = protection()
+        var hash = WordHash()
         for group in protection { Self.combine(group, into: &hash) }
-        return Snapshot(fingerprint: hash.value, protection: protection)
+        return Snapshot(
+            fingerprint: fingerprint(protectionHash: hash.value), protection: protection, protectionHash: hash.value,
+            el3Calls: el3Calls)
     }
 
-    /// The snapshot's fingerprint, taken now, without keeping the GPT's groups: the same hash, in one walk.
-    func fingerprint() -> UInt64 {
+    /// The fingerprint of the tracking record now with the GPT's hash `protectionHash`.
+    private func fingerprint(protectionHash: UInt64) -> UInt64 {
         var hash = WordHash(seed: machine.rmm.trackingFingerprint())
-        forEachGroupProtection { Self.combine($0, into: &hash) }
+        hash.combine(protectionHash)
         return hash.value
     }
 
-    /// The machine's state now, after a call from `previous`: `previous` itself when the fingerprint says nothing
-    /// changed (most fuzzed calls fail and change nothing), so the GPT's groups are gathered only after a change.
+    /// The machine's state now, after a call from `previous`, with as little work as nothing changing allows (most
+    /// fuzzed calls fail and change nothing). The GPT changes only inside an EL3 call, which the platform's router
+    /// counts (the RMM cannot reach EL3 another way), so without one its hash is `previous`'s; with one it is
+    /// hashed in one walk, and its groups are gathered again only when the hash moved. The tracking record is
+    /// hashed every time.
     public func snapshot(after previous: Snapshot) -> Snapshot {
-        let now = fingerprint()
-        return now == previous.fingerprint ? previous : snapshot()
+        var now = previous
+        now.el3Calls = machine.counters.el3CallCount()
+        if now.el3Calls != previous.el3Calls {
+            var hash = WordHash()
+            forEachGroupProtection { Self.combine($0, into: &hash) }
+            now.protectionHash = hash.value
+            if now.protectionHash != previous.protectionHash { now.protection = protection() }
+        }
+        now.fingerprint = fingerprint(protectionHash: now.protectionHash)
+        return now
     }
 
     /// When the machine's invariant checker runs after a call (it costs a walk of every granule and RTT).
@@ -232,7 +250,9 @@ public struct SMCOracle: Sendable {
     /// Non-secure that the RMM holds in no state needing GPI Realm (UNDELEGATED, untracked, or mid-operation:
     /// PARTIAL, or GPT_L1 memory whose table EL3 has folded, waiting to be reclaimed).
     public func checkHostAccess(pa: PhysicalAddress, count: Int, succeeded: Bool, before: Snapshot) -> String? {
-        if fingerprint() != before.fingerprint { return "a host access changed the RMM's or EL3's state" }
+        if snapshot(after: before).fingerprint != before.fingerprint {
+            return "a host access changed the RMM's or EL3's state"
+        }
         guard succeeded, count > 0 else { return nil }
         let granule = machine.configuration.granuleSize.bytes
         // An access that succeeded lies in DRAM, so its end does not wrap.
