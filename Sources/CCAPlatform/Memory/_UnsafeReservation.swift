@@ -16,7 +16,8 @@ private let sharedCounter = Atomic<UInt64>(0)
 /// covers the whole chunk. `zero` skips the chunks whose bit is clear, so wiping memory that was never written costs
 /// no system call. Relaxed ordering is enough because a chunk's bytes and its bit change hands the same way: a wipe
 /// that must see a write is ordered after it by the owners' protocol (the RMM scrubs a granule only after the
-/// granule's owner released it), and the bit is set before the bytes are written.
+/// granule's owner released it), and the bit is set before the bytes are written. A wipe of written chunks drops
+/// their whole pages when there are 64 KiB of them or more (`inPlaceClearLimit`), and clears smaller ones in place.
 ///
 /// `@unchecked Sendable`: the pointers are immutable after creation, the chunk bits are atomics, and concurrent
 /// accesses to disjoint bytes are independent; ordering accesses to the same bytes is the protocol of the caller
@@ -235,14 +236,20 @@ struct _UnsafeReservation: @unchecked Sendable {
         return calls
     }
 
-    /// Zeroes `count` bytes at `offset`, dropping the whole host pages; returns the `madvise` calls made (0 or 1).
+    /// Below this many bytes of whole host pages, a wipe clears them in place rather than dropping them: in a process
+    /// with several threads, `madvise` sends every other CPU a TLB shootdown, microseconds a call, where clearing
+    /// 64 KiB costs about as much; a larger wipe drops its pages, so it also gives their memory back.
+    static let inPlaceClearLimit = 64 << 10
+
+    /// Zeroes `count` bytes at `offset`, dropping the whole host pages if they make `inPlaceClearLimit` bytes or
+    /// more; returns the `madvise` calls made (0 or 1).
     private func clear(at offset: Int, count: Int) -> Int {
         let page = Self.pageSize
         let start = offset
         let end = offset + count
         let firstWholePage = (start + page - 1) / page * page
         let endOfWholePages = end / page * page
-        guard firstWholePage < endOfWholePages else {
+        guard firstWholePage < endOfWholePages, endOfWholePages - firstWholePage >= Self.inPlaceClearLimit else {
             unsafe memset(base + start, 0, count)
             return 0
         }
