@@ -9,13 +9,27 @@ extension RealmManagementMonitor {
     /// never waits for a lock while holding a granule of lower rank; two granules of one rank are locked in
     /// ascending PA order (`lockRealm(_:and:)`). Range commands wait only with `--lock-contention spin`, and only for
     /// the first granule of a run while they hold no granule lock (`fineTransition`).
+    ///
+    /// The table and the region are borrowed, not retained: commands on every CPU lock granules, and a retain of the
+    /// one region object they share is an atomic read-modify-write of one cache line all of them contend on.
     func lockGranule(_ pa: PhysicalAddress) -> LockedGranule? {
-        guard let table, let region = table.region(containing: pa), region.state == .fine,
-            region.category == .conventional
-        else { return nil }
+        var locked: LockedGranule? = nil
+        _ = withActiveTable { table in
+            _ = table.withRegion(containing: pa) { region in
+                locked = lockGranule(pa, in: region, donatedMetadata: table.metadataIsDonated)
+            }
+        }
+        return locked
+    }
+
+    /// `lockGranule` once the region holding `pa` is found.
+    private func lockGranule(
+        _ pa: PhysicalAddress, in region: TrackingRegion, donatedMetadata: Bool
+    ) -> LockedGranule? {
+        guard region.state == .fine, region.category == .conventional else { return nil }
         let index = region.index(of: pa)
         guard region.isPopulated(index) else { return nil }
-        if table.metadataIsDonated { return lockDonatedGranule(region, index, pa) }
+        if donatedMetadata { return lockDonatedGranule(region, index, pa) }
         let words = region.words
         while true {
             if let word = words.tryLock(index) {
@@ -60,15 +74,32 @@ extension RealmManagementMonitor {
     /// Adds `delta` to the reference count of the granule at `pa`, which the caller knows is tracked, without
     /// taking its lock (as TF-RMM updates refcounts atomically). The caller holds the lock of the granule's owner.
     func adjustRefcount(_ pa: PhysicalAddress, by delta: Int32) {
-        guard let region = table?.region(containing: pa) else { preconditionFailure("refcount of untracked granule") }
-        region.words.adjustRefcount(region.index(of: pa), by: delta)
+        var adjusted = false
+        _ = withActiveTable { table in
+            _ = table.withRegion(containing: pa) { region in
+                region.words.adjustRefcount(region.index(of: pa), by: delta)
+                adjusted = true
+            }
+        }
+        guard adjusted else { preconditionFailure("refcount of untracked granule") }
     }
 
     /// The unlocked word of a tracked granule. With host-supplied metadata the look is made as a user of the region
     /// (`nil` while a transition owns it), so the words cannot be handed back meanwhile.
     func granuleWord(_ pa: PhysicalAddress) -> GranuleWord? {
-        guard let table, let region = table.region(containing: pa), region.state == .fine else { return nil }
-        if table.metadataIsDonated {
+        var word: GranuleWord?
+        _ = withActiveTable { table in
+            _ = table.withRegion(containing: pa) { region in
+                word = granuleWord(pa, in: region, donatedMetadata: table.metadataIsDonated)
+            }
+        }
+        return word
+    }
+
+    /// `granuleWord` once the region holding `pa` is found.
+    private func granuleWord(_ pa: PhysicalAddress, in region: TrackingRegion, donatedMetadata: Bool) -> GranuleWord? {
+        guard region.state == .fine else { return nil }
+        if donatedMetadata {
             guard region.enter() else { return nil }
             defer { region.leave() }
             guard region.state == .fine else { return nil }
@@ -116,15 +147,36 @@ extension RealmManagementMonitor {
     func lockRun(
         _ base: PhysicalAddress, count: Int, expecting state: GranuleState
     ) throws(RMIStatusError) -> LockedGranuleRun {
-        guard let table, let region = table.region(containing: base), region.state == .fine,
-            region.category == .conventional, count > 0,
+        var outcome: Result<LockedGranuleRun, RMIStatusError> = .failure(RMIStatusError(.errorInput))
+        _ = withActiveTable { table in
+            _ = table.withRegion(containing: base) { region in
+                do throws(RMIStatusError) {
+                    outcome = .success(
+                        try lockRun(
+                            base, count: count, expecting: state, in: region,
+                            donatedMetadata: table.metadataIsDonated))
+                } catch {
+                    outcome = .failure(error)
+                }
+            }
+        }
+        return try outcome.get()
+    }
+
+    /// `lockRun` once the region holding `base` is found.
+    private func lockRun(
+        _ base: PhysicalAddress, count: Int, expecting state: GranuleState, in region: TrackingRegion,
+        donatedMetadata: Bool
+    ) throws(RMIStatusError) -> LockedGranuleRun {
+        guard region.state == .fine, region.category == .conventional, count > 0,
             base + (UInt64(count) << UInt64(granuleSize.shift)) <= region.top
         else { throw RMIStatusError(.errorInput) }
         let first = region.index(of: base)
         var run = LockedGranuleRun(words: region.words, first: first, base: base)
         for index in first..<(first + count) {
             guard region.isPopulated(index) else { throw RMIStatusError(.errorInput) }
-            let granule = lockGranule(region.address(ofIndex: index))!
+            let pa = region.address(ofIndex: index)
+            let granule = lockGranule(pa, in: region, donatedMetadata: donatedMetadata)!
             guard granule.state == state, state != .delegated || granule.refcount == 0 else {
                 throw RMIStatusError(granule.state == .partial ? .blocked : .errorInput)
             }
