@@ -105,8 +105,7 @@ public final class Machine: Sendable {
             hostView: resources.memory.hostView, granuleSize: configuration.granuleSize)
         let realmRouter = SMCRouter(
             rmi: UnimplementedService(), el3: el3Firmware, cpuCount: configuration.cpuCount,
-            counters: resources.counters,
-            tracer: resources.tracer)
+            counters: resources.counters, tracer: resources.tracer)
         port = RealmWorldPort(
             el3Router: realmRouter, memory: memory, interrupts: resources.interrupts, counters: resources.counters,
             allocator: resources.metadataAllocator)

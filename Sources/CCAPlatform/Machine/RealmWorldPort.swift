@@ -17,9 +17,7 @@ public final class RealmWorldPort: RMMPlatformPort, @unchecked Sendable {
 
     init(
         el3Router: SMCRouter<UnimplementedService, EL3FirmwareService>, memory: ProtectedMemory,
-        interrupts: PendingInterrupts,
-        counters: ArchitecturalCounters,
-        allocator: LazyZeroedAllocator
+        interrupts: PendingInterrupts, counters: ArchitecturalCounters, allocator: LazyZeroedAllocator
     ) {
         self.el3Router = el3Router
         self.memory = memory

@@ -75,9 +75,7 @@ extension RealmManagementMonitor {
     /// The checks at base, shared by both directions, then the fine or coarse path.
     func rangeTransition(base: UInt64, top: UInt64, cpu: Int, direction: RangeDirection) -> SMCReturn {
         // The table and the region are borrowed, not retained: this runs inside `handle`, on every range SMC. The
-        // answer travels as a `RangeAnswer` (two registers) and becomes an `SMCReturn` only here; each closure
-        // only calls a method, so the optimiser inlines it rather than keep a generic closure that answers
-        // through memory.
+        // answer travels as a `RangeAnswer` (two registers) and becomes an `SMCReturn` only here.
         let answer = withActiveTable { table in
             rangeTransition(in: table, base: base, top: top, cpu: cpu, direction: direction)
         }

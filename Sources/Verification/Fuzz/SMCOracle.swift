@@ -147,6 +147,8 @@ public struct SMCOracle: Sendable {
         _ call: SMCArguments, answer: SMCReturn, advancing state: inout Snapshot, invariants: InvariantCheck
     ) -> String? {
         let before = state
+        let after = snapshot(after: before)
+        state = after
         // The function as the dispatcher sees it: W0, the SVE hint cleared (bits 63:32 of X0 are ignored).
         let fid = FunctionID(dispatching: call.x0)
         let status = RMIResult(rawValue: answer.x0).status
@@ -161,8 +163,6 @@ public struct SMCOracle: Sendable {
         } else if answer != .notSupported {
             return "an unknown function ID did not answer SMCCC NOT_SUPPORTED"
         }
-        let after = snapshot(after: before)
-        state = after
         let changed = after.fingerprint != before.fingerprint
         if AllowedStatuses.failureChangesNothing(fid, status) && AllowedStatuses.allowed(fid) != nil && changed {
             return "the command failed with \(status.name) but changed the machine"
