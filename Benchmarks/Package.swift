@@ -63,6 +63,7 @@ let package = Package(
             dependencies: [
                 .product(name: "CCAArch", package: "swift-rmm"),
                 .product(name: "CCAPlatform", package: "swift-rmm"),
+                .product(name: "SwiftRMMStatic", package: "swift-rmm"),
             ],
             path: "SMCPathLoop"
         ),

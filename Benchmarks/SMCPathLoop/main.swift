@@ -1,5 +1,6 @@
 import CCAArch
 import CCAPlatform
+import SwiftRMMC
 
 #if canImport(Glibc)
 import Glibc
@@ -10,15 +11,17 @@ import Darwin
 // A long loop of the SMCPathBenchmarks calls, for a profiler: the benchmark harness runs each benchmark for well
 // under a second, too short and too mixed for `perf record`. `Benchmarks/flamegraph.sh` runs this.
 //
-//     SMCPathLoop skipped|pair [COUNT]
+//     SMCPathLoop skipped|pair|c-skipped|c-pair [COUNT]
 //
 // `skipped`: COUNT RANGE_UNDELEGATE calls of an UNDELEGATED granule (SUCCESS, out_top = top: the cheapest range
-// call). `pair`: COUNT one-granule RANGE_DELEGATE + RANGE_UNDELEGATE pairs of one never-written granule. The
-// default platform, activated; prints the mean time per SMC.
+// call). `pair`: COUNT one-granule RANGE_DELEGATE + RANGE_UNDELEGATE pairs of one never-written granule. Both through
+// `Machine.smc`; the `c-` modes make the same calls through the C interface (`srmm_smc`) on a platform made with
+// `srmm_platform_create`. The default platform, activated; prints the mean time per SMC.
 
 let arguments = CommandLine.arguments.dropFirst()
-guard let mode = arguments.first, mode == "skipped" || mode == "pair" else {
-    print("usage: SMCPathLoop skipped|pair [COUNT]")
+let modes = ["skipped", "pair", "c-skipped", "c-pair"]
+guard let mode = arguments.first, modes.contains(mode) else {
+    print("usage: SMCPathLoop skipped|pair|c-skipped|c-pair [COUNT]")
     exit(2)
 }
 guard let count = arguments.dropFirst().first.map({ Int($0) }) ?? 5_000_000, count > 0 else {
@@ -26,14 +29,42 @@ guard let count = arguments.dropFirst().first.map({ Int($0) }) ?? 5_000_000, cou
     exit(2)
 }
 
-let machine: Machine
-do {
-    machine = try Machine(configuration: .default)
-} catch {
-    print("SMCPathLoop: default platform rejected: \(error)")
-    exit(1)
+/// One SMC on CPU 0 through the chosen interface; answers X0. Nonisolated (`@Sendable`): a closure formed in
+/// top-level code is main-actor isolated, and calling it through a plain function type checks the executor on every
+/// call, which would cost more than the SMC.
+let smc: @Sendable (SMCArguments) -> UInt64
+if mode.hasPrefix("c-") {
+    let options = UnsafeMutableRawPointer.allocate(byteCount: 4096, alignment: 16)
+    var created: OpaquePointer?
+    guard srmm_options_init(options) == 0, srmm_platform_create(options, &created) == 0, let platform = created else {
+        print("SMCPathLoop: srmm_platform_create failed")
+        exit(1)
+    }
+    options.deallocate()
+    let handle = UInt(bitPattern: platform)  // an integer, so that the closure may capture it
+    smc = { call in
+        var input = (call.x0, call.x1, call.x2, call.x3, call.x4, call.x5, call.x6)
+        var output: (UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0)
+        withUnsafePointer(to: &input) { xIn in
+            withUnsafeMutablePointer(to: &output) { xOut in
+                _ = srmm_smc(
+                    OpaquePointer(bitPattern: handle), 0, UnsafeRawPointer(xIn).assumingMemoryBound(to: UInt64.self),
+                    UnsafeMutableRawPointer(xOut).assumingMemoryBound(to: UInt64.self))
+            }
+        }
+        return output.0
+    }
+} else {
+    let machine: Machine
+    do {
+        machine = try Machine(configuration: .default)
+    } catch {
+        print("SMCPathLoop: default platform rejected: \(error)")
+        exit(1)
+    }
+    smc = { machine.smc($0).x0 }
 }
-guard machine.smc(SMCArguments(FunctionID.rmmActivate.rawValue)).x0 == 0 else {
+guard smc(SMCArguments(FunctionID.rmmActivate.rawValue)) == 0 else {
     print("SMCPathLoop: RMI_RMM_ACTIVATE failed")
     exit(1)
 }
@@ -45,16 +76,17 @@ let undelegate = SMCArguments(FunctionID.granuleRangeUndelegate.rawValue, base, 
 let clock = ContinuousClock()
 let start = clock.now
 var failures = 0
-if mode == "skipped" {
-    for _ in 0..<count where machine.smc(undelegate).x0 != 0 { failures += 1 }
+let pairs = mode.hasSuffix("pair")
+if !pairs {
+    for _ in 0..<count where smc(undelegate) != 0 { failures += 1 }
 } else {
     for _ in 0..<count {
-        if machine.smc(delegate).x0 != 0 { failures += 1 }
-        if machine.smc(undelegate).x0 != 0 { failures += 1 }
+        if smc(delegate) != 0 { failures += 1 }
+        if smc(undelegate) != 0 { failures += 1 }
     }
 }
 let elapsed = clock.now - start
-let calls = mode == "skipped" ? count : 2 * count
+let calls = pairs ? 2 * count : count
 let nanoseconds = Double(elapsed.components.seconds) * 1e9 + Double(elapsed.components.attoseconds) / 1e9
 print("\(mode): \(calls) SMCs, \(Int(nanoseconds / Double(calls))) ns per SMC, \(failures) failed")
 exit(failures == 0 ? 0 : 1)

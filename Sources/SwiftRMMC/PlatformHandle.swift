@@ -17,6 +17,17 @@ final class PlatformHandle: Sendable {
         return unsafe Unmanaged<PlatformHandle>.fromOpaque(UnsafeRawPointer(handle)).takeUnretainedValue()
     }
 
+    /// Runs `body` with the machine behind a handle C passed in, borrowed rather than retained (`nil` for NULL):
+    /// for the SMC path, where a retain and a release of the handle and of the machine would be four atomic
+    /// read-modify-writes on every call, all of them on lines every CPU's thread shares. C holds the handle for the
+    /// whole call, which is what keeps the platform alive; a dangling handle cannot be detected.
+    static func withMachine<Result>(_ handle: OpaquePointer?, _ body: (Machine) -> Result) -> Result? {
+        guard let handle = unsafe handle else { return nil }
+        return unsafe Unmanaged<PlatformHandle>.fromOpaque(UnsafeRawPointer(handle))._withUnsafeGuaranteedRef {
+            body($0.machine)
+        }
+    }
+
     /// Drops the reference `retainedHandle()` made.
     static func release(_ handle: OpaquePointer) {
         unsafe Unmanaged<PlatformHandle>.fromOpaque(UnsafeRawPointer(handle)).release()
