@@ -4,7 +4,8 @@
 #
 #   Benchmarks/flamegraph.sh OUTPUT_PREFIX [LOOP_BINARY]
 #
-# Writes OUTPUT_PREFIX-skipped.svg and OUTPUT_PREFIX-pair.svg. LOOP_BINARY defaults to this checkout's release build
+# Writes OUTPUT_PREFIX-MODE.svg for each mode of SMCPathLoop in MODES (default "skipped pair"; the loop also has
+# "c-skipped" and "c-pair", the same calls through the C interface). LOOP_BINARY defaults to this checkout's release build
 # of SMCPathLoop (built here when missing); pass another checkout's binary to draw its "before" graphs.
 # Needs perf (Debian: linux-perf) and the FlameGraph scripts (stackcollapse-perf.pl, flamegraph.pl) in
 # FLAMEGRAPH_DIR (default: ~/FlameGraph; https://github.com/brendangregg/FlameGraph). Neither is needed by CI.
@@ -29,8 +30,8 @@ fi
 
 data=$(mktemp)
 trap 'rm -f "$data"' EXIT
-for mode in skipped pair; do
-    if [ "$mode" = skipped ]; then count=${SKIPPED_COUNT:-5000000}; else count=${PAIR_COUNT:-1000000}; fi
+for mode in ${MODES:-skipped pair}; do
+    case "$mode" in *pair) count=${PAIR_COUNT:-1000000} ;; *) count=${SKIPPED_COUNT:-5000000} ;; esac
     perf record -F 4999 -g -o "$data" "$loop" "$mode" "$count" 2>/dev/null
     # Swift symbols demangled after folding (the folded lines keep one frame per ';').
     perf script -i "$data" 2>/dev/null | "$flamegraph_dir/stackcollapse-perf.pl" | swift demangle --simplified |
