@@ -74,12 +74,17 @@ func _yieldHostThread() { sched_yield() }
 
 /// A consistency check of the firmware: traps when `condition` is false, after telling the observer (which may
 /// keep the failing CPU from going on, so that a checker can report the interleaving instead of crashing).
+///
+/// The observer is an autoclosure, read only when the check fails: callers hold it `unowned(unsafe)`, and reading
+/// it into an argument would retain and release it on every check, an atomic read-modify-write of the one
+/// observer object every CPU shares.
 @inlinable
 @inline(__always)
 public func firmwarePrecondition(
-    _ condition: Bool, _ message: StaticString, observer: (any SchedulingObserver)?, at location: SharedLocation
+    _ condition: Bool, _ message: StaticString, observer: @autoclosure () -> (any SchedulingObserver)?,
+    at location: SharedLocation
 ) {
-    if !condition { firmwarePreconditionFailure(message, observer: observer, at: location) }
+    if !condition { firmwarePreconditionFailure(message, observer: observer(), at: location) }
 }
 
 /// A consistency check that failed: tells the observer, then traps.
