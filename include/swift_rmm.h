@@ -21,10 +21,13 @@
  * Thread safety: the model is thread safe. Every function below except srmm_platform_destroy may be called on
  * the same platform from several threads at once; in particular SMCs from different CPUs (and from the same
  * CPU) may run concurrently, as on a real machine, alongside memory accesses, srmm_granule, srmm_stats and
- * srmm_inject. srmm_check reports stale runs if CPUs change granules while it reads: call it at quiescent
- * points. srmm_platform_destroy must not run concurrently with any other call on the same platform, and the
- * handle must not be used after it. Different platforms are independent. srmm_options_init,
- * srmm_status_name and srmm_error_string touch no platform and are always safe.
+ * srmm_inject. A CPU's own counts (its SMCs, its EL3 calls and their maintenance, in srmm_stats and
+ * srmm_cpu_stats) are kept without atomic read-modify-writes, since a real CPU runs one SMC at a time: they are
+ * exact when each CPU index is used by one thread at a time, and may come out short, nothing worse, when two
+ * threads issue SMCs on one CPU index at once. srmm_check reports stale runs if CPUs change granules while it
+ * reads: call it at quiescent points. srmm_platform_destroy must not run concurrently with any other call on the
+ * same platform, and the handle must not be used after it. Different platforms are independent.
+ * srmm_options_init, srmm_status_name and srmm_error_string touch no platform and are always safe.
  */
 #ifndef SWIFT_RMM_H
 #define SWIFT_RMM_H
