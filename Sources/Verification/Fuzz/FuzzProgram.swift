@@ -145,12 +145,11 @@ public struct FuzzProgram: Hashable, Sendable {
         var context = FuzzStep.Context()
         context.invariantsAtEndOnly = wholeL0Region
         var outcome = Outcome()
-        var before = oracle.snapshot()
+        // The state before the next step: each step's check leaves the state after it here.
+        var state = oracle.snapshot()
         for (index, step) in steps.enumerated() {
             outcome.stepsRun = index + 1
-            // Gathered again only if the last step changed the machine (its check found that already).
-            if index > 0 { before = oracle.snapshot(after: before) }
-            let (action, problem) = step.run(on: machine, oracle: oracle, before: before, context: &context)
+            let (action, problem) = step.run(on: machine, oracle: oracle, state: &state, context: &context)
             if let (call, answer) = context.lastSMC {
                 outcome.statuses[FunctionID(dispatching: call.x0), default: []].insert(
                     RMIResult(rawValue: answer.x0).status)
@@ -246,9 +245,10 @@ public enum FuzzStep: Hashable, Sendable {
         }
     }
 
-    /// Runs the step and checks it; answers a description of what it did and the oracle's finding.
+    /// Runs the step and checks it from `state`, which becomes the state after the step; answers a description of
+    /// what it did and the oracle's finding. (Injecting a fault changes nothing a snapshot holds.)
     func run(
-        on machine: Machine, oracle: SMCOracle, before: SMCOracle.Snapshot, context: inout Context
+        on machine: Machine, oracle: SMCOracle, state: inout SMCOracle.Snapshot, context: inout Context
     ) -> (action: String, problem: String?) {
         context.lastSMC = nil
         switch self {
@@ -269,14 +269,14 @@ public enum FuzzStep: Hashable, Sendable {
             let registers = (0..<SMCArguments.count).map { "0x" + String(call[$0], radix: 16) }.joined(separator: ", ")
             let action = "SMC [\(registers)] on CPU \(cpu) answered 0x\(String(answer.x0, radix: 16))"
             let invariants: SMCOracle.InvariantCheck = context.invariantsAtEndOnly ? .never : .whenChanged
-            return (action, oracle.check(call, answer: answer, before: before, invariants: invariants))
+            return (action, oracle.check(call, answer: answer, advancing: &state, invariants: invariants))
         case .read(let address, let length):
             let pa = PhysicalAddress(address.value(previous: 0, handles: context.handles))
             let count = (Int(length) + 1) * 32
             let result = machine.memory.read(.nonSecure, pa: pa, count: count)
             let action = "read of \(count) bytes at 0x\(String(pa.rawValue, radix: 16))"
             let succeeded = (try? result.get()) != nil
-            return (action, oracle.checkHostAccess(pa: pa, count: count, succeeded: succeeded, before: before))
+            return (action, oracle.checkHostAccess(pa: pa, count: count, succeeded: succeeded, advancing: &state))
         case .write(let address, let valueOperand, let count):
             let pa = address.value(previous: 0, handles: context.handles)
             let value = valueOperand.value(previous: pa, handles: context.handles)
@@ -289,7 +289,7 @@ public enum FuzzStep: Hashable, Sendable {
             return (
                 action,
                 oracle.checkHostAccess(
-                    pa: PhysicalAddress(pa), count: bytes.count, succeeded: succeeded, before: before)
+                    pa: PhysicalAddress(pa), count: bytes.count, succeeded: succeeded, advancing: &state)
             )
         case .inject(let fault, let count):
             guard let chosen = Self.faultCodes[Int(fault) % Self.faultCodes.count] else {

@@ -250,9 +250,17 @@ public struct SMCOracle: Sendable {
     /// Non-secure that the RMM holds in no state needing GPI Realm (UNDELEGATED, untracked, or mid-operation:
     /// PARTIAL, or GPT_L1 memory whose table EL3 has folded, waiting to be reclaimed).
     public func checkHostAccess(pa: PhysicalAddress, count: Int, succeeded: Bool, before: Snapshot) -> String? {
-        if snapshot(after: before).fingerprint != before.fingerprint {
-            return "a host access changed the RMM's or EL3's state"
-        }
+        var state = before
+        return checkHostAccess(pa: pa, count: count, succeeded: succeeded, advancing: &state)
+    }
+
+    /// `checkHostAccess(pa:count:succeeded:before:)` from `state`, which becomes the state after the access.
+    public func checkHostAccess(
+        pa: PhysicalAddress, count: Int, succeeded: Bool, advancing state: inout Snapshot
+    ) -> String? {
+        let before = state
+        state = snapshot(after: before)
+        if state.fingerprint != before.fingerprint { return "a host access changed the RMM's or EL3's state" }
         guard succeeded, count > 0 else { return nil }
         let granule = machine.configuration.granuleSize.bytes
         // An access that succeeded lies in DRAM, so its end does not wrap.
