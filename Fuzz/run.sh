@@ -14,7 +14,8 @@ case $seconds in '' | *[!0-9]*) echo "run.sh: SECONDS must be a whole number" >&
 
 # Every module gets AddressSanitizer and edge counters for libFuzzer; comparison tracing (trace-cmp, which
 # -sanitize=fuzzer adds) only the target's own: in the RMM's and the GPT's loops over every granule, which the
-# oracle runs twice a step, it took two thirds of the time (perf), for a 7x slower run.
+# oracle runs once a step (twice before it carried its state), it took two thirds of the time (perf), for a 7x
+# slower run.
 build=(swift build -c release --sanitize fuzzer --sanitize address
     -Xswiftc -sanitize=address -Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table)
 mkdir -p .build
