@@ -85,17 +85,12 @@ extension RealmManagementMonitor {
         let shift = UInt64(granuleSize.shift)
         let count = region.size >> shift
         if direction == .undelegate && region.category == .conventional {
-            var scrubbedThisCall = false
-            while operation.scrubbed < count {
-                if scrubbedThisCall && port.isInterruptPending(cpu: cpu) { return nil }
-                let chunk = Swift.min(UInt64(Self.scrubChunk), count - operation.scrubbed)
-                let chunkPA = region.base + (operation.scrubbed << shift)
-                guard port.zero(chunkPA, byteCount: chunk << shift, space: .realm) else {
-                    halt("RMM could not scrub granules it owns", address: chunkPA)
-                    return .notSupported
-                }
-                operation.scrubbed += chunk
-                scrubbedThisCall = true
+            switch scrubRun(
+                from: region.base, count: count, scrubbed: &operation.scrubbed, interruptible: true, cpu: cpu)
+            {
+            case .done: break
+            case .interrupted: return nil
+            case .halted: return .notSupported
             }
         }
         if let status = operation.rollback { return coarseRollbackStep(&operation, status: status, cpu: cpu) }

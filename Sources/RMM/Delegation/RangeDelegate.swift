@@ -218,19 +218,12 @@ extension RealmManagementMonitor {
         let count = UInt64(end - start)
         let startPA = region.address(ofIndex: start)
         if direction == .undelegate && region.category == .conventional {
-            // Each call scrubs at least one chunk before it looks for an interrupt, so a resumed operation makes
-            // progress however often interrupts arrive.
-            var scrubbedThisCall = false
-            while operation.scrubbed < end - start {
-                if interruptible && scrubbedThisCall && port.isInterruptPending(cpu: cpu) { return nil }
-                let chunk = Swift.min(Self.scrubChunk, end - start - operation.scrubbed)
-                let chunkPA = region.address(ofIndex: start + operation.scrubbed)
-                guard port.zero(chunkPA, byteCount: UInt64(chunk) << shift, space: .realm) else {
-                    halt("RMM could not scrub granules it owns", address: chunkPA)
-                    return .notSupported
-                }
-                operation.scrubbed += chunk
-                scrubbedThisCall = true
+            switch scrubRun(
+                from: startPA, count: count, scrubbed: &operation.scrubbed, interruptible: interruptible, cpu: cpu)
+            {
+            case .done: break
+            case .interrupted: return nil
+            case .halted: return .notSupported
             }
         }
         let outcome = el3SetGPI(base: startPA, count: count, to: direction.targetGPI, cpu: cpu)
@@ -270,6 +263,38 @@ extension RealmManagementMonitor {
 
     /// Granules scrubbed between checks for a pending interrupt in a resumed undelegation (2 MiB of 4 KB).
     static var scrubChunk: Int { 512 }
+
+    /// How `scrubRun` ended.
+    enum ScrubProgress {
+        case done
+        /// An interrupt is pending: the operation yields, its progress kept.
+        case interrupted
+        /// The Realm PAS refused the wipe: the RMM has halted.
+        case halted
+    }
+
+    /// Scrubs the `count` granules from `base` through the Realm PAS, `scrubChunk` at a time, from granule
+    /// `scrubbed` on, counting them in `scrubbed`: the scrub of an undelegation's run or COARSE unit. When
+    /// `interruptible`, a pending interrupt stops it between chunks, after at least one, so a resumed operation makes
+    /// progress however often interrupts arrive. A wipe that fails halts the RMM: it owns that memory.
+    func scrubRun(
+        from base: PhysicalAddress, count: UInt64, scrubbed: inout UInt64, interruptible: Bool, cpu: Int
+    ) -> ScrubProgress {
+        let shift = UInt64(granuleSize.shift)
+        var scrubbedThisCall = false
+        while scrubbed < count {
+            if interruptible && scrubbedThisCall && port.isInterruptPending(cpu: cpu) { return .interrupted }
+            let chunk = Swift.min(UInt64(Self.scrubChunk), count - scrubbed)
+            let chunkPA = base + (scrubbed << shift)
+            guard port.zero(chunkPA, byteCount: chunk << shift, space: .realm) else {
+                halt("RMM could not scrub granules it owns", address: chunkPA)
+                return .halted
+            }
+            scrubbed += chunk
+            scrubbedThisCall = true
+        }
+        return .done
+    }
 
     /// A COARSE region: the whole region is one unit; the range must cover it from its base. EL3 may move the unit
     /// in pieces: it is then PARTIAL and the command answers RMI_INCOMPLETE (bet3.md section 5).

@@ -74,10 +74,11 @@ final class GranuleTable: Sendable {
 
     deinit { unsafe borrowedRegions.deallocate() }
 
-    /// The region holding `pa`, if it holds memory.
+    /// The region holding `pa`, if it holds memory, retained: for callers that keep it beyond a borrow (inspection,
+    /// TRACKING_SET); the SMC path borrows it with `withRegion`.
     @inline(__always)
     func region(containing pa: PhysicalAddress) -> TrackingRegion? {
-        regions.sortedSearch { pa < $0.base ? .before : pa >= $0.top ? .after : .match }
+        withRegion(containing: pa) { $0 }
     }
 
     /// Runs `body` with the region holding `pa`, without retaining it; `nil` if no region holds memory there. The

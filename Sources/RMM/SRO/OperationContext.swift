@@ -20,7 +20,7 @@ struct RangeOperation {
     var runStart: Int
     var runEnd: Int
     /// Granules of the run already scrubbed (undelegation).
-    var scrubbed: Int
+    var scrubbed: UInt64
     /// Whether the command had already skipped granules before the run (progress to report on failure).
     var progressed: Bool
     /// Whether the run is held by its granules' locks (a delegation finishing in the same call) rather than
