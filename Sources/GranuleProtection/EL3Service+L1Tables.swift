@@ -59,12 +59,12 @@ extension EL3Service {
         default: return EL3L1GPTResult(status: .invalidParameters)
         }
         let granules = gpt.l1TableGranules
-        let protect = gpt.transition(table, count: granules, from: .nonSecure, through: [.root], lockPolicy: .wait)
+        let protect = gpt.transition(table, count: granules, from: .nonSecure, through: .root, lockPolicy: .wait)
         gpt._checkInvariants()
         guard protect.stop == .completed else {
             // Only a caller that changed the table's memory between the check and now gets here: undo.
             _ = gpt.transition(
-                table, count: protect.processed, from: .root, through: [.nonSecure], lockPolicy: .wait)
+                table, count: protect.processed, from: .root, through: .nonSecure, lockPolicy: .wait)
             _ = gpt.destroyL1Table(forRegionAt: region)
             return EL3L1GPTResult(status: .denied)
         }
@@ -91,7 +91,7 @@ extension EL3Service {
                 return EL3L1GPTResult(status: .success, address: table)
             }
             let granules = gpt.l1TableGranules
-            let release = gpt.transition(table, count: granules, from: .root, through: [.nonSecure], lockPolicy: .wait)
+            let release = gpt.transition(table, count: granules, from: .root, through: .nonSecure, lockPolicy: .wait)
             gpt._checkInvariants()
             return EL3L1GPTResult(status: .success, address: table, maintenance: release.maintenance)
         case .notTable:

@@ -16,7 +16,7 @@ extension GranuleProtectionTable {
     public func delegate(
         _ base: PhysicalAddress, count: UInt64, lockPolicy: GPTLockPolicy = .wait
     ) -> GPTTransitionResult {
-        let result = transition(base, count: count, from: .nonSecure, through: [.realm], lockPolicy: lockPolicy)
+        let result = transition(base, count: count, from: .nonSecure, through: .realm, lockPolicy: lockPolicy)
         _checkInvariants()
         return result
     }
@@ -29,19 +29,20 @@ extension GranuleProtectionTable {
         _ base: PhysicalAddress, count: UInt64, lockPolicy: GPTLockPolicy = .wait
     ) -> GPTTransitionResult {
         let result = transition(
-            base, count: count, from: .realm, through: [.noAccess, .nonSecure], lockPolicy: lockPolicy)
+            base, count: count, from: .realm, through: .noAccess, then: .nonSecure, lockPolicy: lockPolicy)
         _checkInvariants()
         return result
     }
 
-    /// Moves `count` granules from `base` whose GPI is `source` through the GPIs in `passes`, in order; then, when
+    /// Moves `count` granules from `base` whose GPI is `source` to `pass`, and then to `second` if there is one; then, when
     /// it is due, visits one quiet lock block with changes waiting to settle (`_FuseDeferral`), holding no other lock.
     func transition(
-        _ base: PhysicalAddress, count: UInt64, from source: GPI, through passes: [GPI], lockPolicy: GPTLockPolicy
+        _ base: PhysicalAddress, count: UInt64, from source: GPI, through pass: GPI, then second: GPI? = nil,
+        lockPolicy: GPTLockPolicy
     ) -> GPTTransitionResult {
         var visit = false
         var result = transition(
-            base, count: count, from: source, through: passes, lockPolicy: lockPolicy, visit: &visit)
+            base, count: count, from: source, through: pass, then: second, lockPolicy: lockPolicy, visit: &visit)
         if visit { visitPendingBlock(into: &result.maintenance) }
         return result
     }
@@ -67,8 +68,8 @@ extension GranuleProtectionTable {
 
     /// The transition itself; sets `visit` when a lock block it changed is due to visit a quiet one.
     private func transition(
-        _ base: PhysicalAddress, count: UInt64, from source: GPI, through passes: [GPI], lockPolicy: GPTLockPolicy,
-        visit: inout Bool
+        _ base: PhysicalAddress, count: UInt64, from source: GPI, through pass: GPI, then second: GPI?,
+        lockPolicy: GPTLockPolicy, visit: inout Bool
     ) -> GPTTransitionResult {
         guard base.isAligned(to: granuleSize.bytes) else {
             return GPTTransitionResult(processed: 0, stop: .misaligned(base), maintenance: .none)
@@ -115,10 +116,13 @@ extension GranuleProtectionTable {
             if stopAt > low {
                 var writer = _L1Writer(table: table, geometry: self)
                 writer.shatter(cutting: low..<stopAt)
-                maintenance += changeMaintenance(granules: UInt64(stopAt - low), passes: passes.count)
-                for gpi in passes {
-                    writer.write(gpi, over: low..<stopAt)
-                    maintenance.tlbiByPA += tlbiCount(tableBase + UInt64(low), tableBase + UInt64(stopAt))
+                maintenance += changeMaintenance(granules: UInt64(stopAt - low), passes: second == nil ? 1 : 2)
+                let tlbis = tlbiCount(tableBase + UInt64(low), tableBase + UInt64(stopAt))
+                writer.write(pass, over: low..<stopAt)
+                maintenance.tlbiByPA += tlbis
+                if let second {
+                    writer.write(second, over: low..<stopAt)
+                    maintenance.tlbiByPA += tlbis
                 }
                 writer.fuse(around: low..<stopAt, through: fusing.eager)
                 let recorded = fusing.record(low..<stopAt, writer: &writer)

@@ -222,6 +222,21 @@ struct _L1Words {
         unsafe base[index].store(value, ordering: .releasing)
     }
 
+    /// Stores `value` in every word of `range`, each store releasing as `store`; the range is checked once.
+    @inline(__always)
+    func store(_ range: Range<Int>, _ value: UInt64) {
+        precondition(range.lowerBound >= 0 && range.upperBound <= count, "L1 word range out of the table")
+        for index in range { unsafe base[index].store(value, ordering: .releasing) }
+    }
+
+    /// Whether every word of `range` is `value`, each load acquiring as `load`; the range is checked once.
+    @inline(__always)
+    func allEqual(_ range: Range<Int>, _ value: UInt64) -> Bool {
+        precondition(range.lowerBound >= 0 && range.upperBound <= count, "L1 word range out of the table")
+        for index in range where unsafe base[index].load(ordering: .acquiring) != value { return false }
+        return true
+    }
+
     /// Loads bookkeeping word `index`.
     ///
     /// Relaxed: bookkeeping words are read and written only by the holder of the lock block they describe (or of

@@ -31,7 +31,8 @@ struct _L1Writer {
     }
 
     private mutating func fill(words range: Range<Int>, with value: UInt64) {
-        for index in range { store(index, value) }
+        table.store(range, value)
+        writes += UInt64(range.count)
     }
 
     /// Breaks up the contiguous descriptors that `cut` covers only in part (TF-A "shatter"): a cut block becomes
@@ -147,8 +148,7 @@ struct _L1Writer {
             // 2 MB: uniform when the first word is a Granules word of one valid GPI and every other word equals it.
             let gpi = GPI(rawValue: UInt8(firstWord & 0xF))!
             guard gpi.isValidDescriptorEncoding, firstWord == GPTL1Granules(repeating: gpi).rawValue else { return nil }
-            for index in start + 1..<start + words(size) where table.load(index) != firstWord { return nil }
-            return gpi
+            return table.allEqual(start + 1..<start + words(size), firstWord) ? gpi : nil
         }
         // A block of smaller blocks is uniform when each child's first word is a contiguous descriptor of the
         // child's size with one GPI (the invariant makes the rest of each child equal to its first word).
