@@ -42,13 +42,26 @@ public final class EL3Service: Sendable {
     ///   register 0 advertises GPI_SET, L1_GPT_CREATE and L1_GPT_DESTROY (`granuleManagementFeatures`).
     /// - Anything else, including GPI_OP_CONTINUE (this EL3 never keeps a stateful operation): NOT_SUPPORTED (-1).
     public func call(_ arguments: SMCArguments, from caller: SecurityState) -> EL3Response {
+        var maintenance = GPTMaintenance.none
+        let registers = call(arguments, from: caller, maintenance: &maintenance)
+        return EL3Response(registers: registers, maintenance: maintenance)
+    }
+
+    /// `call(_:from:)` for the SMC path: answers the registers and adds the maintenance performed to
+    /// `maintenance`. The registers come straight back rather than inside an `EL3Response`, which every caller
+    /// would copy out of: a copy's wide loads read words just stored one at a time, which store forwarding cannot
+    /// serve (about a tenth of an EL3 call).
+    public func call(
+        _ arguments: SMCArguments, from caller: SecurityState, maintenance: inout GPTMaintenance
+    ) -> SMCReturn {
         switch EL3FunctionID(rawValue: arguments.x0) {
         case .gtsiDelegate, .gtsiUndelegate:
             let pa = PhysicalAddress(arguments.x1)
             let result =
                 arguments.x0 == EL3FunctionID.gtsiDelegate.rawValue
                 ? gtsiDelegate(pa, from: caller) : gtsiUndelegate(pa, from: caller)
-            return EL3Response(registers: SMCReturn(result.status.x0), maintenance: result.maintenance)
+            maintenance += result.maintenance
+            return SMCReturn(result.status.x0)
         case .gpiSet:
             guard let target = GPI(rawValue: UInt8(truncatingIfNeeded: arguments.x3 & 0xF)),
                 arguments.x3 >> 4 == 0
@@ -56,22 +69,22 @@ public final class EL3Service: Sendable {
                 return refuse(caller == .realm ? .invalidParameters : .notSupported)
             }
             let result = gpiSet(base: PhysicalAddress(arguments.x1), count: arguments.x2, target: target, from: caller)
-            return EL3Response(
-                registers: SMCReturn(result.status.x0, result.processed), maintenance: result.maintenance)
+            maintenance += result.maintenance
+            return SMCReturn(result.status.x0, result.processed)
         case .l1GPTCreate:
             let result = l1GPTCreate(
                 region: PhysicalAddress(arguments.x1), table: PhysicalAddress(arguments.x2), from: caller)
-            return EL3Response(
-                registers: SMCReturn(result.status.x0, result.address.rawValue), maintenance: result.maintenance)
+            maintenance += result.maintenance
+            return SMCReturn(result.status.x0, result.address.rawValue)
         case .l1GPTDestroy:
             let result = l1GPTDestroy(region: PhysicalAddress(arguments.x1), from: caller)
-            return EL3Response(
-                registers: SMCReturn(result.status.x0, result.address.rawValue), maintenance: result.maintenance)
+            maintenance += result.maintenance
+            return SMCReturn(result.status.x0, result.address.rawValue)
         case .serviceVersion:
             guard caller == .realm else { return refuse(.notSupported) }
             switch arguments.x1 & 0xFF {
             case Self.baseServiceID, Self.granuleManagementServiceID:
-                return EL3Response(registers: SMCReturn(Self.firmeVersion), maintenance: .none)
+                return SMCReturn(Self.firmeVersion)
             default:
                 return refuse(.notSupported)
             }
@@ -79,16 +92,13 @@ public final class EL3Service: Sendable {
             guard caller == .realm, arguments.x1 == Self.granuleManagementServiceID, arguments.x2 == 0 else {
                 return refuse(.notSupported)
             }
-            return EL3Response(
-                registers: SMCReturn(FIRMEStatus.success.x0, Self.granuleManagementFeatures), maintenance: .none)
+            return SMCReturn(FIRMEStatus.success.x0, Self.granuleManagementFeatures)
         default:
             return refuse(.notSupported)
         }
     }
 
-    private func refuse(_ status: FIRMEStatus) -> EL3Response {
-        EL3Response(registers: SMCReturn(status.x0), maintenance: .none)
-    }
+    private func refuse(_ status: FIRMEStatus) -> SMCReturn { SMCReturn(status.x0) }
 
     /// RMM_GTSI_DELEGATE (0xC40001B0): one granule from Non-secure to Realm. Waits for the block's lock.
     public func gtsiDelegate(_ pa: PhysicalAddress, from caller: SecurityState) -> EL3GTSIResult {

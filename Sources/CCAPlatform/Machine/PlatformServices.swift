@@ -65,28 +65,34 @@ final class EL3FirmwareService: SMCService {
     }
 
     func handle(_ call: SMCArguments, cpu: Int, caller: SecurityState) -> SMCReturn {
+        // With nothing injected (one relaxed load), straight to EL3.
+        if injector.isArmed, let injected = injectedAnswer(call) { return injected }
+        var work = GPTMaintenance.none
+        let registers = el3.call(call, from: caller, maintenance: &work)
+        counters.recordMaintenance(
+            tlbi: work.tlbiByPA, dsb: work.dsb, cleanedCacheLines: work.cleanedCacheLines,
+            l1DescriptorWrites: work.l1DescriptorWrites, cpu: cpu)
+        if let hostView { follow(call, registers, in: hostView) }
+        return registers
+    }
+}
+
+extension EL3FirmwareService {
+    /// The answer an armed injection gives `call` instead of EL3 (consuming it), if any: BUSY for a GPI_SET, or a
+    /// refusal of a delegation.
+    private func injectedAnswer(_ call: SMCArguments) -> SMCReturn? {
         if call.x0 == EL3FunctionID.gpiSet.rawValue && injector.takeEL3Busy() {
             return SMCReturn(UInt64(bitPattern: Int64(FIRMEStatus.busy.rawValue)), 0)
         }
         let delegation =
             (call.x0 == EL3FunctionID.gpiSet.rawValue && call.x3 & 0xF == UInt64(GPI.realm.rawValue))
             || call.x0 == EL3FunctionID.gtsiDelegate.rawValue
-        if delegation && injector.takeEL3Refusal() {
-            return call.x0 == EL3FunctionID.gtsiDelegate.rawValue
-                ? SMCReturn(UInt64(bitPattern: Int64(GTSIStatus.badPAS.rawValue)))
-                : SMCReturn(UInt64(bitPattern: Int64(FIRMEStatus.denied.rawValue)), 0)
-        }
-        let response = el3.call(call, from: caller)
-        let work = response.maintenance
-        counters.recordMaintenance(
-            tlbi: work.tlbiByPA, dsb: work.dsb, cleanedCacheLines: work.cleanedCacheLines,
-            l1DescriptorWrites: work.l1DescriptorWrites, cpu: cpu)
-        if let hostView { follow(call, response.registers, in: hostView) }
-        return response.registers
+        guard delegation && injector.takeEL3Refusal() else { return nil }
+        return call.x0 == EL3FunctionID.gtsiDelegate.rawValue
+            ? SMCReturn(UInt64(bitPattern: Int64(GTSIStatus.badPAS.rawValue)))
+            : SMCReturn(UInt64(bitPattern: Int64(FIRMEStatus.denied.rawValue)), 0)
     }
-}
 
-extension EL3FirmwareService {
     /// The host view after an EL3 call: GPI_SET moved X1 granules from base to the target GPI (whatever its status:
     /// a partial result still changed them); a successful GTSI call moved one.
     private func follow(_ call: SMCArguments, _ registers: SMCReturn, in view: HostMemoryView) {
