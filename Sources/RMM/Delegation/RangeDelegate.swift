@@ -151,16 +151,31 @@ extension RealmManagementMonitor {
         let runLimit = Swift.min(limit, populatedEnd)
 
         // Every run is a potential stateful operation: reserve its context first (TF-RMM's order), so running out
-        // answers RMI_BLOCKED (all waiting for the host) or RMI_BUSY with nothing changed.
-        let context: OperationContext
+        // answers RMI_BLOCKED (all waiting for the host) or RMI_BUSY with nothing changed. Borrowed: this is the
+        // range SMC path.
         do {
-            context = try operations.reserve()
+            return try operations.withReservedContext { context in
+                claimRun(
+                    region, from: start, to: runLimit, progressed: progressed, context: context, cpu: cpu,
+                    direction: direction)
+            }
         } catch {
             return progressed ? partial(start) : RangeAnswer(error.result)
         }
+    }
 
+    /// Claims the granules `start..<limit` of `region` that are in the direction's source state, in ascending
+    /// order, holding `context` (reserved), and moves them (`finishRun`), or hands them to an operation when an
+    /// interrupt is pending; `nil` when the range must be looked at again. Releases or seals `context`.
+    private func claimRun(
+        _ region: TrackingRegion, from start: Int, to runLimit: Int, progressed: Bool, context: OperationContext,
+        cpu: Int, direction: RangeDirection
+    ) -> RangeAnswer? {
+        let words = region.words
+        func partial(_ at: Int) -> RangeAnswer { .result(.success, region.address(ofIndex: at).rawValue) }
         // Claim the run in ascending PA order. Delegation holds the granule locks across the EL3 call (others
         // see BUSY); undelegation marks the run PARTIAL for the scrub and the EL3 call (others see BLOCKED).
+        var index = start
         let source = GranuleWord(state: direction.source)
         let claimed = direction == .delegate ? source.locked(true) : GranuleWord(state: .partial)
         while index < runLimit && words.exchange(index, expected: source, desired: claimed) { index += 1 }

@@ -15,7 +15,11 @@ enum OperationStep: Equatable {
 /// An interrupted range delegation or undelegation: the run of granules it holds PARTIAL.
 struct RangeOperation {
     var direction: RangeDirection
-    var region: TrackingRegion
+    /// Not retained (a retain and release on every range SMC): a region lives as long as the granule table, and
+    /// the table outlives every range operation, since RMI_RMM_DEACTIVATE discards it only with every operation
+    /// context FREE and no other command in flight, and a context that is not FREE or a command's stack is where
+    /// a `RangeOperation` lives.
+    @safe unowned(unsafe) var region: TrackingRegion
     /// First and one-past-last granule index of the run.
     var runStart: Int
     var runEnd: Int
@@ -188,8 +192,14 @@ final class OperationContext: Sendable {
 }
 
 /// The fixed pool of operation contexts, as firmware would size it: a few per CPU.
-final class OperationPool: Sendable {
+@safe
+final class OperationPool: @unchecked Sendable {
+    // @unchecked: `borrowed` is written once, in init, and only read afterwards.
     let contexts: [OperationContext]
+    /// The same contexts, unretained, for the range SMC path: taking a context out of `contexts` retains it and
+    /// releases it after, two atomic read-modify-writes on every range command. The contexts live as long as the
+    /// pool.
+    private let borrowed: UnsafeMutablePointer<Unmanaged<OperationContext>>
 
     /// `perCPU` contexts for each of `cpuCount` CPUs (the boot manifest's `operationContextsPerCPU`).
     init(cpuCount: Int, perCPU: Int, observer: (any SchedulingObserver)?) {
@@ -198,12 +208,32 @@ final class OperationPool: Sendable {
             contexts.append(OperationContext(index: index, observer: observer))
         }
         self.contexts = contexts
+        unsafe borrowed = .allocate(capacity: contexts.count)
+        for (index, context) in contexts.enumerated() {
+            unsafe (borrowed + index).initialize(to: .passUnretained(context))
+        }
     }
+
+    deinit { unsafe borrowed.deallocate() }
 
     /// A FREE context, now RESERVED; or the status to answer: RMI_BLOCKED if every context is SEALED (waiting
     /// for the host), RMI_BUSY if some are merely reserved by running calls.
     func reserve() throws(RMIStatusError) -> OperationContext {
-        for context in contexts where context.reserve() { return context }
+        try withReservedContext { $0 }
+    }
+
+    /// Runs `body` with a FREE context, now RESERVED, borrowed rather than retained; throws what `reserve()`
+    /// throws when there is none. `body` seals or releases the context as `reserve()`'s callers do.
+    @inline(__always)
+    func withReservedContext<Result>(
+        _ body: (OperationContext) -> Result
+    ) throws(RMIStatusError) -> Result {
+        for index in 0..<contexts.count {
+            let reserved = unsafe borrowed[index]._withUnsafeGuaranteedRef { context in
+                context.reserve() ? body(context) : nil
+            }
+            if let reserved { return reserved }
+        }
         let allSealed = contexts.allSatisfy { $0.word & 3 == OperationContext.sealed }
         throw RMIStatusError(allSealed ? .blocked : .busy)
     }
