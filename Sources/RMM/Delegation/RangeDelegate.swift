@@ -214,7 +214,7 @@ extension RealmManagementMonitor {
             direction: direction, region: region, runStart: start, runEnd: index, scrubbed: 0, progressed: progressed,
             heldLocked: direction == .delegate)
         defer { context.release() }
-        return finishRun(&operation, cpu: cpu, interruptible: false) ?? .notSupported
+        return finishRun(&operation, in: region, cpu: cpu, interruptible: false) ?? .notSupported
     }
 
     /// Scrubs (undelegation) and moves a claimed run through EL3, then publishes the outcome; the last step of a
@@ -222,9 +222,11 @@ extension RealmManagementMonitor {
     ///
     /// When `interruptible`, the scrub checks for a pending interrupt every `scrubChunk` granules, and an EL3 BUSY
     /// leaves the run pending; either answers `nil` to say the operation must yield again, its progress recorded
-    /// in `operation`.
-    func finishRun(_ operation: inout RangeOperation, cpu: Int, interruptible: Bool) -> RangeAnswer? {
-        let region = operation.region
+    /// in `operation`. `region` is the operation's region, which the caller holds: taking it out of `operation`
+    /// here would retain it on every range SMC, on a reference count every CPU delegating in the region shares.
+    func finishRun(
+        _ operation: inout RangeOperation, in region: TrackingRegion, cpu: Int, interruptible: Bool
+    ) -> RangeAnswer? {
         let words = region.words
         let direction = operation.direction
         let start = operation.runStart
@@ -266,9 +268,9 @@ extension RealmManagementMonitor {
                 return .notSupported
             }
         }
-        func partial(_ at: Int) -> RangeAnswer { .result(.success, region.address(ofIndex: at).rawValue) }
-        if processed > 0 { return partial(start + Int(processed)) }
-        if operation.progressed { return partial(start) }
+        if processed > 0 || operation.progressed {
+            return .result(.success, region.address(ofIndex: start + Int(processed)).rawValue)
+        }
         switch outcome {
         case .busy: return .result(.busy)
         case .conflict: return .result(.blocked)

@@ -34,7 +34,7 @@ extension RealmManagementMonitor {
         let answer: SMCReturn
         switch context.operation {
         case .range(var operation):
-            guard let finished = finishRun(&operation, cpu: cpu, interruptible: true) else {
+            guard let finished = finishRun(&operation, in: operation.region, cpu: cpu, interruptible: true) else {
                 context.operation = .range(operation)
                 return incomplete(context)
             }
