@@ -52,6 +52,7 @@ let package = Package(
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "CCAArch", package: "swift-rmm"),
                 .product(name: "CCAPlatform", package: "swift-rmm"),
+                .product(name: "GranuleProtection", package: "swift-rmm"),
                 .product(name: "SwiftRMMStatic", package: "swift-rmm"),
             ],
             path: "SMCPathBenchmarks",
@@ -63,6 +64,7 @@ let package = Package(
             dependencies: [
                 .product(name: "CCAArch", package: "swift-rmm"),
                 .product(name: "CCAPlatform", package: "swift-rmm"),
+                .product(name: "GranuleProtection", package: "swift-rmm"),
                 .product(name: "SwiftRMMStatic", package: "swift-rmm"),
             ],
             path: "SMCPathLoop"

@@ -1,6 +1,7 @@
 import Benchmark
 import CCAArch
 import CCAPlatform
+import GranuleProtection
 import SwiftRMMC
 import Synchronization
 
@@ -108,6 +109,28 @@ let benchmarks: @Sendable () -> Void = {
             for _ in 0..<calls {
                 blackHole(machine.smc(delegate))
                 blackHole(machine.smc(undelegate))
+            }
+        }
+    }
+
+    // EL3's half of the pair alone: the GPI_SET calls the RMM makes for it, straight into EL3 on a machine of its
+    // own (the RMM's view of these granules would go stale), with the GPT transition and its eager 2 MB fuse and
+    // shatter.
+    let el3Machine: Machine
+    do {
+        el3Machine = try Machine(configuration: .default)
+    } catch {
+        fatalError("default platform rejected: \(error)")
+    }
+    Benchmark("EL3 alone: 8,192 one-granule GPI_SET to Realm + GPI_SET back to Non-secure of one granule") {
+        benchmark in
+        let toRealm = SMCArguments(EL3FunctionID.gpiSet.rawValue, base, 1, UInt64(GPI.realm.rawValue))
+        let toNonSecure = SMCArguments(EL3FunctionID.gpiSet.rawValue, base, 1, UInt64(GPI.nonSecure.rawValue))
+        var maintenance = GPTMaintenance.none
+        for _ in benchmark.scaledIterations {
+            for _ in 0..<calls {
+                blackHole(el3Machine.el3.call(toRealm, from: .realm, maintenance: &maintenance))
+                blackHole(el3Machine.el3.call(toNonSecure, from: .realm, maintenance: &maintenance))
             }
         }
     }

@@ -1,5 +1,6 @@
 import CCAArch
 import CCAPlatform
+import GranuleProtection
 import SwiftRMMC
 
 #if canImport(Glibc)
@@ -11,17 +12,20 @@ import Darwin
 // A long loop of the SMCPathBenchmarks calls, for a profiler: the benchmark harness runs each benchmark for well
 // under a second, too short and too mixed for `perf record`. `Benchmarks/flamegraph.sh` runs this.
 //
-//     SMCPathLoop skipped|pair|c-skipped|c-pair [COUNT]
+//     SMCPathLoop skipped|pair|c-skipped|c-pair|el3-pair [COUNT]
 //
 // `skipped`: COUNT RANGE_UNDELEGATE calls of an UNDELEGATED granule (SUCCESS, out_top = top: the cheapest range
 // call). `pair`: COUNT one-granule RANGE_DELEGATE + RANGE_UNDELEGATE pairs of one never-written granule. Both through
 // `Machine.smc`; the `c-` modes make the same calls through the C interface (`srmm_smc`) on a platform made with
-// `srmm_platform_create`. The default platform, activated; prints the mean time per SMC.
+// `srmm_platform_create`. `el3-pair`: the EL3 half of `pair` alone, COUNT pairs of one-granule FIRME_GM_GPI_SET
+// calls (to Realm, back to Non-secure) straight into `EL3Service.call`, with the GPT transition and its eager 2 MB
+// fuse and shatter. The default platform, activated (`el3-pair`: not, the RMM is not involved); prints the mean
+// time per SMC.
 
 let arguments = CommandLine.arguments.dropFirst()
-let modes = ["skipped", "pair", "c-skipped", "c-pair"]
+let modes = ["skipped", "pair", "c-skipped", "c-pair", "el3-pair"]
 guard let mode = arguments.first, modes.contains(mode) else {
-    print("usage: SMCPathLoop skipped|pair|c-skipped|c-pair [COUNT]")
+    print("usage: SMCPathLoop skipped|pair|c-skipped|c-pair|el3-pair [COUNT]")
     exit(2)
 }
 guard let count = arguments.dropFirst().first.map({ Int($0) }) ?? 5_000_000, count > 0 else {
@@ -62,7 +66,21 @@ if mode.hasPrefix("c-") {
         print("SMCPathLoop: default platform rejected: \(error)")
         exit(1)
     }
-    smc = { machine.smc($0).x0 }
+    if mode == "el3-pair" {
+        // RANGE_DELEGATE [X1, X2) becomes GPI_SET to Realm, RANGE_UNDELEGATE GPI_SET to Non-secure, and the RMM's
+        // activation nothing: EL3's own work for each of the RMM's calls in `pair`.
+        let el3 = machine.el3
+        smc = { call in
+            guard call.x0 != FunctionID.rmmActivate.rawValue else { return 0 }
+            let target = call.x0 == FunctionID.granuleRangeDelegate.rawValue ? GPI.realm : GPI.nonSecure
+            let gpiSet = SMCArguments(
+                EL3FunctionID.gpiSet.rawValue, call.x1, (call.x2 - call.x1) / 4096, UInt64(target.rawValue))
+            var maintenance = GPTMaintenance.none
+            return el3.call(gpiSet, from: .realm, maintenance: &maintenance).x0
+        }
+    } else {
+        smc = { machine.smc($0).x0 }
+    }
 }
 guard smc(SMCArguments(FunctionID.rmmActivate.rawValue)) == 0 else {
     print("SMCPathLoop: RMI_RMM_ACTIVATE failed")
