@@ -142,13 +142,16 @@ final class _GPTMemory: @unchecked Sendable {
 
     /// The first lock block at or after `start`, wrapping around, marked as having changes waiting; `nil` if none.
     func nextPending(from start: Int) -> Int? {
-        let first = start % lockCount
+        let first = start < lockCount ? start : start % lockCount
+        // Word by word from the first, wrapping once, with no division per word; the first word comes round again
+        // at the end for the bits below `first`.
+        var wordIndex = first >> 6
         for step in 0...lockWordCount {
-            let wordIndex = ((first >> 6) + step) % lockWordCount
             // Relaxed: a hint (see `setPending`).
             var word = unsafe pending[wordIndex].load(ordering: .relaxed)
             if step == 0 { word &= ~0 << UInt64(first & 63) }
             if word != 0 { return wordIndex << 6 + word.trailingZeroBitCount }
+            wordIndex = wordIndex + 1 == lockWordCount ? 0 : wordIndex + 1
         }
         return nil
     }

@@ -83,7 +83,8 @@ struct _L1Writer {
         var granule = range.lowerBound
         outer: while granule < range.upperBound {
             let wordIndex = granule >> 4
-            if granule & 15 == 0 {
+            // A whole word or block only where the range covers at least a word from here (a block, more).
+            if granule & 15 == 0 && granule + 16 <= range.upperBound {
                 if let largest {
                     for raw in stride(from: largest.rawValue, through: 1, by: -1) {
                         let size = GPTContiguousSize(rawValue: raw)!
@@ -96,11 +97,9 @@ struct _L1Writer {
                         }
                     }
                 }
-                if granule + 16 <= range.upperBound {
-                    store(wordIndex, wholeWord)
-                    granule += 16
-                    continue
-                }
+                store(wordIndex, wholeWord)
+                granule += 16
+                continue
             }
             let wordEnd = min(range.upperBound, (wordIndex + 1) << 4)
             let word = table.load(wordIndex)
