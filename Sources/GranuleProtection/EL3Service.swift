@@ -68,9 +68,12 @@ public final class EL3Service: Sendable {
             else {
                 return refuse(caller == .realm ? .invalidParameters : .notSupported)
             }
-            let result = gpiSet(base: PhysicalAddress(arguments.x1), count: arguments.x2, target: target, from: caller)
-            maintenance += result.maintenance
-            return SMCReturn(result.status.x0, result.processed)
+            // As `gpiSet`, without building its result: the SMC path takes only the registers and the maintenance.
+            guard caller == .realm else { return refuse(.notSupported) }
+            guard let transition = moveGPI(base: PhysicalAddress(arguments.x1), count: arguments.x2, target: target)
+            else { return refuse(.invalidParameters) }
+            maintenance += transition.maintenance
+            return SMCReturn(Self.gpiSetStatus(transition).x0, transition.processed)
         case .l1GPTCreate:
             let result = l1GPTCreate(
                 region: PhysicalAddress(arguments.x1), table: PhysicalAddress(arguments.x2), from: caller)
@@ -143,22 +146,35 @@ public final class EL3Service: Sendable {
     public func gpiSet(base: PhysicalAddress, count: UInt64, target: GPI, from caller: SecurityState) -> EL3GPISetResult
     {
         guard caller == .realm else { return EL3GPISetResult(status: .notSupported, processed: 0, transition: nil) }
-        // A limited EL3 moves a prefix; a zero count stays zero, so it is still refused as INVALID_PARAMETERS.
+        guard let transition = moveGPI(base: base, count: count, target: target) else {
+            return EL3GPISetResult(status: .invalidParameters, processed: 0, transition: nil)
+        }
+        return EL3GPISetResult(
+            status: Self.gpiSetStatus(transition), processed: transition.processed, transition: transition)
+    }
+
+    /// GPI_SET's transition, for a caller that is the Realm world: `count` granules from `base` to `target` (a
+    /// limited EL3 moves a prefix; a zero count stays zero, so it is still refused as INVALID_PARAMETERS); `nil`
+    /// for a target other than Realm or NS.
+    @inline(__always)
+    private func moveGPI(base: PhysicalAddress, count: UInt64, target: GPI) -> GPTTransitionResult? {
         let moving = maxGranulesPerCall.map { Swift.min(count, $0) } ?? count
-        let transition: GPTTransitionResult
         switch target {
-        case .realm: transition = gpt.delegate(base, count: moving, lockPolicy: .tryLock)
-        case .nonSecure: transition = gpt.undelegate(base, count: moving, lockPolicy: .tryLock)
-        default: return EL3GPISetResult(status: .invalidParameters, processed: 0, transition: nil)
+        case .realm: return gpt.delegate(base, count: moving, lockPolicy: .tryLock)
+        case .nonSecure: return gpt.undelegate(base, count: moving, lockPolicy: .tryLock)
+        default: return nil
         }
+    }
+
+    /// GPI_SET's status for a transition that moved `transition.processed` granules and stopped as it did.
+    @inline(__always)
+    private static func gpiSetStatus(_ transition: GPTTransitionResult) -> FIRMEStatus {
         let processed = transition.processed
-        let status: FIRMEStatus
         switch transition.stop {
-        case .completed: status = .success
-        case .wrongSourceGPI, .malformedDescriptor: status = .denied
-        case .lockContention: status = processed > 0 ? .success : .busy
-        case .noL1Table, .misaligned, .beyondPPS, .invalidCount: status = processed > 0 ? .success : .invalidParameters
+        case .completed: return .success
+        case .wrongSourceGPI, .malformedDescriptor: return .denied
+        case .lockContention: return processed > 0 ? .success : .busy
+        case .noL1Table, .misaligned, .beyondPPS, .invalidCount: return processed > 0 ? .success : .invalidParameters
         }
-        return EL3GPISetResult(status: status, processed: processed, transition: transition)
     }
 }
