@@ -26,8 +26,9 @@ public struct GPTMaintenance: Hashable, Sendable {
         self.l1DescriptorWrites = l1DescriptorWrites
     }
 
-    /// No maintenance.
-    public static let none = GPTMaintenance()
+    /// No maintenance. Computed and inlinable rather than a stored global, which other modules reach through an
+    /// accessor call with a one-time-initialisation check on every EL3 call.
+    @inlinable public static var none: GPTMaintenance { GPTMaintenance() }
 
     /// The sum of two counts.
     @inlinable

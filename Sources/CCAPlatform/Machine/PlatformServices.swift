@@ -68,11 +68,18 @@ final class EL3FirmwareService: SMCService {
         // With nothing injected (one relaxed load), straight to EL3.
         if injector.isArmed, let injected = injectedAnswer(call) { return injected }
         var work = GPTMaintenance.none
+        defer {
+            counters.recordMaintenance(
+                tlbi: work.tlbiByPA, dsb: work.dsb, cleanedCacheLines: work.cleanedCacheLines,
+                l1DescriptorWrites: work.l1DescriptorWrites, cpu: cpu)
+        }
+        guard let hostView else {
+            // EL3 answers straight into the caller's registers (a copy out of a temporary here would read words
+            // just stored one at a time, which store forwarding cannot serve).
+            return el3.call(call, from: caller, maintenance: &work)
+        }
         let registers = el3.call(call, from: caller, maintenance: &work)
-        counters.recordMaintenance(
-            tlbi: work.tlbiByPA, dsb: work.dsb, cleanedCacheLines: work.cleanedCacheLines,
-            l1DescriptorWrites: work.l1DescriptorWrites, cpu: cpu)
-        if let hostView { follow(call, registers, in: hostView) }
+        follow(call, registers, in: hostView)
         return registers
     }
 }
