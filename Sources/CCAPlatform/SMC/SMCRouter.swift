@@ -42,6 +42,9 @@ public final class SMCRouter<RMI: SMCService, EL3: SMCService>: Sendable {
     public func hostSMC(_ call: SMCArguments, cpu: Int) -> SMCReturn {
         precondition(cpu >= 0 && cpu < cpuCount, "CPU index out of range")
         counters.recordHostSMC(functionID: call.x0, cpu: cpu)
+        // Untraced, the route's answer is this call's: the service writes the caller's registers in place. (Through
+        // the tracer's closure, it came back in a temporary and was copied.)
+        guard tracer.isEnabled else { return route(call, cpu: cpu, caller: .nonSecure) }
         return tracer.traceCall(cpu: cpu, kind: .hostSMC, arguments: call) {
             route(call, cpu: cpu, caller: .nonSecure)
         }
@@ -51,6 +54,7 @@ public final class SMCRouter<RMI: SMCService, EL3: SMCService>: Sendable {
     public func el3Call(_ call: SMCArguments, cpu: Int) -> SMCReturn {
         precondition(cpu >= 0 && cpu < cpuCount, "CPU index out of range")
         counters.recordEL3Call(cpu: cpu)
+        guard tracer.isEnabled else { return route(call, cpu: cpu, caller: .realm) }  // as in `hostSMC`
         return tracer.traceCall(cpu: cpu, kind: .el3Call, arguments: call) {
             route(call, cpu: cpu, caller: .realm)
         }
