@@ -5,8 +5,9 @@
 #   Benchmarks/flamegraph.sh OUTPUT_PREFIX [LOOP_BINARY]
 #
 # Writes OUTPUT_PREFIX-MODE.svg for each mode of SMCPathLoop in MODES (default "skipped pair"; the loop also has
-# "c-skipped" and "c-pair", the same calls through the C interface). LOOP_BINARY defaults to this checkout's release build
-# of SMCPathLoop (built here when missing); pass another checkout's binary to draw its "before" graphs.
+# "c-skipped" and "c-pair", the same calls through the C interface, and "el3-pair", EL3's half of the pair alone).
+# LOOP_BINARY defaults to this checkout's release build of SMCPathLoop (built here when missing); pass another
+# checkout's binary to draw its "before" graphs.
 # Needs perf (Debian: linux-perf) and the FlameGraph scripts (stackcollapse-perf.pl, flamegraph.pl) in
 # FLAMEGRAPH_DIR (default: ~/FlameGraph; https://github.com/brendangregg/FlameGraph). Neither is needed by CI.
 # SKIPPED_COUNT and PAIR_COUNT set the loop lengths (default 5,000,000 calls and 1,000,000 pairs; an old build whose
