@@ -50,7 +50,7 @@ public final class EL3Service: Sendable {
     /// `call(_:from:)` for the SMC path: answers the registers and adds the maintenance performed to
     /// `maintenance`. The registers come straight back rather than inside an `EL3Response`, which every caller
     /// would copy out of: a copy's wide loads read words just stored one at a time, which store forwarding cannot
-    /// serve (about a tenth of an EL3 call).
+    /// serve.
     public func call(
         _ arguments: SMCArguments, from caller: SecurityState, maintenance: inout GPTMaintenance
     ) -> SMCReturn {

@@ -34,8 +34,9 @@ extension GranuleProtectionTable {
         return result
     }
 
-    /// Moves `count` granules from `base` whose GPI is `source` to `pass`, and then to `second` if there is one; then, when
-    /// it is due, visits one quiet lock block with changes waiting to settle (`_FuseDeferral`), holding no other lock.
+    /// Moves `count` granules from `base` whose GPI is `source` to `pass`, and then to `second` if there is one;
+    /// then, when it is due, visits one quiet lock block with changes waiting to settle (`_FuseDeferral`), holding no
+    /// other lock.
     func transition(
         _ base: PhysicalAddress, count: UInt64, from source: GPI, through pass: GPI, then second: GPI? = nil,
         lockPolicy: GPTLockPolicy

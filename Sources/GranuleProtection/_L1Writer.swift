@@ -83,7 +83,7 @@ struct _L1Writer {
         var granule = range.lowerBound
         outer: while granule < range.upperBound {
             let wordIndex = granule >> 4
-            // A whole word or block only where the range covers at least a word from here (a block, more).
+            // A whole word (or a whole contiguous block) only where the range covers at least that word from here.
             if granule & 15 == 0 && granule + 16 <= range.upperBound {
                 if let largest {
                     for raw in stride(from: largest.rawValue, through: 1, by: -1) {
