@@ -8,9 +8,7 @@ import Synchronization
 /// Only RMI_RMM_DEACTIVATE reads the other CPUs' words: it may discard the granule table only when no other CPU
 /// is inside a command, and the protocol that makes that check sound is in `RealmManagementMonitor.handle` and
 /// `deactivate(cpu:)` (docs/concurrency.md, "Deactivation").
-@safe
-final class CommandsInFlight: @unchecked Sendable {
-    // @unchecked: `rows` is written once, in init, and only read afterwards.
+final class CommandsInFlight: Sendable {
     private final class Count: Sendable {
         let word: SharedWord
         init(cpu: Int, observer: (any SchedulingObserver)?) {
@@ -18,41 +16,37 @@ final class CommandsInFlight: @unchecked Sendable {
         }
     }
 
-    /// Owns the counts (each its own object, so no two CPUs' words share a cache line).
-    private let counts: [Count]
-    /// The same counts, unretained, for the SMC path: reading a class out of an array retains and releases it,
-    /// two more atomic read-modify-writes on every command. The counts live as long as this object.
-    private let rows: UnsafeMutablePointer<Unmanaged<Count>>
+    /// The counts, one per CPU (each its own object, so no two CPUs' words share a cache line), lent without a
+    /// retain to every command's entry and exit.
+    private let counts: UnretainedObjects<Count>
 
     init(cpuCount: Int, observer: (any SchedulingObserver)?) {
         var counts: [Count] = []
         for cpu in 0..<cpuCount { counts.append(Count(cpu: cpu, observer: observer)) }
-        self.counts = counts
-        unsafe rows = .allocate(capacity: cpuCount)
-        for cpu in 0..<cpuCount { unsafe (rows + cpu).initialize(to: .passUnretained(counts[cpu])) }
+        self.counts = UnretainedObjects(counts)
     }
-
-    deinit { unsafe rows.deallocate() }
 
     /// `cpu` enters a command. Sequentially consistent: ordered before the caller's load of the lifecycle word,
     /// against a deactivation's claim of that word and its later load of this count (a store-load pair that
     /// acquire and release alone would not order).
+    @inline(__always)
     func enter(cpu: Int) {
-        precondition(cpu >= 0 && cpu < counts.count, "CPU index out of the platform")  // `rows` is not bounds checked
-        _ = unsafe rows[cpu]._withUnsafeGuaranteedRef { $0.word.wrappingAddSequentiallyConsistent(1) }
+        precondition(cpu >= 0 && cpu < counts.count, "CPU index out of the platform")
+        _ = counts.withObject(at: cpu) { $0.word.wrappingAddSequentiallyConsistent(1) }
     }
 
     /// `cpu` leaves the command it entered. Releasing: every access the command made to the granule table
     /// happens before a deactivation that reads the count back to zero.
+    @inline(__always)
     func leave(cpu: Int) {
         precondition(cpu >= 0 && cpu < counts.count, "CPU index out of the platform")
-        _ = unsafe rows[cpu]._withUnsafeGuaranteedRef { $0.word.wrappingSubtractReleasing(1) }
+        _ = counts.withObject(at: cpu) { $0.word.wrappingSubtractReleasing(1) }
     }
 
     /// Whether no CPU but `cpu` is inside a command, and `cpu` is inside only the one that asks. Sequentially
     /// consistent loads, after the caller's claim of the lifecycle word (the other half of `enter`'s pairing).
     func onlyCaller(_ cpu: Int) -> Bool {
-        for (index, count) in counts.enumerated() {
+        for (index, count) in counts.all.enumerated() {
             let value = count.word.load(ordering: .sequentiallyConsistent)
             if value > (index == cpu ? 1 : 0) { return false }
         }

@@ -9,10 +9,10 @@ import FirmwareSync
 /// only when TRACKING_SET makes it FINE with memory the host donates.
 @safe
 final class GranuleTable: Sendable {
-    let regions: [TrackingRegion]
-    /// `regions` unretained, in the same order, for the lookup on the SMC path (reading a class out of an array
-    /// retains and releases it). They live as long as the table, which owns them through `regions`.
-    nonisolated(unsafe) private let borrowedRegions: UnsafeMutableBufferPointer<Unmanaged<TrackingRegion>>
+    /// The regions, sorted by base, lent without a retain to the lookup on the SMC path (`withRegion`).
+    private let sortedRegions: UnretainedObjects<TrackingRegion>
+    /// The regions, sorted by base.
+    var regions: [TrackingRegion] { sortedRegions.all }
     let regionSize: UInt64
     /// The metadata block every region's granule words live in, and its size in bytes (`nil` and 0 with
     /// host-supplied metadata). Never dereferenced here (the regions' words are), only handed back: immutable, so
@@ -65,14 +65,8 @@ final class GranuleTable: Sendable {
                 state: metadataIsDonated ? (homogeneous ? .coarse : .none) : .fine, observer: observer)
             regions.append(region)
         }
-        self.regions = regions
-        unsafe borrowedRegions = .allocate(capacity: regions.count)
-        for (index, region) in regions.enumerated() {
-            unsafe borrowedRegions.initializeElement(at: index, to: .passUnretained(region))
-        }
+        sortedRegions = UnretainedObjects(regions)
     }
-
-    deinit { unsafe borrowedRegions.deallocate() }
 
     /// The region holding `pa`, if it holds memory, retained: for callers that keep it beyond a borrow (inspection,
     /// TRACKING_SET); the SMC path borrows it with `withRegion`.
@@ -85,10 +79,6 @@ final class GranuleTable: Sendable {
     /// region lives as long as the table, which the caller holds or borrows.
     @inline(__always)
     func withRegion<Result>(containing pa: PhysicalAddress, _ body: (TrackingRegion) -> Result) -> Result? {
-        let found = unsafe borrowedRegions.sortedSearch { candidate in
-            unsafe candidate._withUnsafeGuaranteedRef { pa < $0.base ? .before : pa >= $0.top ? .after : .match }
-        }
-        guard let found = unsafe found else { return nil }
-        return unsafe found._withUnsafeGuaranteedRef { body($0) }  // a literal: see `withActiveTable`
+        sortedRegions.withSortedSearch({ pa < $0.base ? .before : pa >= $0.top ? .after : .match }) { body($0) }
     }
 }

@@ -192,14 +192,11 @@ final class OperationContext: Sendable {
 }
 
 /// The fixed pool of operation contexts, as firmware would size it: a few per CPU.
-@safe
-final class OperationPool: @unchecked Sendable {
-    // @unchecked: `borrowed` is written once, in init, and only read afterwards.
-    let contexts: [OperationContext]
-    /// The same contexts, unretained, for the range SMC path: taking a context out of `contexts` retains it and
-    /// releases it after, two atomic read-modify-writes on every range command. The contexts live as long as the
-    /// pool.
-    private let borrowed: UnsafeMutablePointer<Unmanaged<OperationContext>>
+final class OperationPool: Sendable {
+    /// The contexts, lent without a retain to the range SMC path's reservation (`withReservedContext`).
+    private let pool: UnretainedObjects<OperationContext>
+    /// The contexts.
+    var contexts: [OperationContext] { pool.all }
 
     /// `perCPU` contexts for each of `cpuCount` CPUs (the boot manifest's `operationContextsPerCPU`).
     init(cpuCount: Int, perCPU: Int, observer: (any SchedulingObserver)?) {
@@ -207,14 +204,8 @@ final class OperationPool: @unchecked Sendable {
         for index in 0..<(cpuCount * perCPU) {
             contexts.append(OperationContext(index: index, observer: observer))
         }
-        self.contexts = contexts
-        unsafe borrowed = .allocate(capacity: contexts.count)
-        for (index, context) in contexts.enumerated() {
-            unsafe (borrowed + index).initialize(to: .passUnretained(context))
-        }
+        pool = UnretainedObjects(contexts)
     }
-
-    deinit { unsafe borrowed.deallocate() }
 
     /// A FREE context, now RESERVED; or the status to answer: RMI_BLOCKED if every context is SEALED (waiting
     /// for the host), RMI_BUSY if some are merely reserved by running calls.
@@ -228,11 +219,8 @@ final class OperationPool: @unchecked Sendable {
     func withReservedContext<Result>(
         _ body: (OperationContext) -> Result
     ) throws(RMIStatusError) -> Result {
-        for index in 0..<contexts.count {
-            let reserved = unsafe borrowed[index]._withUnsafeGuaranteedRef { context in
-                context.reserve() ? body(context) : nil
-            }
-            if let reserved { return reserved }
+        for index in 0..<pool.count {
+            if let reserved = pool.withObject(at: index, { $0.reserve() ? body($0) : nil }) { return reserved }
         }
         let allSealed = contexts.allSatisfy { $0.word & 3 == OperationContext.sealed }
         throw RMIStatusError(allSealed ? .blocked : .busy)
