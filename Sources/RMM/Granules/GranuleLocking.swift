@@ -13,13 +13,19 @@ extension RealmManagementMonitor {
     /// The table and the region are borrowed, not retained: commands on every CPU lock granules, and a retain of the
     /// one region object they share is an atomic read-modify-write of one cache line all of them contend on.
     func lockGranule(_ pa: PhysicalAddress) -> LockedGranule? {
-        var locked: LockedGranule? = nil
-        _ = withActiveTable { table in
-            _ = table.withRegion(containing: pa) { region in
-                locked = lockGranule(pa, in: region, donatedMetadata: table.metadataIsDonated)
-            }
-        }
+        var locked: LockedGranule? = nil  // out through a capture: the lock token is noncopyable
+        _ = withActiveRegion(containing: pa) { locked = lockGranule(pa, in: $0, donatedMetadata: $1) }
         return locked
+    }
+
+    /// Runs `body` with the region of the active granule table that holds `pa`, and whether the table's metadata is
+    /// the host's, both borrowed (`withActiveTable`, `GranuleTable.withRegion`); `nil` when the RMM is not active or
+    /// no region holds memory at `pa`.
+    @inline(__always)
+    func withActiveRegion<Result>(
+        containing pa: PhysicalAddress, _ body: (TrackingRegion, _ donatedMetadata: Bool) -> Result
+    ) -> Result? {
+        withActiveTable { table in table.withRegion(containing: pa) { body($0, table.metadataIsDonated) } } ?? nil
     }
 
     /// `lockGranule` once the region holding `pa` is found.
@@ -74,26 +80,16 @@ extension RealmManagementMonitor {
     /// Adds `delta` to the reference count of the granule at `pa`, which the caller knows is tracked, without
     /// taking its lock (as TF-RMM updates refcounts atomically). The caller holds the lock of the granule's owner.
     func adjustRefcount(_ pa: PhysicalAddress, by delta: Int32) {
-        var adjusted = false
-        _ = withActiveTable { table in
-            _ = table.withRegion(containing: pa) { region in
-                region.words.adjustRefcount(region.index(of: pa), by: delta)
-                adjusted = true
-            }
+        let adjusted: Void? = withActiveRegion(containing: pa) { region, _ in
+            region.words.adjustRefcount(region.index(of: pa), by: delta)
         }
-        guard adjusted else { preconditionFailure("refcount of untracked granule") }
+        guard adjusted != nil else { preconditionFailure("refcount of untracked granule") }
     }
 
     /// The unlocked word of a tracked granule. With host-supplied metadata the look is made as a user of the region
     /// (`nil` while a transition owns it), so the words cannot be handed back meanwhile.
     func granuleWord(_ pa: PhysicalAddress) -> GranuleWord? {
-        var word: GranuleWord?
-        _ = withActiveTable { table in
-            _ = table.withRegion(containing: pa) { region in
-                word = granuleWord(pa, in: region, donatedMetadata: table.metadataIsDonated)
-            }
-        }
-        return word
+        withActiveRegion(containing: pa) { granuleWord(pa, in: $0, donatedMetadata: $1) } ?? nil
     }
 
     /// `granuleWord` once the region holding `pa` is found.
@@ -147,17 +143,14 @@ extension RealmManagementMonitor {
     func lockRun(
         _ base: PhysicalAddress, count: Int, expecting state: GranuleState
     ) throws(RMIStatusError) -> LockedGranuleRun {
+        // Out through a capture, as in `lockGranule`.
         var outcome: Result<LockedGranuleRun, RMIStatusError> = .failure(RMIStatusError(.errorInput))
-        _ = withActiveTable { table in
-            _ = table.withRegion(containing: base) { region in
-                do throws(RMIStatusError) {
-                    outcome = .success(
-                        try lockRun(
-                            base, count: count, expecting: state, in: region,
-                            donatedMetadata: table.metadataIsDonated))
-                } catch {
-                    outcome = .failure(error)
-                }
+        _ = withActiveRegion(containing: base) { region, donatedMetadata in
+            do throws(RMIStatusError) {
+                outcome = .success(
+                    try lockRun(base, count: count, expecting: state, in: region, donatedMetadata: donatedMetadata))
+            } catch {
+                outcome = .failure(error)
             }
         }
         return try outcome.get()
