@@ -1,4 +1,4 @@
-public import CCAArch
+import CCAArch
 
 extension HostRMI {
     /// Takes the RMM back from ACTIVE to INIT with RMI_RMM_DEACTIVATE (bet3.md section 1), after checking the
