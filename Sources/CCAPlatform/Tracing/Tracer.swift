@@ -42,19 +42,13 @@ public final class Tracer: Sendable {
         buffer.withLock { $0.append(event) }
     }
 
-    /// Runs `body` (an SMC or EL3 call) and, if enabled, records it with its timing.
-    @inline(__always)
+    /// Runs `body` (an SMC or EL3 call) and, if enabled, records it with its timing. (The router looks at
+    /// `isEnabled` itself first, and when nothing traces it calls the route directly, so that the route's answer
+    /// is its own, not a closure's to copy.)
     public func traceCall(
         cpu: Int?, kind: TraceEventKind, arguments: SMCArguments, _ body: () -> SMCReturn
     ) -> SMCReturn {
         guard isEnabled else { return body() }
-        return traceEnabledCall(cpu: cpu, kind: kind, arguments: arguments, body)
-    }
-
-    /// `traceCall` while tracing is on.
-    private func traceEnabledCall(
-        cpu: Int?, kind: TraceEventKind, arguments: SMCArguments, _ body: () -> SMCReturn
-    ) -> SMCReturn {
         let start = now()
         let result = body()
         let end = now()
